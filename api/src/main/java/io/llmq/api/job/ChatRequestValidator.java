@@ -1,0 +1,156 @@
+package io.llmq.api.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmq.api.problem.Fields;
+import io.llmq.api.problem.ProblemException;
+import io.llmq.common.pricing.ModelCatalog;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.util.Set;
+
+/**
+ * Checks the {@code request} of a submission: an OpenAI Chat Completions body with a known model,
+ * well-formed messages and only the parameters llmq passes on (SPEC §2 Submit). {@code stream} is
+ * accepted and dropped: llmq decides how it talks upstream.
+ */
+@ApplicationScoped
+class ChatRequestValidator {
+
+  private static final String PATH = "request";
+  private static final Set<String> FIELDS =
+      Set.of(
+          "model",
+          "messages",
+          "max_tokens",
+          "max_completion_tokens",
+          "temperature",
+          "top_p",
+          "stop",
+          "seed",
+          "n",
+          "response_format",
+          "tools",
+          "tool_choice",
+          "presence_penalty",
+          "frequency_penalty",
+          "stream");
+  private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
+  private static final Set<String> RESPONSE_FORMATS = Set.of("text", "json_object", "json_schema");
+  private static final Set<String> TOOL_CHOICES = Set.of("none", "auto", "required");
+  private static final int MAX_MESSAGES = 10_000;
+  private static final long MAX_TOKENS = 1_000_000;
+
+  private final ModelCatalog models;
+
+  ChatRequestValidator(ModelCatalog models) {
+    this.models = models;
+  }
+
+  /** The request to store: validated, with {@code stream} removed. */
+  ObjectNode validate(JsonNode node) {
+    ObjectNode request = (ObjectNode) Fields.object(node, PATH).deepCopy();
+    Fields.onlyKnown(request, PATH, FIELDS);
+    String model = Fields.text(request, PATH, "model", 200, true);
+    if (!models.knows(model)) {
+      throw ProblemException.invalid(
+          "Unknown model '" + model + "'. Available: " + String.join(", ", models.names()) + ".");
+    }
+    messages(request.get("messages"));
+    Fields.integer(request, PATH, "max_tokens", 1, MAX_TOKENS);
+    Fields.integer(request, PATH, "max_completion_tokens", 1, MAX_TOKENS);
+    Fields.number(request, PATH, "temperature", BigDecimal.ZERO, BigDecimal.TWO);
+    Fields.number(request, PATH, "top_p", BigDecimal.ZERO, BigDecimal.ONE);
+    Fields.number(request, PATH, "presence_penalty", BigDecimal.TWO.negate(), BigDecimal.TWO);
+    Fields.number(request, PATH, "frequency_penalty", BigDecimal.TWO.negate(), BigDecimal.TWO);
+    Fields.integer(request, PATH, "seed", Long.MIN_VALUE, Long.MAX_VALUE);
+    Fields.integer(request, PATH, "n", 1, 16);
+    stop(request.get("stop"));
+    responseFormat(request.get("response_format"));
+    tools(request.get("tools"));
+    toolChoice(request.get("tool_choice"));
+    request.remove("stream");
+    return request;
+  }
+
+  private static void messages(JsonNode messages) {
+    if (messages == null || !messages.isArray() || messages.isEmpty()) {
+      throw ProblemException.invalid("'request.messages' must be a non-empty array.");
+    }
+    if (messages.size() > MAX_MESSAGES) {
+      throw ProblemException.invalid(
+          "'request.messages' holds more than " + MAX_MESSAGES + " messages.");
+    }
+    for (int i = 0; i < messages.size(); i++) {
+      String path = "request.messages[" + i + "]";
+      JsonNode message = Fields.object(messages.get(i), path);
+      String role = Fields.text(message, path, "role", 32, true);
+      if (!ROLES.contains(role)) {
+        throw ProblemException.invalid(
+            "'" + path + ".role' must be one of " + String.join(", ", ROLES.stream().sorted().toList()) + ".");
+      }
+      JsonNode content = message.get("content");
+      boolean hasToolCalls = message.has("tool_calls") && message.get("tool_calls").isArray();
+      if (content == null || content.isNull()) {
+        if (!hasToolCalls) {
+          throw ProblemException.invalid("'" + path + ".content' is required.");
+        }
+      } else if (!content.isTextual() && !content.isArray()) {
+        throw ProblemException.invalid(
+            "'" + path + ".content' must be a string or an array of content parts.");
+      }
+    }
+  }
+
+  private static void stop(JsonNode stop) {
+    if (stop == null || stop.isNull() || stop.isTextual()) {
+      return;
+    }
+    if (!stop.isArray() || stop.size() > 4) {
+      throw ProblemException.invalid("'request.stop' must be a string or up to 4 strings.");
+    }
+    stop.forEach(
+        element -> {
+          if (!element.isTextual()) {
+            throw ProblemException.invalid("'request.stop' must be a string or up to 4 strings.");
+          }
+        });
+  }
+
+  private static void responseFormat(JsonNode format) {
+    if (format == null || format.isNull()) {
+      return;
+    }
+    Fields.object(format, "request.response_format");
+    String type = Fields.text(format, "request.response_format", "type", 32, true);
+    if (!RESPONSE_FORMATS.contains(type)) {
+      throw ProblemException.invalid(
+          "'request.response_format.type' must be text, json_object or json_schema.");
+    }
+    if (type.equals("json_schema")) {
+      Fields.object(format.get("json_schema"), "request.response_format.json_schema");
+    }
+  }
+
+  private static void tools(JsonNode tools) {
+    if (tools == null || tools.isNull()) {
+      return;
+    }
+    if (!tools.isArray()) {
+      throw ProblemException.invalid("'request.tools' must be an array.");
+    }
+    for (int i = 0; i < tools.size(); i++) {
+      Fields.object(tools.get(i), "request.tools[" + i + "]");
+    }
+  }
+
+  private static void toolChoice(JsonNode choice) {
+    if (choice == null || choice.isNull() || choice.isObject()) {
+      return;
+    }
+    if (!choice.isTextual() || !TOOL_CHOICES.contains(choice.textValue())) {
+      throw ProblemException.invalid(
+          "'request.tool_choice' must be none, auto, required or an object naming a tool.");
+    }
+  }
+}

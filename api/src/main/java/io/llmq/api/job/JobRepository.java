@@ -1,0 +1,147 @@
+package io.llmq.api.job;
+
+import io.llmq.common.job.JobStatus;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Job rows, read and written with plain SQL on the reactive pool: the submit path is the hottest in
+ * the api, and its insert, idempotency and outbox steps need exact statements. Every query is
+ * scoped to the tenant, so a job id of another tenant simply finds nothing.
+ */
+@ApplicationScoped
+class JobRepository {
+
+  private static final String INSERT =
+      "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, metadata, webhook_url,"
+          + " deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at)"
+          + " VALUES ($1, $2, 'queued', $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
+          + " now() + make_interval(secs => $8::int), $9, $10, $11, now())"
+          + " ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
+          + " DO NOTHING RETURNING "
+          + JobRecord.COLUMNS;
+  private static final String RELEASE_EXPIRED_KEY =
+      "UPDATE jobs SET idempotency_key = NULL WHERE tenant_id = $1 AND idempotency_key = $2"
+          + " AND created_at < now() - make_interval(secs => $3::int)";
+  private static final String BY_KEY =
+      "SELECT " + JobRecord.COLUMNS + " FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2";
+  private static final String BY_ID =
+      "SELECT " + JobRecord.COLUMNS + " FROM jobs WHERE id = $1 AND tenant_id = $2";
+  private static final String TERMINAL_AMONG =
+      "SELECT id FROM jobs WHERE id = ANY($1) AND status <> ALL($2)";
+  private static final String TO_STATUS =
+      "UPDATE jobs SET status = $3, completed_at = now(), lease_owner = NULL,"
+          + " lease_expires_at = NULL, version = version + 1"
+          + " WHERE id = $1 AND version = $2 RETURNING "
+          + JobRecord.COLUMNS;
+
+  private final Pool pool;
+
+  JobRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  Pool pool() {
+    return pool;
+  }
+
+  /** Inserts the job; empty when the tenant's idempotency key is already taken. */
+  Uni<Optional<JobRecord>> insert(SqlClient tx, NewJob job) {
+    Tuple values =
+        Tuple.tuple()
+            .addUUID(job.id())
+            .addUUID(job.tenantId())
+            .addString(job.model())
+            .addString(job.requestJson())
+            .addString(job.cacheMode())
+            .addString(job.metadataJson())
+            .addString(job.webhookUrl())
+            .addInteger(job.deadlineSeconds())
+            .addInteger(job.maxAttempts())
+            .addString(job.idempotencyKey())
+            .addString(job.bodyHash());
+    return tx.preparedQuery(INSERT).execute(values).map(JobRepository::first);
+  }
+
+  /** Frees an idempotency key whose window has passed, so it can name a new job. */
+  Uni<Void> releaseExpiredKey(SqlClient tx, UUID tenantId, String key, Duration window) {
+    return tx.preparedQuery(RELEASE_EXPIRED_KEY)
+        .execute(Tuple.of(tenantId, key, (int) window.toSeconds()))
+        .replaceWithVoid();
+  }
+
+  Uni<Optional<JobRecord>> findByKey(SqlClient client, UUID tenantId, String key) {
+    return client.preparedQuery(BY_KEY).execute(Tuple.of(tenantId, key)).map(JobRepository::first);
+  }
+
+  Uni<Optional<JobRecord>> find(UUID tenantId, UUID id) {
+    return pool.preparedQuery(BY_ID).execute(Tuple.of(id, tenantId)).map(JobRepository::first);
+  }
+
+  /** Of the given jobs, those that have reached a terminal status. */
+  Uni<List<UUID>> terminalAmong(List<UUID> ids) {
+    String[] live = {JobStatus.QUEUED.wire(), JobStatus.RUNNING.wire()};
+    return pool.preparedQuery(TERMINAL_AMONG)
+        .execute(Tuple.of(ids.toArray(UUID[]::new), live))
+        .map(
+            rows -> {
+              List<UUID> done = new ArrayList<>();
+              rows.forEach(row -> done.add(row.getUUID("id")));
+              return done;
+            });
+  }
+
+  /**
+   * Moves a job to a terminal status if it still has the version it was read with; empty when a
+   * concurrent change got there first.
+   */
+  Uni<Optional<JobRecord>> finish(JobRecord job, JobStatus target) {
+    return pool.preparedQuery(TO_STATUS)
+        .execute(Tuple.of(job.id(), job.version(), target.wire()))
+        .map(JobRepository::first);
+  }
+
+  /** One page of the tenant's jobs, newest first, strictly after the cursor's position. */
+  Uni<List<JobRecord>> page(UUID tenantId, JobStatus status, Cursor after, int limit) {
+    StringBuilder sql =
+        new StringBuilder("SELECT ").append(JobRecord.COLUMNS).append(" FROM jobs WHERE tenant_id = $1");
+    Tuple values = Tuple.of(tenantId);
+    if (status != null) {
+      values.addString(status.wire());
+      sql.append(" AND status = $").append(values.size());
+    }
+    if (after != null) {
+      values.addOffsetDateTime(after.createdAt()).addUUID(after.id());
+      sql.append(" AND (created_at, id) < ($")
+          .append(values.size() - 1)
+          .append(", $")
+          .append(values.size())
+          .append(")");
+    }
+    values.addInteger(limit);
+    sql.append(" ORDER BY created_at DESC, id DESC LIMIT $").append(values.size()).append("::int");
+    return pool.preparedQuery(sql.toString())
+        .execute(values)
+        .map(
+            rows -> {
+              List<JobRecord> jobs = new ArrayList<>(rows.size());
+              rows.forEach(row -> jobs.add(JobRecord.from(row)));
+              return jobs;
+            });
+  }
+
+  private static Optional<JobRecord> first(RowSet<io.vertx.mutiny.sqlclient.Row> rows) {
+    return rows.size() == 0
+        ? Optional.empty()
+        : Optional.of(JobRecord.from(rows.iterator().next()));
+  }
+}

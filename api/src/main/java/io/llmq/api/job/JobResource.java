@@ -1,0 +1,165 @@
+package io.llmq.api.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.llmq.api.auth.CurrentCaller;
+import io.llmq.api.auth.Requires;
+import io.llmq.api.auth.Scope;
+import io.llmq.api.config.ApiConfig;
+import io.llmq.api.problem.PathIds;
+import io.llmq.api.problem.ProblemException;
+import io.llmq.common.job.JobStatus;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.resteasy.reactive.RestHeader;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+
+/** Submit, read, list and cancel jobs (SPEC §2 Submit, The job). */
+@Path("/v1/jobs")
+@Produces(MediaType.APPLICATION_JSON)
+public class JobResource {
+
+  private static final int DEFAULT_PAGE = 20;
+  private static final int MAX_PAGE = 100;
+
+  private final JobService service;
+  private final SubmitParser parser;
+  private final CurrentCaller caller;
+  private final ApiConfig config;
+
+  JobResource(JobService service, SubmitParser parser, CurrentCaller caller, ApiConfig config) {
+    this.service = service;
+    this.parser = parser;
+    this.caller = caller;
+    this.config = config;
+  }
+
+  @POST
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Requires(Scope.JOBS_WRITE)
+  public Uni<Response> submit(
+      JsonNode body,
+      @RestHeader("Idempotency-Key") String idempotencyKey,
+      @RestHeader("Prefer") String prefer,
+      UriInfo uri) {
+    UUID tenantId = caller.get().tenantId();
+    NewJob job = parser.parse(body, tenantId, idempotencyKey);
+    Duration wait = Prefer.waitOf(prefer, config.maxWait());
+    return service
+        .submit(job)
+        .chain(
+            submitted -> {
+              if (wait.isZero() || submitted.job().terminal()) {
+                return Uni.createFrom().item(submitted);
+              }
+              return service
+                  .get(tenantId, submitted.job().id(), wait)
+                  .map(latest -> new JobService.Submitted(latest, submitted.replay()));
+            })
+        .map(submitted -> submitResponse(submitted, wait, uri));
+  }
+
+  private static Response submitResponse(JobService.Submitted submitted, Duration wait, UriInfo uri) {
+    JobRecord job = submitted.job();
+    boolean answered = !wait.isZero() && job.terminal();
+    Response.ResponseBuilder response =
+        submitted.replay() || answered ? Response.ok() : Response.accepted();
+    URI location = uri.getBaseUriBuilder().path("/v1/jobs/" + job.id()).build();
+    response.location(location).entity(JobResponse.of(job));
+    if (answered) {
+      response.header("Preference-Applied", "wait=" + wait.toSeconds());
+    }
+    return response.build();
+  }
+
+  @GET
+  @Path("/{id}")
+  @Requires(Scope.JOBS_READ)
+  public Uni<JobResponse> get(@RestPath String id, @RestQuery("wait_seconds") String waitSeconds) {
+    UUID jobId = PathIds.parse(id, "No job with this id.");
+    Duration wait = Duration.ofSeconds(seconds(waitSeconds));
+    return service.get(caller.get().tenantId(), jobId, wait).map(JobResponse::of);
+  }
+
+  @GET
+  @Requires(Scope.JOBS_READ)
+  public Uni<Map<String, Object>> list(
+      @RestQuery String status, @RestQuery String limit, @RestQuery String after) {
+    JobStatus filter = status == null || status.isEmpty() ? null : status(status);
+    int size = pageSize(limit);
+    Cursor cursor = after == null || after.isEmpty() ? null : Cursor.decode(after);
+    return service
+        .page(caller.get().tenantId(), filter, cursor, size + 1)
+        .map(
+            jobs -> {
+              List<JobRecord> page = jobs.size() > size ? jobs.subList(0, size) : jobs;
+              Map<String, Object> body = new HashMap<>();
+              body.put("data", page.stream().map(JobResponse::of).toList());
+              body.put(
+                  "next_cursor",
+                  jobs.size() > size ? Cursor.after(page.get(page.size() - 1)).encode() : null);
+              return body;
+            });
+  }
+
+  @POST
+  @Path("/{id}/cancel")
+  @Requires(Scope.JOBS_WRITE)
+  public Uni<JobResponse> cancel(@RestPath String id) {
+    UUID jobId = PathIds.parse(id, "No job with this id.");
+    return service.cancel(caller.get().tenantId(), jobId).map(JobResponse::of);
+  }
+
+  private long seconds(String waitSeconds) {
+    if (waitSeconds == null || waitSeconds.isEmpty()) {
+      return 0;
+    }
+    long max = config.maxWait().toSeconds();
+    try {
+      long value = Long.parseLong(waitSeconds);
+      if (value >= 0 && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw ProblemException.invalid("'wait_seconds' must be an integer from 0 to " + max + ".");
+  }
+
+  private static JobStatus status(String status) {
+    try {
+      return JobStatus.fromWire(status);
+    } catch (IllegalArgumentException e) {
+      throw ProblemException.invalid(
+          "'status' must be one of queued, running, succeeded, failed, cancelled, expired.");
+    }
+  }
+
+  private static int pageSize(String limit) {
+    if (limit == null || limit.isEmpty()) {
+      return DEFAULT_PAGE;
+    }
+    try {
+      int value = Integer.parseInt(limit);
+      if (value >= 1 && value <= MAX_PAGE) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw ProblemException.invalid("'limit' must be an integer from 1 to " + MAX_PAGE + ".");
+  }
+}

@@ -1,0 +1,149 @@
+package io.llmq.api.job;
+
+import io.llmq.api.config.ApiConfig;
+import io.llmq.api.problem.ProblemException;
+import io.llmq.common.job.JobStatus;
+import io.llmq.common.messaging.JobMessage;
+import io.llmq.common.messaging.OutboxRelay;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Submits and cancels jobs. A submission writes the job and its outbox row in one transaction, so a
+ * 202 always means a message will reach the queue; the message is published right after the
+ * commit, and the outbox sweep covers a publish that fails.
+ */
+@ApplicationScoped
+class JobService {
+
+  /** Attempts at a version-checked update before giving up on a job that keeps changing. */
+  private static final int CANCEL_TRIES = 3;
+
+  private final JobRepository jobs;
+  private final OutboxRelay outbox;
+  private final JobWaiter waiter;
+  private final ApiConfig config;
+  private final MeterRegistry metrics;
+
+  JobService(
+      JobRepository jobs,
+      OutboxRelay outbox,
+      JobWaiter waiter,
+      ApiConfig config,
+      MeterRegistry metrics) {
+    this.jobs = jobs;
+    this.outbox = outbox;
+    this.waiter = waiter;
+    this.config = config;
+    this.metrics = metrics;
+  }
+
+  /** The outcome of a submission: the job, and whether it is new or an idempotent replay. */
+  record Submitted(JobRecord job, boolean replay) {}
+
+  private record Stored(JobRecord job, long outboxId) {}
+
+  Uni<Submitted> submit(NewJob job) {
+    return jobs.pool()
+        .withTransaction(
+            tx -> {
+              Uni<Void> release =
+                  job.idempotencyKey() == null
+                      ? Uni.createFrom().voidItem()
+                      : jobs.releaseExpiredKey(
+                          tx, job.tenantId(), job.idempotencyKey(), config.idempotencyWindow());
+              return release
+                  .chain(() -> jobs.insert(tx, job))
+                  .chain(
+                      inserted ->
+                          inserted.isPresent()
+                              ? outbox
+                                  .add(tx, JobMessage.of(job.id(), job.tenantId()))
+                                  .map(outboxId -> new Stored(inserted.get(), outboxId))
+                              : Uni.createFrom().item((Stored) null));
+            })
+        .chain(
+            stored -> {
+              if (stored == null) {
+                return replayOf(job);
+              }
+              publishAfterCommit(stored);
+              metrics.counter("llmq.jobs.submitted", "model", job.model()).increment();
+              return Uni.createFrom().item(new Submitted(stored.job(), false));
+            });
+  }
+
+  private void publishAfterCommit(Stored stored) {
+    JobRecord job = stored.job();
+    outbox
+        .relay(stored.outboxId(), JobMessage.of(job.id(), job.tenantId()))
+        .subscribe()
+        .with(ignored -> {}, failure -> Log.debugf("Job(id=%s) publish deferred", job.id()));
+  }
+
+  private Uni<Submitted> replayOf(NewJob job) {
+    return jobs.findByKey(jobs.pool(), job.tenantId(), job.idempotencyKey())
+        .map(
+            existing -> {
+              JobRecord found =
+                  existing.orElseThrow(
+                      () ->
+                          ProblemException.conflict(
+                              "This Idempotency-Key is being reused right now; retry."));
+              if (!found.idempotencyHash().equals(job.bodyHash())) {
+                throw ProblemException.conflict(
+                    "This Idempotency-Key was used with a different body.");
+              }
+              return new Submitted(found, true);
+            });
+  }
+
+  Uni<List<JobRecord>> page(UUID tenantId, JobStatus status, Cursor after, int limit) {
+    return jobs.page(tenantId, status, after, limit);
+  }
+
+  Uni<JobRecord> get(UUID tenantId, UUID jobId, Duration wait) {
+    return waiter.await(tenantId, jobId, wait).map(JobService::orNotFound);
+  }
+
+  /**
+   * Cancels a queued or running job. A running job's worker finds its job cancelled and drops its
+   * result; aborting the upstream call itself arrives with live progress events.
+   */
+  Uni<JobRecord> cancel(UUID tenantId, UUID jobId) {
+    return cancel(tenantId, jobId, CANCEL_TRIES);
+  }
+
+  private Uni<JobRecord> cancel(UUID tenantId, UUID jobId, int triesLeft) {
+    return jobs.find(tenantId, jobId)
+        .map(JobService::orNotFound)
+        .chain(
+            job -> {
+              if (!job.status().canBecome(JobStatus.CANCELLED)) {
+                throw ProblemException.conflict("The job is already " + job.status().wire() + ".");
+              }
+              return jobs.finish(job, JobStatus.CANCELLED)
+                  .chain(
+                      done -> {
+                        if (done.isPresent()) {
+                          waiter.announce(jobId);
+                          return Uni.createFrom().item(done.get());
+                        }
+                        if (triesLeft <= 1) {
+                          throw ProblemException.conflict("The job changed while cancelling; retry.");
+                        }
+                        return cancel(tenantId, jobId, triesLeft - 1);
+                      });
+            });
+  }
+
+  private static JobRecord orNotFound(Optional<JobRecord> job) {
+    return job.orElseThrow(() -> ProblemException.notFound("No job with this id."));
+  }
+}

@@ -1,0 +1,22 @@
+package io.llmq.api.job;
+
+import java.util.UUID;
+
+/**
+ * A validated submission, ready to store.
+ *
+ * @param requestJson the chat request as it will be sent upstream ({@code stream} removed)
+ * @param bodyHash SHA-256 of the canonical submit body, to recognise idempotent replays
+ */
+record NewJob(
+    UUID id,
+    UUID tenantId,
+    String model,
+    String requestJson,
+    String cacheMode,
+    String metadataJson,
+    String webhookUrl,
+    Integer deadlineSeconds,
+    int maxAttempts,
+    String idempotencyKey,
+    String bodyHash) {}

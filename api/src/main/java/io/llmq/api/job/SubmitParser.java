@@ -1,0 +1,115 @@
+package io.llmq.api.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmq.api.problem.Fields;
+import io.llmq.api.problem.ProblemException;
+import io.llmq.common.request.CanonicalJson;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/** Turns a {@code POST /v1/jobs} body into a {@link NewJob}, or a 400 that names the field. */
+@ApplicationScoped
+class SubmitParser {
+
+  /** Attempts a job gets when the submission does not say. */
+  static final int DEFAULT_MAX_ATTEMPTS = 5;
+
+  private static final Set<String> FIELDS =
+      Set.of("request", "webhook_url", "cache", "metadata", "deadline_seconds", "max_attempts");
+  private static final Set<String> CACHE_MODES = Set.of("default", "bypass", "refresh");
+  private static final int MAX_METADATA = 16;
+  private static final int MAX_METADATA_KEY = 64;
+  private static final int MAX_METADATA_VALUE = 512;
+  private static final int MAX_URL = 2048;
+  private static final long MAX_DEADLINE_SECONDS = 7 * 24 * 3600;
+  private static final int MAX_IDEMPOTENCY_KEY = 255;
+
+  private final ChatRequestValidator requests;
+
+  SubmitParser(ChatRequestValidator requests) {
+    this.requests = requests;
+  }
+
+  NewJob parse(JsonNode body, UUID tenantId, String idempotencyKey) {
+    Fields.object(body, "");
+    Fields.onlyKnown(body, "", FIELDS);
+    ObjectNode request = requests.validate(body.get("request"));
+    String cache = Fields.text(body, "", "cache", 16, false);
+    if (cache != null && !CACHE_MODES.contains(cache)) {
+      throw ProblemException.invalid("'cache' must be default, bypass or refresh.");
+    }
+    Long deadline = Fields.integer(body, "", "deadline_seconds", 1, MAX_DEADLINE_SECONDS);
+    Long attempts = Fields.integer(body, "", "max_attempts", 1, 10);
+    return new NewJob(
+        UUID.randomUUID(),
+        tenantId,
+        request.get("model").textValue(),
+        CanonicalJson.write(request),
+        cache == null ? "default" : cache,
+        metadata(body.get("metadata")),
+        webhookUrl(Fields.text(body, "", "webhook_url", MAX_URL, false)),
+        deadline == null ? null : deadline.intValue(),
+        attempts == null ? DEFAULT_MAX_ATTEMPTS : attempts.intValue(),
+        idempotencyKey(idempotencyKey),
+        CanonicalJson.sha256(body));
+  }
+
+  private static String metadata(JsonNode metadata) {
+    if (metadata == null || metadata.isNull()) {
+      return "{}";
+    }
+    Fields.object(metadata, "metadata");
+    if (metadata.size() > MAX_METADATA) {
+      throw ProblemException.invalid("'metadata' holds more than " + MAX_METADATA + " pairs.");
+    }
+    Iterator<Map.Entry<String, JsonNode>> pairs = metadata.fields();
+    while (pairs.hasNext()) {
+      Map.Entry<String, JsonNode> pair = pairs.next();
+      if (pair.getKey().isEmpty() || pair.getKey().length() > MAX_METADATA_KEY) {
+        throw ProblemException.invalid(
+            "'metadata' keys must be 1 to " + MAX_METADATA_KEY + " characters.");
+      }
+      if (!pair.getValue().isTextual() || pair.getValue().textValue().length() > MAX_METADATA_VALUE) {
+        throw ProblemException.invalid(
+            "'metadata' values must be strings of at most " + MAX_METADATA_VALUE + " characters.");
+      }
+    }
+    return CanonicalJson.write(metadata);
+  }
+
+  /**
+   * Checks the URL's form: absolute {@code https} with a host. Whether it resolves to a private
+   * address is checked with the webhook delivery itself.
+   */
+  private static String webhookUrl(String url) {
+    if (url == null) {
+      return null;
+    }
+    try {
+      URI uri = new URI(url);
+      if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+        throw ProblemException.invalid("'webhook_url' must be an absolute https URL.");
+      }
+      return uri.toString();
+    } catch (URISyntaxException e) {
+      throw ProblemException.invalid("'webhook_url' is not a valid URL.");
+    }
+  }
+
+  private static String idempotencyKey(String key) {
+    if (key == null) {
+      return null;
+    }
+    if (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY) {
+      throw ProblemException.invalid(
+          "The Idempotency-Key header must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters.");
+    }
+    return key;
+  }
+}

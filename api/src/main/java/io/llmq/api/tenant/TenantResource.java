@@ -1,0 +1,30 @@
+package io.llmq.api.tenant;
+
+import io.llmq.api.auth.CurrentCaller;
+import io.llmq.api.auth.Requires;
+import io.llmq.api.auth.Scope;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+/** A tenant reads its own record, webhook secret included (needed to verify webhooks). */
+@Path("/v1/tenant")
+@Produces(MediaType.APPLICATION_JSON)
+public class TenantResource {
+
+  private final TenantService tenants;
+  private final CurrentCaller caller;
+
+  TenantResource(TenantService tenants, CurrentCaller caller) {
+    this.tenants = tenants;
+    this.caller = caller;
+  }
+
+  @GET
+  @Requires(Scope.JOBS_READ)
+  public Uni<TenantResponse> own() {
+    return tenants.get(caller.get().tenantId()).map(TenantResponse::of);
+  }
+}

@@ -1,0 +1,130 @@
+package io.llmq.api.tenant;
+
+import io.llmq.api.auth.ApiKeys;
+import io.llmq.api.auth.Scope;
+import io.llmq.api.problem.ProblemException;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** Tenants and their keys: creation, limits, key revocation, webhook secret rotation. */
+@ApplicationScoped
+public class TenantService {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  @WithTransaction
+  public Uni<Tenant> create(String name, LimitsPatch limits) {
+    Tenant tenant = new Tenant();
+    tenant.id = UUID.randomUUID();
+    tenant.name = name;
+    limits.applyTo(tenant);
+    tenant.webhookSecret = newWebhookSecret();
+    tenant.createdAt = now();
+    tenant.updatedAt = tenant.createdAt;
+    return tenant.persist();
+  }
+
+  @WithSession
+  public Uni<List<Tenant>> list() {
+    return Tenant.list("order by createdAt, id");
+  }
+
+  @WithSession
+  public Uni<Tenant> get(UUID id) {
+    return find(id);
+  }
+
+  @WithTransaction
+  public Uni<Tenant> update(UUID id, String name, LimitsPatch limits) {
+    return find(id)
+        .invoke(
+            tenant -> {
+              if (name != null) {
+                tenant.name = name;
+              }
+              limits.applyTo(tenant);
+              tenant.updatedAt = now();
+            });
+  }
+
+  @WithTransaction
+  public Uni<String> rotateWebhookSecret(UUID id) {
+    return find(id)
+        .map(
+            tenant -> {
+              tenant.webhookSecret = newWebhookSecret();
+              tenant.updatedAt = now();
+              return tenant.webhookSecret;
+            });
+  }
+
+  @WithTransaction
+  public Uni<KeyResponse> createKey(UUID tenantId, String name, Set<Scope> scopes) {
+    return find(tenantId)
+        .chain(
+            tenant -> {
+              String key = ApiKeys.newKey();
+              ApiKey stored = new ApiKey();
+              stored.id = UUID.randomUUID();
+              stored.tenantId = tenant.id;
+              stored.name = name;
+              stored.prefix = ApiKeys.prefixOf(key);
+              stored.keyHash = ApiKeys.hash(key);
+              stored.scopes = ApiKeys.formatScopes(scopes);
+              stored.createdAt = now();
+              return stored
+                  .<ApiKey>persist()
+                  .map(
+                      saved ->
+                          new KeyResponse(
+                              saved.id,
+                              key,
+                              saved.prefix,
+                              List.of(saved.scopes.split(" ")),
+                              saved.createdAt));
+            });
+  }
+
+  /** Revokes a key; revoking a revoked key again is fine. */
+  @WithTransaction
+  public Uni<Void> revokeKey(UUID keyId) {
+    return ApiKey.<ApiKey>findById(keyId)
+        .onItem()
+        .ifNull()
+        .failWith(() -> ProblemException.notFound("No API key with this id."))
+        .invoke(
+            key -> {
+              if (key.revokedAt == null) {
+                key.revokedAt = now();
+              }
+            })
+        .replaceWithVoid();
+  }
+
+  private static Uni<Tenant> find(UUID id) {
+    return Tenant.<Tenant>findById(id)
+        .onItem()
+        .ifNull()
+        .failWith(() -> ProblemException.notFound("No tenant with this id."));
+  }
+
+  /** {@code whsec_} and the base64 of 32 random bytes, as Standard Webhooks expects. */
+  static String newWebhookSecret() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return "whsec_" + Base64.getEncoder().encodeToString(bytes);
+  }
+
+  private static Instant now() {
+    return Instant.now().truncatedTo(ChronoUnit.MICROS);
+  }
+}

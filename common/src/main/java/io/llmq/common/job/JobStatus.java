@@ -1,0 +1,65 @@
+package io.llmq.common.job;
+
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The life of a job. Every status change in the system is checked against {@link #canBecome}; the
+ * SQL that moves a job names its allowed source states through {@link #sourcesOf}, so the database
+ * and this table never disagree.
+ */
+public enum JobStatus {
+  QUEUED,
+  RUNNING,
+  SUCCEEDED,
+  FAILED,
+  CANCELLED,
+  EXPIRED;
+
+  private static final Map<JobStatus, Set<JobStatus>> NEXT =
+      Map.of(
+          QUEUED, EnumSet.of(RUNNING, CANCELLED, EXPIRED, FAILED),
+          // RUNNING -> QUEUED: a retry, or a lease taken back from a worker that died.
+          RUNNING, EnumSet.of(SUCCEEDED, FAILED, CANCELLED, QUEUED),
+          SUCCEEDED, EnumSet.noneOf(JobStatus.class),
+          FAILED, EnumSet.noneOf(JobStatus.class),
+          CANCELLED, EnumSet.noneOf(JobStatus.class),
+          EXPIRED, EnumSet.noneOf(JobStatus.class));
+
+  /** Whether a job in this status may move to {@code next}. */
+  public boolean canBecome(JobStatus next) {
+    return NEXT.get(this).contains(next);
+  }
+
+  /** A terminal job never changes again. */
+  public boolean isTerminal() {
+    return NEXT.get(this).isEmpty();
+  }
+
+  /** The statuses a job may be in just before it becomes {@code target}. */
+  public static Set<JobStatus> sourcesOf(JobStatus target) {
+    Set<JobStatus> sources = EnumSet.noneOf(JobStatus.class);
+    for (JobStatus status : values()) {
+      if (status.canBecome(target)) {
+        sources.add(status);
+      }
+    }
+    return sources;
+  }
+
+  /** The status as it appears on the wire and in the database: lower case. */
+  public String wire() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** Parses {@link #wire()}; throws {@link IllegalArgumentException} for anything else. */
+  public static JobStatus fromWire(String value) {
+    for (JobStatus status : values()) {
+      if (status.wire().equals(value)) {
+        return status;
+      }
+    }
+    throw new IllegalArgumentException("unknown job status");
+  }
+}

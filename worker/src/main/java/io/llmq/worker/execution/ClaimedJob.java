@@ -1,0 +1,13 @@
+package io.llmq.worker.execution;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.UUID;
+
+/** A job this worker holds the lease of, at the version its claim wrote. */
+record ClaimedJob(
+    UUID id, UUID tenantId, String model, JsonNode request, int attempts, int maxAttempts, int version) {
+
+  boolean hasAttemptsLeft() {
+    return attempts < maxAttempts;
+  }
+}

@@ -1,0 +1,209 @@
+package io.llmq.worker.execution;
+
+import io.llmq.common.job.FailureCode;
+import io.llmq.common.job.JobStatus;
+import io.llmq.common.messaging.JobMessage;
+import io.llmq.common.messaging.JobNotices;
+import io.llmq.common.pricing.ModelCatalog;
+import io.llmq.common.pricing.Price;
+import io.llmq.worker.config.WorkerConfig;
+import io.llmq.worker.provider.ChatProvider;
+import io.llmq.worker.provider.Completion;
+import io.llmq.worker.provider.ProviderException;
+import io.llmq.worker.provider.Providers;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import org.jboss.logging.MDC;
+
+/**
+ * Runs one job message to its outcome: decide whether the message still means work, claim the
+ * job's lease, call the provider with no transaction open, record the result with a version check,
+ * and ring the doorbell for waiting clients. Each outcome is a method of its own.
+ */
+@ApplicationScoped
+public class JobExecutor {
+
+  private final JobStore store;
+  private final Providers providers;
+  private final ModelCatalog models;
+  private final RetryPolicy retries;
+  private final ReactiveRedisDataSource redis;
+  private final MeterRegistry metrics;
+  private final WorkerIdentity identity;
+  private final Duration lease;
+  private final Duration heartbeat;
+
+  JobExecutor(
+      JobStore store,
+      Providers providers,
+      ModelCatalog models,
+      RetryPolicy retries,
+      ReactiveRedisDataSource redis,
+      MeterRegistry metrics,
+      WorkerIdentity identity,
+      WorkerConfig config) {
+    this.store = store;
+    this.providers = providers;
+    this.models = models;
+    this.retries = retries;
+    this.redis = redis;
+    this.metrics = metrics;
+    this.identity = identity;
+    this.lease = config.leaseDuration();
+    this.heartbeat = config.heartbeatInterval();
+  }
+
+  public Uni<Outcome> execute(JobMessage message) {
+    MDC.put("jobId", message.jobId().toString());
+    MDC.put("tenantId", message.tenantId().toString());
+    return store
+        .load(message.jobId())
+        .chain(this::decide)
+        .onFailure()
+        .recoverWithItem(
+            failure -> {
+              Log.warnf(
+                  "Job(id=%s) could not be processed, asking for redelivery: %s",
+                  message.jobId(), failure.getMessage());
+              return Outcome.REDELIVER;
+            });
+  }
+
+  private Uni<Outcome> decide(Optional<StoredJob> found) {
+    if (found.isEmpty()) {
+      Log.warn("A message named a job that does not exist; dropped");
+      return Uni.createFrom().item(Outcome.ACK);
+    }
+    StoredJob job = found.get();
+    if (job.status().isTerminal()) {
+      Log.debugf("Job(id=%s) is already %s; duplicate message dropped", job.id(), job.status().wire());
+      return Uni.createFrom().item(Outcome.ACK);
+    }
+    if (job.status() == JobStatus.RUNNING && !job.leaseLapsed()) {
+      Log.debugf("Job(id=%s) runs under a live lease elsewhere; message dropped", job.id());
+      return Uni.createFrom().item(Outcome.ACK);
+    }
+    if (job.status() == JobStatus.QUEUED && job.pastDeadline()) {
+      return expire(job);
+    }
+    if (job.attempts() >= job.maxAttempts()) {
+      return giveUp(job);
+    }
+    return store
+        .claim(job, identity.id(), lease)
+        .chain(
+            claimed ->
+                claimed.isPresent() ? run(claimed.get()) : Uni.createFrom().item(Outcome.ACK));
+  }
+
+  private Uni<Outcome> expire(StoredJob job) {
+    return store
+        .expire(job)
+        .invoke(changed -> ended(job.id(), changed, "expired"))
+        .replaceWith(Outcome.ACK);
+  }
+
+  /** Attempts ran out without an answer: the workers that held the job kept dying. */
+  private Uni<Outcome> giveUp(StoredJob job) {
+    String message =
+        "The job was started " + job.attempts() + " times and never finished; llmq gave up.";
+    return store
+        .fail(job.id(), job.version(), FailureCode.INTERNAL, message)
+        .invoke(changed -> ended(job.id(), changed, "failed"))
+        .replaceWith(Outcome.DEAD_LETTER);
+  }
+
+  private Uni<Outcome> run(ClaimedJob job) {
+    Log.infof("Job(id=%s) attempt %d started", job.id(), job.attempts());
+    Optional<ChatProvider> provider = providers.forModel(job.model());
+    if (provider.isEmpty()) {
+      return fail(job, FailureCode.INTERNAL, "No provider is configured for this model.");
+    }
+    Cancellable renewal = keepLease(job.id());
+    return Uni.createFrom()
+        .deferred(() -> provider.get().complete(job.request()))
+        .eventually(renewal::cancel)
+        .onItemOrFailure()
+        .transformToUni(
+            (completion, failure) -> {
+              if (failure == null) {
+                return succeed(job, completion);
+              }
+              if (failure instanceof ProviderException rejected) {
+                return providerFailed(job, rejected);
+              }
+              Log.errorf(failure, "Job(id=%s) failed inside llmq", job.id());
+              return fail(job, FailureCode.INTERNAL, "llmq failed while running the job.");
+            });
+  }
+
+  private Uni<Outcome> succeed(ClaimedJob job, Completion completion) {
+    BigDecimal cost =
+        models
+            .priceOf(job.model())
+            .map(p -> p.costOf(completion.promptTokens(), completion.completionTokens()))
+            .orElse(BigDecimal.ZERO);
+    return store
+        .succeed(job, completion, cost)
+        .invoke(changed -> ended(job.id(), changed, "succeeded"))
+        .replaceWith(Outcome.ACK);
+  }
+
+  private Uni<Outcome> providerFailed(ClaimedJob job, ProviderException failure) {
+    if (failure.code().retryable() && job.hasAttemptsLeft()) {
+      Duration delay = retries.delayAfter(job.attempts());
+      Log.infof(
+          "Job(id=%s) attempt %d failed (%s); retrying in %d ms",
+          job.id(), job.attempts(), failure.code().wire(), delay.toMillis());
+      return store.requeue(job, delay).replaceWith(Outcome.ACK);
+    }
+    return fail(job, failure.code(), failure.getMessage());
+  }
+
+  private Uni<Outcome> fail(ClaimedJob job, FailureCode code, String message) {
+    return store
+        .fail(job.id(), job.version(), code, message)
+        .invoke(changed -> ended(job.id(), changed, "failed"))
+        .replaceWith(Outcome.DEAD_LETTER);
+  }
+
+  /** Renews the lease while the call runs; the returned handle stops it. */
+  private Cancellable keepLease(UUID jobId) {
+    return Multi.createFrom()
+        .ticks()
+        .every(heartbeat)
+        .onItem()
+        .transformToUniAndConcatenate(
+            tick -> store.heartbeat(jobId, identity.id(), lease).onFailure().recoverWithItem(true))
+        .subscribe()
+        .with(
+            renewed -> {
+              if (!renewed) {
+                Log.infof("Job(id=%s) is no longer ours (cancelled or taken back)", jobId);
+              }
+            });
+  }
+
+  private void ended(UUID jobId, boolean changed, String outcome) {
+    if (!changed) {
+      Log.infof("Job(id=%s) changed while running (cancelled?); its result was dropped", jobId);
+      return;
+    }
+    Log.infof("Job(id=%s) %s", jobId, outcome);
+    metrics.counter("llmq.jobs.finished", "outcome", outcome).increment();
+    redis
+        .pubsub(String.class)
+        .publish(JobNotices.FINISHED, jobId.toString())
+        .subscribe()
+        .with(ignored -> {}, failure -> Log.debugf("Job(id=%s) notice not sent", jobId));
+  }
+}

@@ -1,0 +1,169 @@
+package io.llmq.worker.execution;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmq.common.job.FailureCode;
+import io.llmq.common.job.JobStatus;
+import io.llmq.common.messaging.JobMessage;
+import io.llmq.common.messaging.OutboxRelay;
+import io.llmq.worker.provider.Completion;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The worker's reads and writes of job rows. Every change is version-checked: it applies only to
+ * the version the worker read or claimed, so a cancel, a lease taken back or a duplicate delivery
+ * that got there first makes the later write a no-op instead of a second completion.
+ */
+@ApplicationScoped
+class JobStore {
+
+  private static final String LOAD =
+      "SELECT id, tenant_id, status, model, request::text AS request, attempts, max_attempts,"
+          + " version, coalesce(deadline_at < now(), false) AS past_deadline,"
+          + " coalesce(lease_expires_at < now(), true) AS lease_lapsed FROM jobs WHERE id = $1";
+  private static final String CLAIM =
+      "UPDATE jobs SET status = 'running', attempts = attempts + 1,"
+          + " started_at = coalesce(started_at, now()), lease_owner = $3,"
+          + " lease_expires_at = now() + make_interval(secs => $4), version = version + 1"
+          + " WHERE id = $1 AND version = $2 RETURNING attempts, version";
+  private static final String HEARTBEAT =
+      "UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3)"
+          + " WHERE id = $1 AND lease_owner = $2 AND status = 'running'";
+  private static final String SUCCEED =
+      "UPDATE jobs SET status = 'succeeded', result = $3::text::jsonb, prompt_tokens = $4,"
+          + " completion_tokens = $5, total_tokens = $6,"
+          + " cost_usd = coalesce(cost_usd, 0) + $7::text::numeric, completed_at = now(),"
+          + " lease_owner = NULL, lease_expires_at = NULL, version = version + 1"
+          + " WHERE id = $1 AND version = $2";
+  private static final String END =
+      "UPDATE jobs SET status = $3, error_code = $4, error_message = $5, completed_at = now(),"
+          + " lease_owner = NULL, lease_expires_at = NULL, version = version + 1"
+          + " WHERE id = $1 AND version = $2";
+  private static final String REQUEUE =
+      "UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL,"
+          + " version = version + 1 WHERE id = $1 AND version = $2";
+
+  private final Pool pool;
+  private final OutboxRelay outbox;
+  private final ObjectMapper json;
+
+  JobStore(Pool pool, OutboxRelay outbox, ObjectMapper json) {
+    this.pool = pool;
+    this.outbox = outbox;
+    this.json = json;
+  }
+
+  Uni<Optional<StoredJob>> load(UUID id) {
+    return pool.preparedQuery(LOAD)
+        .execute(Tuple.of(id))
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(stored(rows.iterator().next())));
+  }
+
+  /** Takes the job's lease; empty when the job changed since it was read. */
+  Uni<Optional<ClaimedJob>> claim(StoredJob job, String owner, Duration lease) {
+    return pool.preparedQuery(CLAIM)
+        .execute(Tuple.of(job.id(), job.version(), owner, seconds(lease)))
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                return Optional.empty();
+              }
+              Row row = rows.iterator().next();
+              return Optional.of(
+                  new ClaimedJob(
+                      job.id(),
+                      job.tenantId(),
+                      job.model(),
+                      parse(job.requestJson()),
+                      row.getInteger("attempts"),
+                      job.maxAttempts(),
+                      row.getInteger("version")));
+            });
+  }
+
+  /** Renews the lease; false when the job is no longer this worker's to run. */
+  Uni<Boolean> heartbeat(UUID id, String owner, Duration lease) {
+    return pool.preparedQuery(HEARTBEAT)
+        .execute(Tuple.of(id, owner, seconds(lease)))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /** Records the result; false when the job changed meanwhile (cancelled, or taken back). */
+  Uni<Boolean> succeed(ClaimedJob job, Completion completion, BigDecimal cost) {
+    Tuple values =
+        Tuple.of(job.id(), job.version(), completion.result().toString())
+            .addInteger(completion.promptTokens())
+            .addInteger(completion.completionTokens())
+            .addInteger(completion.totalTokens())
+            .addString(cost.toPlainString());
+    return pool.preparedQuery(SUCCEED).execute(values).map(rows -> rows.rowCount() == 1);
+  }
+
+  /** Ends the job failed; false when it changed meanwhile. */
+  Uni<Boolean> fail(UUID id, int version, FailureCode code, String message) {
+    return end(id, version, JobStatus.FAILED, code.wire(), message);
+  }
+
+  /** Ends a job whose deadline passed before it started. */
+  Uni<Boolean> expire(StoredJob job) {
+    return end(job.id(), job.version(), JobStatus.EXPIRED, null, null);
+  }
+
+  private Uni<Boolean> end(UUID id, int version, JobStatus status, String code, String message) {
+    Tuple values = Tuple.of(id, version, status.wire()).addString(code).addString(message);
+    return pool.preparedQuery(END).execute(values).map(rows -> rows.rowCount() == 1);
+  }
+
+  /**
+   * Puts the job back in the queue after {@code delay}: the status change and the outbox row commit
+   * together, so the retry cannot be lost.
+   */
+  Uni<Boolean> requeue(ClaimedJob job, Duration delay) {
+    return pool.withTransaction(
+        tx ->
+            tx.preparedQuery(REQUEUE)
+                .execute(Tuple.of(job.id(), job.version()))
+                .chain(
+                    rows ->
+                        rows.rowCount() == 1
+                            ? outbox
+                                .add(tx, JobMessage.of(job.id(), job.tenantId()), delay)
+                                .replaceWith(true)
+                            : Uni.createFrom().item(false)));
+  }
+
+  private static StoredJob stored(Row row) {
+    return new StoredJob(
+        row.getUUID("id"),
+        row.getUUID("tenant_id"),
+        JobStatus.fromWire(row.getString("status")),
+        row.getString("model"),
+        row.getString("request"),
+        row.getInteger("attempts"),
+        row.getInteger("max_attempts"),
+        row.getInteger("version"),
+        row.getBoolean("past_deadline"),
+        row.getBoolean("lease_lapsed"));
+  }
+
+  private JsonNode parse(String request) {
+    try {
+      return json.readTree(request);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static double seconds(Duration duration) {
+    return duration.toMillis() / 1000.0;
+  }
+}

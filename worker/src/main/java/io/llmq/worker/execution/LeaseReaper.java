@@ -1,0 +1,52 @@
+package io.llmq.worker.execution;
+
+import io.quarkus.logging.Log;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Takes back jobs whose worker died: a running job whose lease lapsed goes back to queued, with an
+ * outbox row in the same statement, so it is published and run again. Every worker replica runs
+ * this; {@code SKIP LOCKED} and the status condition keep them from taking one job twice.
+ */
+@ApplicationScoped
+class LeaseReaper {
+
+  private static final String REAP =
+      "WITH lapsed AS (UPDATE jobs SET status = 'queued', lease_owner = NULL,"
+          + " lease_expires_at = NULL, version = version + 1 WHERE id IN (SELECT id FROM jobs"
+          + " WHERE status = 'running' AND lease_expires_at < now() ORDER BY lease_expires_at"
+          + " LIMIT 100 FOR UPDATE SKIP LOCKED) RETURNING id, tenant_id)"
+          + " INSERT INTO job_outbox (job_id, tenant_id, available_at)"
+          + " SELECT id, tenant_id, now() FROM lapsed RETURNING job_id";
+
+  private final Pool pool;
+
+  LeaseReaper(Pool pool) {
+    this.pool = pool;
+  }
+
+  @Scheduled(
+      every = "${llmq.worker.reap-interval}",
+      concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+  Uni<Void> reap() {
+    return pool.query(REAP)
+        .execute()
+        .invoke(
+            rows ->
+                rows.forEach(
+                    row ->
+                        Log.warnf(
+                            "Job(id=%s) lease lapsed: its worker died; queued again",
+                            row.getUUID("job_id"))))
+        .replaceWithVoid()
+        .onFailure()
+        .recoverWithUni(
+            failure -> {
+              Log.warnf("Lease reaper failed, will retry: %s", failure.getMessage());
+              return Uni.createFrom().voidItem();
+            });
+  }
+}

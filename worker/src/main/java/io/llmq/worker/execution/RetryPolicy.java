@@ -1,0 +1,34 @@
+package io.llmq.worker.execution;
+
+import io.llmq.worker.config.WorkerConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * How long a job waits before its next attempt: exponential growth, capped, with full jitter (a
+ * uniform draw between zero and the capped value), so retries of many jobs spread out instead of
+ * arriving together.
+ */
+@ApplicationScoped
+class RetryPolicy {
+
+  private final WorkerConfig.Retry config;
+
+  RetryPolicy(WorkerConfig config) {
+    this.config = config.retry();
+  }
+
+  /** The upper bound of the wait after {@code attempt} attempts (1 = the first has failed). */
+  Duration ceiling(int attempt) {
+    double grown =
+        config.initialInterval().toMillis() * Math.pow(config.coefficient(), Math.max(0, attempt - 1));
+    return Duration.ofMillis((long) Math.min(grown, config.maximumInterval().toMillis()));
+  }
+
+  /** The wait after {@code attempt} attempts, drawn with full jitter. */
+  Duration delayAfter(int attempt) {
+    long ceiling = ceiling(attempt).toMillis();
+    return Duration.ofMillis(ceiling == 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1));
+  }
+}

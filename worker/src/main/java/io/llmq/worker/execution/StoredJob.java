@@ -1,0 +1,17 @@
+package io.llmq.worker.execution;
+
+import io.llmq.common.job.JobStatus;
+import java.util.UUID;
+
+/** A job row as the worker finds it before deciding what to do with a message. */
+record StoredJob(
+    UUID id,
+    UUID tenantId,
+    JobStatus status,
+    String model,
+    String requestJson,
+    int attempts,
+    int maxAttempts,
+    int version,
+    boolean pastDeadline,
+    boolean leaseLapsed) {}
