@@ -1,0 +1,117 @@
+package io.llmq.worker;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import io.llmq.common.testing.LlmqTestResource;
+import io.llmq.common.testing.TestServices;
+import java.nio.charset.StandardCharsets;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Puts jobs where the api would: a row in PostgreSQL and a message on the queue, so worker tests
+ * drive the real intake path. Reads rows back for assertions.
+ */
+public final class TestJobs {
+
+  private final TestServices services = TestServices.get();
+
+  private java.sql.Connection db() throws SQLException {
+    return DriverManager.getConnection(
+        "jdbc:" + services.dbUrl("llmq_test"), services.pgUser(), services.pgPassword());
+  }
+
+  public UUID tenant() {
+    UUID id = UUID.randomUUID();
+    update(
+        "INSERT INTO tenants (id, name, webhook_secret, created_at, updated_at)"
+            + " VALUES ('" + id + "', 'worker-test', 'whsec_test', now(), now())");
+    return id;
+  }
+
+  /** A queued job asking the simulated provider to answer {@code prompt}. */
+  public UUID queued(UUID tenant, String model, String prompt, int maxAttempts) {
+    return insert(tenant, model, prompt, maxAttempts, "queued", "NULL", "NULL", 0);
+  }
+
+  /** A job stuck as its dead worker left it: running, under a lease that has lapsed. */
+  public UUID orphaned(UUID tenant, String prompt) {
+    return insert(tenant, "gpt-4o-mini", prompt, 3, "running", "'dead-worker'", "now() - interval '1 minute'", 1);
+  }
+
+  private UUID insert(
+      UUID tenant, String model, String prompt, int maxAttempts, String status, String owner, String lease, int attempts) {
+    UUID id = UUID.randomUUID();
+    String request =
+        "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
+    update(
+        "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, max_attempts, attempts,"
+            + " lease_owner, lease_expires_at, created_at) VALUES ('"
+            + id + "', '" + tenant + "', '" + status + "', '" + model + "', '" + request.replace("'", "''")
+            + "'::jsonb, 'default', " + maxAttempts + ", " + attempts + ", " + owner + ", " + lease + ", now())");
+    return id;
+  }
+
+  public void update(String sql) {
+    try (var connection = db();
+        var statement = connection.createStatement()) {
+      statement.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The job's row, column name to value. */
+  public Map<String, Object> row(UUID id) {
+    try (var connection = db();
+        var statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery("SELECT * FROM jobs WHERE id = '" + id + "'")) {
+      Map<String, Object> row = new HashMap<>();
+      if (rows.next()) {
+        for (int i = 1; i <= rows.getMetaData().getColumnCount(); i++) {
+          row.put(rows.getMetaData().getColumnName(i), rows.getObject(i));
+        }
+      }
+      return row;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public String status(UUID id) {
+    return (String) row(id).get("status");
+  }
+
+  /** Publishes the job's message as the api's relay does. */
+  public void publish(UUID job, UUID tenant) {
+    String body = "{\"schema\":1,\"job_id\":\"" + job + "\",\"tenant_id\":\"" + tenant + "\"}";
+    try (Connection connection = services.rabbitConnection();
+        Channel channel = connection.createChannel()) {
+      AMQP.BasicProperties properties =
+          new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(2).build();
+      channel.basicPublish(LlmqTestResource.QUEUE, "job", properties, body.getBytes(StandardCharsets.UTF_8));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Takes every message from the dead-letter queue; true when one names the job. */
+  public boolean deadLettered(UUID job) {
+    try (Connection connection = services.rabbitConnection();
+        Channel channel = connection.createChannel()) {
+      boolean found = false;
+      com.rabbitmq.client.GetResponse message;
+      while ((message = channel.basicGet(LlmqTestResource.QUEUE + ".dlq", true)) != null) {
+        found |= new String(message.getBody(), StandardCharsets.UTF_8).contains(job.toString());
+      }
+      return found;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

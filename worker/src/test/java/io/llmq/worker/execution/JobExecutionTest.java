@@ -1,0 +1,163 @@
+package io.llmq.worker.execution;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.llmq.common.testing.LlmqTestResource;
+import io.llmq.worker.TestJobs;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/** The worker against real PostgreSQL, RabbitMQ and Redis, with the simulated provider. */
+@QuarkusTest
+@QuarkusTestResource(LlmqTestResource.class)
+class JobExecutionTest {
+
+  private final TestJobs jobs = new TestJobs();
+
+  private void awaitStatus(UUID job, String status) {
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> status.equals(jobs.status(job)));
+  }
+
+  @Test
+  void aPublishedJobRunsToSucceededWithResultUsageAndCost() {
+    UUID tenant = jobs.tenant();
+    UUID job = jobs.queued(tenant, "gpt-4o-mini", "Say hello", 3);
+    jobs.publish(job, tenant);
+    awaitStatus(job, "succeeded");
+
+    Map<String, Object> row = jobs.row(job);
+    assertEquals(1, row.get("attempts"));
+    assertNotNull(row.get("started_at"));
+    assertNotNull(row.get("completed_at"));
+    assertTrue(row.get("result").toString().contains("\"chat.completion\""));
+    int prompt = (Integer) row.get("prompt_tokens");
+    int completion = (Integer) row.get("completion_tokens");
+    assertEquals(prompt + completion, row.get("total_tokens"));
+    // gpt-4o-mini: $0.15 per million prompt tokens, $0.60 per million completion tokens
+    BigDecimal expected =
+        new BigDecimal("0.15").multiply(BigDecimal.valueOf(prompt))
+            .add(new BigDecimal("0.60").multiply(BigDecimal.valueOf(completion)))
+            .movePointLeft(6);
+    assertEquals(0, expected.compareTo((BigDecimal) row.get("cost_usd")));
+    assertNull(row.get("lease_owner"));
+  }
+
+  @Test
+  void theSameRequestGetsTheSameAnswer() {
+    UUID tenant = jobs.tenant();
+    UUID first = jobs.queued(tenant, "llmq-sim", "deterministic", 1);
+    UUID second = jobs.queued(tenant, "llmq-sim", "deterministic", 1);
+    jobs.publish(first, tenant);
+    jobs.publish(second, tenant);
+    awaitStatus(first, "succeeded");
+    awaitStatus(second, "succeeded");
+    assertEquals(content(first), content(second));
+  }
+
+  private String content(UUID job) {
+    String result = jobs.row(job).get("result").toString();
+    return result.substring(result.indexOf("\"content\""), result.indexOf("\"finish_reason\""));
+  }
+
+  @Test
+  void duplicateDeliveriesNeverCompleteAJobTwice() {
+    UUID tenant = jobs.tenant();
+    UUID job = jobs.queued(tenant, "gpt-4o-mini", "only once [[sim delay_ms=300]]", 3);
+    for (int i = 0; i < 5; i++) {
+      jobs.publish(job, tenant);
+    }
+    awaitStatus(job, "succeeded");
+    Object completedAt = jobs.row(job).get("completed_at");
+    jobs.publish(job, tenant);
+
+    // Claimed once (version 1) and completed once (version 2); the late duplicate changes nothing.
+    Awaitility.await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> Integer.valueOf(2).equals(jobs.row(job).get("version")));
+    assertEquals(1, jobs.row(job).get("attempts"));
+    assertEquals(completedAt, jobs.row(job).get("completed_at"));
+  }
+
+  @Test
+  void aJobWhoseWorkerDiedIsTakenBackAndRunAgain() {
+    UUID tenant = jobs.tenant();
+    UUID job = jobs.orphaned(tenant, "the first worker died mid-call");
+    awaitStatus(job, "succeeded");
+    assertEquals(2, jobs.row(job).get("attempts"));
+  }
+
+  @Test
+  void aJobThatOutlivesTheAckHandoverIsAckedEarlyAndStillCompletesOnce() {
+    UUID tenant = jobs.tenant();
+    UUID job = jobs.queued(tenant, "gpt-4o-mini", "a long call [[sim delay_ms=4000]]", 3);
+    jobs.publish(job, tenant);
+    awaitStatus(job, "succeeded");
+    Map<String, Object> row = jobs.row(job);
+    assertEquals(1, row.get("attempts"));
+    assertEquals(2, row.get("version"));
+    String metrics = given().get("/q/metrics").then().extract().asString();
+    assertTrue(
+        java.util.regex.Pattern.compile("(?m)^llmq_messages_handed_over_total(\\{[^}]*})? [1-9]")
+            .matcher(metrics)
+            .find(),
+        "the message was acknowledged before the job ended");
+  }
+
+  @Test
+  void aTransientFailureIsRetriedUntilAttemptsRunOutThenDeadLettered() {
+    UUID tenant = jobs.tenant();
+    UUID job = jobs.queued(tenant, "gpt-4o-mini", "always 503 [[sim fail=upstream_error]]", 3);
+    jobs.publish(job, tenant);
+    awaitStatus(job, "failed");
+    Map<String, Object> row = jobs.row(job);
+    assertEquals("upstream_error", row.get("error_code"));
+    assertEquals(3, row.get("attempts"));
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> jobs.deadLettered(job));
+  }
+
+  @Test
+  void aPermanentFailureIsNotRetried() {
+    UUID tenant = jobs.tenant();
+    UUID job = jobs.queued(tenant, "gpt-4o-mini", "bad request [[sim fail=upstream_rejected]]", 5);
+    jobs.publish(job, tenant);
+    awaitStatus(job, "failed");
+    assertEquals("upstream_rejected", jobs.row(job).get("error_code"));
+    assertEquals(1, jobs.row(job).get("attempts"));
+  }
+
+  @Test
+  void aJobPastItsDeadlineExpiresWithoutRunning() {
+    UUID tenant = jobs.tenant();
+    UUID job = jobs.queued(tenant, "gpt-4o-mini", "too late", 3);
+    jobs.update("UPDATE jobs SET deadline_at = now() - interval '1 second' WHERE id = '" + job + "'");
+    jobs.publish(job, tenant);
+    awaitStatus(job, "expired");
+    assertEquals(0, jobs.row(job).get("attempts"));
+  }
+
+  @Test
+  void aCancelledJobIsNotRun() {
+    UUID tenant = jobs.tenant();
+    UUID job = jobs.queued(tenant, "gpt-4o-mini", "never mind", 3);
+    jobs.update("UPDATE jobs SET status = 'cancelled', completed_at = now() WHERE id = '" + job + "'");
+    jobs.publish(job, tenant);
+    UUID marker = jobs.queued(tenant, "gpt-4o-mini", "after the cancelled one", 3);
+    jobs.publish(marker, tenant);
+    awaitStatus(marker, "succeeded");
+    assertEquals("cancelled", jobs.status(job));
+    assertEquals(0, jobs.row(job).get("attempts"));
+    assertFalse(jobs.deadLettered(job));
+  }
+}

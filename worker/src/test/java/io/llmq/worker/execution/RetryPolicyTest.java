@@ -1,0 +1,91 @@
+package io.llmq.worker.execution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.llmq.worker.config.WorkerConfig;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class RetryPolicyTest {
+
+  private final RetryPolicy policy = new RetryPolicy(config(Duration.ofSeconds(1), 2, Duration.ofSeconds(30)));
+
+  @Test
+  void theCeilingGrowsByTheCoefficientUpToTheCap() {
+    assertEquals(Duration.ofSeconds(1), policy.ceiling(1));
+    assertEquals(Duration.ofSeconds(2), policy.ceiling(2));
+    assertEquals(Duration.ofSeconds(16), policy.ceiling(5));
+    assertEquals(Duration.ofSeconds(30), policy.ceiling(6));
+    assertEquals(Duration.ofSeconds(30), policy.ceiling(60));
+  }
+
+  @Test
+  void delaysAreFullJitterBetweenZeroAndTheCeiling() {
+    long below = 0;
+    for (int i = 0; i < 1_000; i++) {
+      Duration delay = policy.delayAfter(3);
+      assertTrue(!delay.isNegative() && delay.compareTo(Duration.ofSeconds(4)) <= 0, delay.toString());
+      below += delay.compareTo(Duration.ofSeconds(2)) < 0 ? 1 : 0;
+    }
+    // Uniform on [0, 4 s]: about half the draws fall below 2 s.
+    assertTrue(below > 350 && below < 650, "draws below half the ceiling: " + below);
+  }
+
+  static WorkerConfig config(Duration initial, double coefficient, Duration maximum) {
+    WorkerConfig.Retry retry =
+        new WorkerConfig.Retry() {
+          @Override
+          public Duration initialInterval() {
+            return initial;
+          }
+
+          @Override
+          public double coefficient() {
+            return coefficient;
+          }
+
+          @Override
+          public Duration maximumInterval() {
+            return maximum;
+          }
+        };
+    return new WorkerConfig() {
+      @Override
+      public Optional<String> id() {
+        return Optional.empty();
+      }
+
+      @Override
+      public int concurrency() {
+        return 1;
+      }
+
+      @Override
+      public Duration reapInterval() {
+        return Duration.ofSeconds(10);
+      }
+
+      @Override
+      public Duration leaseDuration() {
+        return Duration.ofSeconds(30);
+      }
+
+      @Override
+      public Duration heartbeatInterval() {
+        return Duration.ofSeconds(10);
+      }
+
+      @Override
+      public Duration ackHandover() {
+        return Duration.ofMinutes(10);
+      }
+
+      @Override
+      public Retry retry() {
+        return retry;
+      }
+    };
+  }
+}
