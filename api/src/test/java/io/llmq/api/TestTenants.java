@@ -29,7 +29,9 @@ public final class TestTenants {
   /** A key of the tenant with the given scopes (all when none are given). */
   public static String key(String tenantId, String... scopes) {
     Map<String, Object> body =
-        scopes.length == 0 ? Map.of("name", "test") : Map.of("name", "test", "scopes", List.of(scopes));
+        scopes.length == 0
+            ? Map.of("name", "test")
+            : Map.of("name", "test", "scopes", List.of(scopes));
     return given()
         .header("Authorization", ADMIN)
         .contentType(ContentType.JSON)

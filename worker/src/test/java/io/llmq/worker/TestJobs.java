@@ -30,7 +30,9 @@ public final class TestJobs {
     UUID id = UUID.randomUUID();
     update(
         "INSERT INTO tenants (id, name, webhook_secret, created_at, updated_at)"
-            + " VALUES ('" + id + "', 'worker-test', 'whsec_test', now(), now())");
+            + " VALUES ('"
+            + id
+            + "', 'worker-test', 'whsec_test', now(), now())");
     return id;
   }
 
@@ -41,19 +43,54 @@ public final class TestJobs {
 
   /** A job stuck as its dead worker left it: running, under a lease that has lapsed. */
   public UUID orphaned(UUID tenant, String prompt) {
-    return insert(tenant, "gpt-4o-mini", prompt, 3, "running", "'dead-worker'", "now() - interval '1 minute'", 1);
+    return insert(
+        tenant,
+        "gpt-4o-mini",
+        prompt,
+        3,
+        "running",
+        "'dead-worker'",
+        "now() - interval '1 minute'",
+        1);
   }
 
   private UUID insert(
-      UUID tenant, String model, String prompt, int maxAttempts, String status, String owner, String lease, int attempts) {
+      UUID tenant,
+      String model,
+      String prompt,
+      int maxAttempts,
+      String status,
+      String owner,
+      String lease,
+      int attempts) {
     UUID id = UUID.randomUUID();
     String request =
-        "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
+        "{\"model\":\""
+            + model
+            + "\",\"messages\":[{\"role\":\"user\",\"content\":\""
+            + prompt
+            + "\"}]}";
     update(
         "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, max_attempts, attempts,"
             + " lease_owner, lease_expires_at, created_at) VALUES ('"
-            + id + "', '" + tenant + "', '" + status + "', '" + model + "', '" + request.replace("'", "''")
-            + "'::jsonb, 'default', " + maxAttempts + ", " + attempts + ", " + owner + ", " + lease + ", now())");
+            + id
+            + "', '"
+            + tenant
+            + "', '"
+            + status
+            + "', '"
+            + model
+            + "', '"
+            + request.replace("'", "''")
+            + "'::jsonb, 'default', "
+            + maxAttempts
+            + ", "
+            + attempts
+            + ", "
+            + owner
+            + ", "
+            + lease
+            + ", now())");
     return id;
   }
 
@@ -93,8 +130,12 @@ public final class TestJobs {
     try (Connection connection = services.rabbitConnection();
         Channel channel = connection.createChannel()) {
       AMQP.BasicProperties properties =
-          new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(2).build();
-      channel.basicPublish(LlmqTestResource.QUEUE, "job", properties, body.getBytes(StandardCharsets.UTF_8));
+          new AMQP.BasicProperties.Builder()
+              .contentType("application/json")
+              .deliveryMode(2)
+              .build();
+      channel.basicPublish(
+          LlmqTestResource.QUEUE, "job", properties, body.getBytes(StandardCharsets.UTF_8));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

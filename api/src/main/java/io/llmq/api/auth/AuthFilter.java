@@ -15,9 +15,8 @@ import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Authenticates every matched endpoint: the admin token for {@link AdminOnly} resources, a
- * tenant's API key with the right scope for {@link Requires} ones. Unknown keys get 401, missing
- * scopes 403.
+ * Authenticates every matched endpoint: the admin token for {@link AdminOnly} resources, a tenant's
+ * API key with the right scope for {@link Requires} ones. Unknown keys get 401, missing scopes 403.
  */
 public class AuthFilter {
 
@@ -56,28 +55,28 @@ public class AuthFilter {
       return unauthorized();
     }
     return keys.resolve(token)
-        .chain(
-            caller -> {
-              if (caller == null) {
-                return unauthorized();
-              }
-              if (!caller.scopes().contains(required.value())) {
-                return Uni.createFrom()
-                    .failure(
-                        new ProblemException(
-                            ErrorCode.FORBIDDEN,
-                            "This API key lacks the scope " + required.value().wire() + "."));
-              }
-              current.set(caller);
-              MDC.put("tenantId", caller.tenantId().toString());
-              return Uni.createFrom().voidItem();
-            });
+        .chain(caller -> {
+          if (caller == null) {
+            return unauthorized();
+          }
+          if (!caller.scopes().contains(required.value())) {
+            return Uni.createFrom()
+                .failure(
+                    new ProblemException(
+                        ErrorCode.FORBIDDEN,
+                        "This API key lacks the scope " + required.value().wire() + "."));
+          }
+          current.set(caller);
+          MDC.put("tenantId", caller.tenantId().toString());
+          return Uni.createFrom().voidItem();
+        });
   }
 
   private boolean isAdmin(String token) {
     return token != null
         && adminToken
-            .map(expected -> MessageDigest.isEqual(expected, token.getBytes(StandardCharsets.UTF_8)))
+            .map(
+                expected -> MessageDigest.isEqual(expected, token.getBytes(StandardCharsets.UTF_8)))
             .orElse(false);
   }
 
@@ -93,6 +92,8 @@ public class AuthFilter {
     return Uni.createFrom()
         .failure(
             new ProblemException(
-                ErrorCode.UNAUTHORIZED, "Send a valid key as 'Authorization: Bearer <key>'.", CHALLENGE));
+                ErrorCode.UNAUTHORIZED,
+                "Send a valid key as 'Authorization: Bearer <key>'.",
+                CHALLENGE));
   }
 }

@@ -35,7 +35,8 @@ class ChatRequestValidator {
           "presence_penalty",
           "frequency_penalty",
           "stream");
-  private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
+  private static final Set<String> ROLES =
+      Set.of("system", "developer", "user", "assistant", "tool");
   private static final Set<String> RESPONSE_FORMATS = Set.of("text", "json_object", "json_schema");
   private static final Set<String> TOOL_CHOICES = Set.of("none", "auto", "required");
   private static final int MAX_MESSAGES = 10_000;
@@ -87,7 +88,11 @@ class ChatRequestValidator {
       String role = Fields.text(message, path, "role", 32, true);
       if (!ROLES.contains(role)) {
         throw ProblemException.invalid(
-            "'" + path + ".role' must be one of " + String.join(", ", ROLES.stream().sorted().toList()) + ".");
+            "'"
+                + path
+                + ".role' must be one of "
+                + String.join(", ", ROLES.stream().sorted().toList())
+                + ".");
       }
       JsonNode content = message.get("content");
       boolean hasToolCalls = message.has("tool_calls") && message.get("tool_calls").isArray();
@@ -109,12 +114,11 @@ class ChatRequestValidator {
     if (!stop.isArray() || stop.size() > 4) {
       throw ProblemException.invalid("'request.stop' must be a string or up to 4 strings.");
     }
-    stop.forEach(
-        element -> {
-          if (!element.isTextual()) {
-            throw ProblemException.invalid("'request.stop' must be a string or up to 4 strings.");
-          }
-        });
+    stop.forEach(element -> {
+      if (!element.isTextual()) {
+        throw ProblemException.invalid("'request.stop' must be a string or up to 4 strings.");
+      }
+    });
   }
 
   private static void responseFormat(JsonNode format) {

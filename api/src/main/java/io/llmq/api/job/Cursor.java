@@ -20,13 +20,14 @@ record Cursor(OffsetDateTime createdAt, UUID id) {
     Instant at = createdAt.toInstant();
     long micros = ChronoUnit.MICROS.between(Instant.EPOCH, at);
     String plain = micros + "_" + id;
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(plain.getBytes(StandardCharsets.UTF_8));
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(plain.getBytes(StandardCharsets.UTF_8));
   }
 
   static Cursor decode(String encoded) {
     try {
-      String plain =
-          new String(Base64.getUrlDecoder().decode(encoded), StandardCharsets.UTF_8);
+      String plain = new String(Base64.getUrlDecoder().decode(encoded), StandardCharsets.UTF_8);
       int split = plain.indexOf('_');
       long micros = Long.parseLong(plain.substring(0, split));
       UUID id = UUID.fromString(plain.substring(split + 1));

@@ -92,12 +92,11 @@ class JobRepository {
     String[] live = {JobStatus.QUEUED.wire(), JobStatus.RUNNING.wire()};
     return pool.preparedQuery(TERMINAL_AMONG)
         .execute(Tuple.of(ids.toArray(UUID[]::new), live))
-        .map(
-            rows -> {
-              List<UUID> done = new ArrayList<>();
-              rows.forEach(row -> done.add(row.getUUID("id")));
-              return done;
-            });
+        .map(rows -> {
+          List<UUID> done = new ArrayList<>();
+          rows.forEach(row -> done.add(row.getUUID("id")));
+          return done;
+        });
   }
 
   /**
@@ -113,7 +112,9 @@ class JobRepository {
   /** One page of the tenant's jobs, newest first, strictly after the cursor's position. */
   Uni<List<JobRecord>> page(UUID tenantId, JobStatus status, Cursor after, int limit) {
     StringBuilder sql =
-        new StringBuilder("SELECT ").append(JobRecord.COLUMNS).append(" FROM jobs WHERE tenant_id = $1");
+        new StringBuilder("SELECT ")
+            .append(JobRecord.COLUMNS)
+            .append(" FROM jobs WHERE tenant_id = $1");
     Tuple values = Tuple.of(tenantId);
     if (status != null) {
       values.addString(status.wire());
@@ -131,12 +132,11 @@ class JobRepository {
     sql.append(" ORDER BY created_at DESC, id DESC LIMIT $").append(values.size()).append("::int");
     return pool.preparedQuery(sql.toString())
         .execute(values)
-        .map(
-            rows -> {
-              List<JobRecord> jobs = new ArrayList<>(rows.size());
-              rows.forEach(row -> jobs.add(JobRecord.from(row)));
-              return jobs;
-            });
+        .map(rows -> {
+          List<JobRecord> jobs = new ArrayList<>(rows.size());
+          rows.forEach(row -> jobs.add(JobRecord.from(row)));
+          return jobs;
+        });
   }
 
   private static Optional<JobRecord> first(RowSet<io.vertx.mutiny.sqlclient.Row> rows) {

@@ -60,19 +60,19 @@ public class JobResource {
     Duration wait = Prefer.waitOf(prefer, config.maxWait());
     return service
         .submit(job)
-        .chain(
-            submitted -> {
-              if (wait.isZero() || submitted.job().terminal()) {
-                return Uni.createFrom().item(submitted);
-              }
-              return service
-                  .get(tenantId, submitted.job().id(), wait)
-                  .map(latest -> new JobService.Submitted(latest, submitted.replay()));
-            })
+        .chain(submitted -> {
+          if (wait.isZero() || submitted.job().terminal()) {
+            return Uni.createFrom().item(submitted);
+          }
+          return service
+              .get(tenantId, submitted.job().id(), wait)
+              .map(latest -> new JobService.Submitted(latest, submitted.replay()));
+        })
         .map(submitted -> submitResponse(submitted, wait, uri));
   }
 
-  private static Response submitResponse(JobService.Submitted submitted, Duration wait, UriInfo uri) {
+  private static Response submitResponse(
+      JobService.Submitted submitted, Duration wait, UriInfo uri) {
     JobRecord job = submitted.job();
     boolean answered = !wait.isZero() && job.terminal();
     Response.ResponseBuilder response =
@@ -103,16 +103,15 @@ public class JobResource {
     Cursor cursor = after == null || after.isEmpty() ? null : Cursor.decode(after);
     return service
         .page(caller.get().tenantId(), filter, cursor, size + 1)
-        .map(
-            jobs -> {
-              List<JobRecord> page = jobs.size() > size ? jobs.subList(0, size) : jobs;
-              Map<String, Object> body = new HashMap<>();
-              body.put("data", page.stream().map(JobResponse::of).toList());
-              body.put(
-                  "next_cursor",
-                  jobs.size() > size ? Cursor.after(page.get(page.size() - 1)).encode() : null);
-              return body;
-            });
+        .map(jobs -> {
+          List<JobRecord> page = jobs.size() > size ? jobs.subList(0, size) : jobs;
+          Map<String, Object> body = new HashMap<>();
+          body.put("data", page.stream().map(JobResponse::of).toList());
+          body.put(
+              "next_cursor",
+              jobs.size() > size ? Cursor.after(page.get(page.size() - 1)).encode() : null);
+          return body;
+        });
   }
 
   @POST

@@ -16,8 +16,8 @@ import java.util.UUID;
 
 /**
  * Submits and cancels jobs. A submission writes the job and its outbox row in one transaction, so a
- * 202 always means a message will reach the queue; the message is published right after the
- * commit, and the outbox sweep covers a publish that fails.
+ * 202 always means a message will reach the queue; the message is published right after the commit,
+ * and the outbox sweep covers a publish that fails.
  */
 @ApplicationScoped
 class JobService {
@@ -51,32 +51,29 @@ class JobService {
 
   Uni<Submitted> submit(NewJob job) {
     return jobs.pool()
-        .withTransaction(
-            tx -> {
-              Uni<Void> release =
-                  job.idempotencyKey() == null
-                      ? Uni.createFrom().voidItem()
-                      : jobs.releaseExpiredKey(
-                          tx, job.tenantId(), job.idempotencyKey(), config.idempotencyWindow());
-              return release
-                  .chain(() -> jobs.insert(tx, job))
-                  .chain(
-                      inserted ->
-                          inserted.isPresent()
-                              ? outbox
-                                  .add(tx, JobMessage.of(job.id(), job.tenantId()))
-                                  .map(outboxId -> new Stored(inserted.get(), outboxId))
-                              : Uni.createFrom().item((Stored) null));
-            })
-        .chain(
-            stored -> {
-              if (stored == null) {
-                return replayOf(job);
-              }
-              publishAfterCommit(stored);
-              metrics.counter("llmq.jobs.submitted", "model", job.model()).increment();
-              return Uni.createFrom().item(new Submitted(stored.job(), false));
-            });
+        .withTransaction(tx -> {
+          Uni<Void> release =
+              job.idempotencyKey() == null
+                  ? Uni.createFrom().voidItem()
+                  : jobs.releaseExpiredKey(
+                      tx, job.tenantId(), job.idempotencyKey(), config.idempotencyWindow());
+          return release
+              .chain(() -> jobs.insert(tx, job))
+              .chain(inserted ->
+                  inserted.isPresent()
+                      ? outbox
+                          .add(tx, JobMessage.of(job.id(), job.tenantId()))
+                          .map(outboxId -> new Stored(inserted.get(), outboxId))
+                      : Uni.createFrom().item((Stored) null));
+        })
+        .chain(stored -> {
+          if (stored == null) {
+            return replayOf(job);
+          }
+          publishAfterCommit(stored);
+          metrics.counter("llmq.jobs.submitted", "model", job.model()).increment();
+          return Uni.createFrom().item(new Submitted(stored.job(), false));
+        });
   }
 
   private void publishAfterCommit(Stored stored) {
@@ -89,19 +86,16 @@ class JobService {
 
   private Uni<Submitted> replayOf(NewJob job) {
     return jobs.findByKey(jobs.pool(), job.tenantId(), job.idempotencyKey())
-        .map(
-            existing -> {
-              JobRecord found =
-                  existing.orElseThrow(
-                      () ->
-                          ProblemException.conflict(
-                              "This Idempotency-Key is being reused right now; retry."));
-              if (!found.idempotencyHash().equals(job.bodyHash())) {
-                throw ProblemException.conflict(
-                    "This Idempotency-Key was used with a different body.");
-              }
-              return new Submitted(found, true);
-            });
+        .map(existing -> {
+          JobRecord found =
+              existing.orElseThrow(() ->
+                  ProblemException.conflict(
+                      "This Idempotency-Key is being reused right now; retry."));
+          if (!found.idempotencyHash().equals(job.bodyHash())) {
+            throw ProblemException.conflict("This Idempotency-Key was used with a different body.");
+          }
+          return new Submitted(found, true);
+        });
   }
 
   Uni<List<JobRecord>> page(UUID tenantId, JobStatus status, Cursor after, int limit) {
@@ -123,24 +117,22 @@ class JobService {
   private Uni<JobRecord> cancel(UUID tenantId, UUID jobId, int triesLeft) {
     return jobs.find(tenantId, jobId)
         .map(JobService::orNotFound)
-        .chain(
-            job -> {
-              if (!job.status().canBecome(JobStatus.CANCELLED)) {
-                throw ProblemException.conflict("The job is already " + job.status().wire() + ".");
-              }
-              return jobs.finish(job, JobStatus.CANCELLED)
-                  .chain(
-                      done -> {
-                        if (done.isPresent()) {
-                          waiter.announce(jobId);
-                          return Uni.createFrom().item(done.get());
-                        }
-                        if (triesLeft <= 1) {
-                          throw ProblemException.conflict("The job changed while cancelling; retry.");
-                        }
-                        return cancel(tenantId, jobId, triesLeft - 1);
-                      });
-            });
+        .chain(job -> {
+          if (!job.status().canBecome(JobStatus.CANCELLED)) {
+            throw ProblemException.conflict("The job is already " + job.status().wire() + ".");
+          }
+          return jobs.finish(job, JobStatus.CANCELLED)
+              .chain(done -> {
+                if (done.isPresent()) {
+                  waiter.announce(jobId);
+                  return Uni.createFrom().item(done.get());
+                }
+                if (triesLeft <= 1) {
+                  throw ProblemException.conflict("The job changed while cancelling; retry.");
+                }
+                return cancel(tenantId, jobId, triesLeft - 1);
+              });
+        });
   }
 
   private static JobRecord orNotFound(Optional<JobRecord> job) {

@@ -42,10 +42,10 @@ class JobWaiter {
 
   private void subscribe() {
     redis
-            .pubsub(String.class)
-            .subscribe(JobNotices.FINISHED)
-            .subscribe()
-            .with(this::wakeText, failure -> resubscribe(), this::resubscribe);
+        .pubsub(String.class)
+        .subscribe(JobNotices.FINISHED)
+        .subscribe()
+        .with(this::wakeText, failure -> resubscribe(), this::resubscribe);
   }
 
   private void resubscribe() {
@@ -71,18 +71,17 @@ class JobWaiter {
     waiting.computeIfAbsent(jobId, id -> ConcurrentHashMap.newKeySet()).add(doorbell);
     // Registered before the read, so an end between the read and the wait still rings.
     return jobs.find(tenantId, jobId)
-        .chain(
-            job -> {
-              if (job.isEmpty() || job.get().terminal()) {
-                return Uni.createFrom().item(job);
-              }
-              return Uni.createFrom()
-                  .completionStage(doorbell)
-                  .ifNoItem()
-                  .after(timeout)
-                  .recoverWithItem((Void) null)
-                  .chain(() -> jobs.find(tenantId, jobId));
-            })
+        .chain(job -> {
+          if (job.isEmpty() || job.get().terminal()) {
+            return Uni.createFrom().item(job);
+          }
+          return Uni.createFrom()
+              .completionStage(doorbell)
+              .ifNoItem()
+              .after(timeout)
+              .recoverWithItem((Void) null)
+              .chain(() -> jobs.find(tenantId, jobId));
+        })
         .eventually(() -> forget(jobId, doorbell));
   }
 

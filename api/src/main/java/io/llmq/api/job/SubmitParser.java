@@ -75,7 +75,8 @@ class SubmitParser {
         throw ProblemException.invalid(
             "'metadata' keys must be 1 to " + MAX_METADATA_KEY + " characters.");
       }
-      if (!pair.getValue().isTextual() || pair.getValue().textValue().length() > MAX_METADATA_VALUE) {
+      if (!pair.getValue().isTextual()
+          || pair.getValue().textValue().length() > MAX_METADATA_VALUE) {
         throw ProblemException.invalid(
             "'metadata' values must be strings of at most " + MAX_METADATA_VALUE + " characters.");
       }

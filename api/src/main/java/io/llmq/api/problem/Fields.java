@@ -33,7 +33,11 @@ public final class Fields {
       String name = names.next();
       if (!allowed.contains(name)) {
         throw ProblemException.invalid(
-            "Unknown field '" + join(path, truncate(name)) + "'. Allowed: " + sorted(allowed) + ".");
+            "Unknown field '"
+                + join(path, truncate(name))
+                + "'. Allowed: "
+                + sorted(allowed)
+                + ".");
       }
     }
   }
@@ -43,7 +47,8 @@ public final class Fields {
     return value != null && !value.isNull();
   }
 
-  public static String text(JsonNode node, String path, String field, int maxLength, boolean required) {
+  public static String text(
+      JsonNode node, String path, String field, int maxLength, boolean required) {
     JsonNode value = node.get(field);
     if (value == null || value.isNull()) {
       if (required) {

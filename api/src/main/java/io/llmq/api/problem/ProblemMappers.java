@@ -62,7 +62,9 @@ public class ProblemMappers {
   @ServerExceptionMapper
   public Response unreadable(JsonProcessingException e, HttpServerRequest request) {
     String detail =
-        e instanceof JsonMappingException mapping ? shapeDetail(mapping) : "The body is not valid JSON.";
+        e instanceof JsonMappingException mapping
+            ? shapeDetail(mapping)
+            : "The body is not valid JSON.";
     return problems.response(ErrorCode.INVALID_REQUEST, detail, request, Map.of());
   }
 
@@ -80,8 +82,7 @@ public class ProblemMappers {
     String field =
         e.getPath().stream()
             .map(
-                ref ->
-                    ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
             .collect(Collectors.joining("."))
             .replace(".[", "[");
     return field.isEmpty()

@@ -38,10 +38,6 @@ public class Problems {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a Problem always serializes", e);
     }
-    context
-        .response()
-        .setStatusCode(code.status())
-        .putHeader("Content-Type", MEDIA_TYPE)
-        .end(body);
+    context.response().setStatusCode(code.status()).putHeader("Content-Type", MEDIA_TYPE).end(body);
   }
 }

@@ -50,11 +50,10 @@ public class AdminTenantResource {
     LimitsPatch limits = LimitsPatch.read(body);
     return tenants
         .create(name, limits)
-        .map(
-            tenant ->
-                Response.created(uri.getBaseUriBuilder().path("/v1/admin/tenants/" + tenant.id).build())
-                    .entity(TenantResponse.of(tenant))
-                    .build());
+        .map(tenant ->
+            Response.created(uri.getBaseUriBuilder().path("/v1/admin/tenants/" + tenant.id).build())
+                .entity(TenantResponse.of(tenant))
+                .build());
   }
 
   @GET
@@ -100,13 +99,17 @@ public class AdminTenantResource {
   @DELETE
   @Path("/keys/{keyId}")
   public Uni<Response> revokeKey(@RestPath String keyId) {
-    return tenants.revokeKey(PathIds.parse(keyId, "No API key with this id.")).map(v -> Response.noContent().build());
+    return tenants
+        .revokeKey(PathIds.parse(keyId, "No API key with this id."))
+        .map(v -> Response.noContent().build());
   }
 
   @POST
   @Path("/tenants/{id}/webhook-secret")
   public Uni<Map<String, String>> rotateWebhookSecret(@RestPath String id) {
-    return tenants.rotateWebhookSecret(tenantId(id)).map(secret -> Map.of("webhook_secret", secret));
+    return tenants
+        .rotateWebhookSecret(tenantId(id))
+        .map(secret -> Map.of("webhook_secret", secret));
   }
 
   private static Set<Scope> scopes(JsonNode node) {
@@ -118,10 +121,7 @@ public class AdminTenantResource {
     }
     Set<Scope> scopes = EnumSet.noneOf(Scope.class);
     for (JsonNode element : node) {
-      Scope scope =
-          element.isTextual()
-              ? Scope.fromWire(element.textValue()).orElse(null)
-              : null;
+      Scope scope = element.isTextual() ? Scope.fromWire(element.textValue()).orElse(null) : null;
       if (scope == null) {
         throw ProblemException.invalid(
             "'scopes' may hold only jobs:write, jobs:read and usage:read.");

@@ -13,7 +13,8 @@ record LimitsPatch(JsonNode node) {
 
   private static final String PATH = "limits";
   private static final Set<String> FIELDS =
-      Set.of("requests_per_minute", "tokens_per_minute", "max_concurrent_jobs", "monthly_budget_usd");
+      Set.of(
+          "requests_per_minute", "tokens_per_minute", "max_concurrent_jobs", "monthly_budget_usd");
   private static final long MAX_RATE = 1_000_000_000L;
   private static final BigDecimal MAX_BUDGET = new BigDecimal("1000000000");
 

@@ -46,52 +46,48 @@ public class TenantService {
   @WithTransaction
   public Uni<Tenant> update(UUID id, String name, LimitsPatch limits) {
     return find(id)
-        .invoke(
-            tenant -> {
-              if (name != null) {
-                tenant.name = name;
-              }
-              limits.applyTo(tenant);
-              tenant.updatedAt = now();
-            });
+        .invoke(tenant -> {
+          if (name != null) {
+            tenant.name = name;
+          }
+          limits.applyTo(tenant);
+          tenant.updatedAt = now();
+        });
   }
 
   @WithTransaction
   public Uni<String> rotateWebhookSecret(UUID id) {
     return find(id)
-        .map(
-            tenant -> {
-              tenant.webhookSecret = newWebhookSecret();
-              tenant.updatedAt = now();
-              return tenant.webhookSecret;
-            });
+        .map(tenant -> {
+          tenant.webhookSecret = newWebhookSecret();
+          tenant.updatedAt = now();
+          return tenant.webhookSecret;
+        });
   }
 
   @WithTransaction
   public Uni<KeyResponse> createKey(UUID tenantId, String name, Set<Scope> scopes) {
     return find(tenantId)
-        .chain(
-            tenant -> {
-              String key = ApiKeys.newKey();
-              ApiKey stored = new ApiKey();
-              stored.id = UUID.randomUUID();
-              stored.tenantId = tenant.id;
-              stored.name = name;
-              stored.prefix = ApiKeys.prefixOf(key);
-              stored.keyHash = ApiKeys.hash(key);
-              stored.scopes = ApiKeys.formatScopes(scopes);
-              stored.createdAt = now();
-              return stored
-                  .<ApiKey>persist()
-                  .map(
-                      saved ->
-                          new KeyResponse(
-                              saved.id,
-                              key,
-                              saved.prefix,
-                              List.of(saved.scopes.split(" ")),
-                              saved.createdAt));
-            });
+        .chain(tenant -> {
+          String key = ApiKeys.newKey();
+          ApiKey stored = new ApiKey();
+          stored.id = UUID.randomUUID();
+          stored.tenantId = tenant.id;
+          stored.name = name;
+          stored.prefix = ApiKeys.prefixOf(key);
+          stored.keyHash = ApiKeys.hash(key);
+          stored.scopes = ApiKeys.formatScopes(scopes);
+          stored.createdAt = now();
+          return stored
+              .<ApiKey>persist()
+              .map(saved ->
+                  new KeyResponse(
+                      saved.id,
+                      key,
+                      saved.prefix,
+                      List.of(saved.scopes.split(" ")),
+                      saved.createdAt));
+        });
   }
 
   /** Revokes a key; revoking a revoked key again is fine. */
@@ -101,12 +97,11 @@ public class TenantService {
         .onItem()
         .ifNull()
         .failWith(() -> ProblemException.notFound("No API key with this id."))
-        .invoke(
-            key -> {
-              if (key.revokedAt == null) {
-                key.revokedAt = now();
-              }
-            })
+        .invoke(key -> {
+          if (key.revokedAt == null) {
+            key.revokedAt = now();
+          }
+        })
         .replaceWithVoid();
   }
 

@@ -65,17 +65,16 @@ class DurableHandoffTest {
         .atMost(within)
         .pollInterval(Duration.ofMillis(250))
         .ignoreExceptions()
-        .until(
-            () -> {
-              try (Connection connection = services.rabbitConnection();
-                  Channel channel = connection.createChannel()) {
-                GetResponse message;
-                while ((message = channel.basicGet(LlmqTestResource.QUEUE, true)) != null) {
-                  seen.add(new String(message.getBody(), StandardCharsets.UTF_8));
-                }
-              }
-              return seen.stream().anyMatch(body -> body.contains(jobId));
-            });
+        .until(() -> {
+          try (Connection connection = services.rabbitConnection();
+              Channel channel = connection.createChannel()) {
+            GetResponse message;
+            while ((message = channel.basicGet(LlmqTestResource.QUEUE, true)) != null) {
+              seen.add(new String(message.getBody(), StandardCharsets.UTF_8));
+            }
+          }
+          return seen.stream().anyMatch(body -> body.contains(jobId));
+        });
     assertTrue(seen.stream().anyMatch(body -> body.contains("\"job_id\":\"" + jobId + "\"")));
   }
 }

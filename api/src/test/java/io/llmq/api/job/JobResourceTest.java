@@ -80,9 +80,22 @@ class JobResourceTest {
     String stranger = TestTenants.freshKey();
     String id = submit(owner, job("mine")).path("id");
 
-    given().header("Authorization", bearer(stranger)).get("/v1/jobs/" + id).then().statusCode(404).body("code", equalTo("not_found"));
-    given().header("Authorization", bearer(stranger)).post("/v1/jobs/" + id + "/cancel").then().statusCode(404);
-    given().header("Authorization", bearer(stranger)).get("/v1/jobs").then().body("data", hasSize(0));
+    given()
+        .header("Authorization", bearer(stranger))
+        .get("/v1/jobs/" + id)
+        .then()
+        .statusCode(404)
+        .body("code", equalTo("not_found"));
+    given()
+        .header("Authorization", bearer(stranger))
+        .post("/v1/jobs/" + id + "/cancel")
+        .then()
+        .statusCode(404);
+    given()
+        .header("Authorization", bearer(stranger))
+        .get("/v1/jobs")
+        .then()
+        .body("data", hasSize(0));
   }
 
   @Test
@@ -98,8 +111,18 @@ class JobResourceTest {
         .statusCode(403)
         .contentType("application/problem+json")
         .body("code", equalTo("forbidden"));
-    given().contentType(ContentType.JSON).body(job("x")).post("/v1/jobs").then().statusCode(401).header("WWW-Authenticate", "Bearer");
-    given().header("Authorization", "Bearer llmq_not-a-real-key").get("/v1/jobs").then().statusCode(401);
+    given()
+        .contentType(ContentType.JSON)
+        .body(job("x"))
+        .post("/v1/jobs")
+        .then()
+        .statusCode(401)
+        .header("WWW-Authenticate", "Bearer");
+    given()
+        .header("Authorization", "Bearer llmq_not-a-real-key")
+        .get("/v1/jobs")
+        .then()
+        .statusCode(401);
     given().header("Authorization", "Basic dXNlcjpwdw==").get("/v1/jobs").then().statusCode(401);
   }
 
@@ -122,7 +145,8 @@ class JobResourceTest {
         .header("Authorization", bearer(key))
         .header("Idempotency-Key", "order-1")
         .contentType(ContentType.JSON)
-        .body("{ \"request\" : {\"messages\":[{\"content\":\"once\",\"role\":\"user\"}], \"model\":\"gpt-4o-mini\"} }")
+        .body(
+            "{ \"request\" : {\"messages\":[{\"content\":\"once\",\"role\":\"user\"}], \"model\":\"gpt-4o-mini\"} }")
         .post("/v1/jobs")
         .then()
         .statusCode(200)
@@ -160,13 +184,31 @@ class JobResourceTest {
     for (int i = 0; i < 5; i++) {
       ids.add(submit(key, job("job " + i)).path("id"));
     }
-    given().header("Authorization", bearer(key)).post("/v1/jobs/" + ids.get(0) + "/cancel").then().statusCode(200);
+    given()
+        .header("Authorization", bearer(key))
+        .post("/v1/jobs/" + ids.get(0) + "/cancel")
+        .then()
+        .statusCode(200);
 
-    var page1 = given().header("Authorization", bearer(key)).get("/v1/jobs?limit=2").then().statusCode(200).extract();
+    var page1 =
+        given()
+            .header("Authorization", bearer(key))
+            .get("/v1/jobs?limit=2")
+            .then()
+            .statusCode(200)
+            .extract();
     List<String> seen = new ArrayList<>(page1.path("data.id"));
     String cursor = page1.path("next_cursor");
     while (cursor != null) {
-      var page = given().header("Authorization", bearer(key)).queryParam("limit", 2).queryParam("after", cursor).get("/v1/jobs").then().statusCode(200).extract();
+      var page =
+          given()
+              .header("Authorization", bearer(key))
+              .queryParam("limit", 2)
+              .queryParam("after", cursor)
+              .get("/v1/jobs")
+              .then()
+              .statusCode(200)
+              .extract();
       seen.addAll(page.path("data.id"));
       cursor = page.path("next_cursor");
     }
@@ -181,7 +223,12 @@ class JobResourceTest {
         .body("data.id", equalTo(List.of(ids.get(0))))
         .body("next_cursor", nullValue());
     for (String bad : new String[] {"limit=0", "limit=101", "limit=x", "status=done", "after=!!"}) {
-      given().header("Authorization", bearer(key)).get("/v1/jobs?" + bad).then().statusCode(400).body("code", equalTo("invalid_request"));
+      given()
+          .header("Authorization", bearer(key))
+          .get("/v1/jobs?" + bad)
+          .then()
+          .statusCode(400)
+          .body("code", equalTo("invalid_request"));
     }
   }
 
@@ -196,7 +243,12 @@ class JobResourceTest {
         .statusCode(200)
         .body("status", equalTo("cancelled"))
         .body("completed_at", notNullValue());
-    given().header("Authorization", bearer(key)).post("/v1/jobs/" + id + "/cancel").then().statusCode(409).body("code", equalTo("conflict"));
+    given()
+        .header("Authorization", bearer(key))
+        .post("/v1/jobs/" + id + "/cancel")
+        .then()
+        .statusCode(409)
+        .body("code", equalTo("conflict"));
   }
 
   @Test
@@ -214,8 +266,17 @@ class JobResourceTest {
             .header("Preference-Applied", nullValue())
             .extract();
     String id = waited.path("id");
-    given().header("Authorization", bearer(key)).get("/v1/jobs/" + id + "?wait_seconds=1").then().statusCode(200).body("status", equalTo("queued"));
-    given().header("Authorization", bearer(key)).get("/v1/jobs/" + id + "?wait_seconds=61").then().statusCode(400);
+    given()
+        .header("Authorization", bearer(key))
+        .get("/v1/jobs/" + id + "?wait_seconds=1")
+        .then()
+        .statusCode(200)
+        .body("status", equalTo("queued"));
+    given()
+        .header("Authorization", bearer(key))
+        .get("/v1/jobs/" + id + "?wait_seconds=61")
+        .then()
+        .statusCode(400);
   }
 
   @Test
@@ -223,19 +284,21 @@ class JobResourceTest {
     String key = TestTenants.freshKey();
     String id = submit(key, job("to cancel")).path("id");
     var waiter =
-        java.util.concurrent.CompletableFuture.supplyAsync(
-            () ->
-                given()
-                    .header("Authorization", bearer(key))
-                    .get("/v1/jobs/" + id + "?wait_seconds=30")
-                    .then()
-                    .extract()
-                    .<String>path("status"));
+        java.util.concurrent.CompletableFuture.supplyAsync(() ->
+            given()
+                .header("Authorization", bearer(key))
+                .get("/v1/jobs/" + id + "?wait_seconds=30")
+                .then()
+                .extract()
+                .<String>path("status"));
     org.awaitility.Awaitility.await()
         .atMost(java.time.Duration.ofSeconds(10))
-        .untilAsserted(
-            () ->
-                given().header("Authorization", bearer(key)).post("/v1/jobs/" + id + "/cancel").then().statusCode(200));
+        .untilAsserted(() ->
+            given()
+                .header("Authorization", bearer(key))
+                .post("/v1/jobs/" + id + "/cancel")
+                .then()
+                .statusCode(200));
     assertEquals("cancelled", waiter.get(10, java.util.concurrent.TimeUnit.SECONDS));
   }
 
@@ -251,6 +314,11 @@ class JobResourceTest {
         .body("id", equalTo(tenant))
         .body("webhook_secret", org.hamcrest.Matchers.startsWith("whsec_"))
         .header("X-Request-Id", notNullValue());
-    given().header("Authorization", bearer(key)).header("X-Request-Id", "abc-123").get("/v1/tenant").then().header("X-Request-Id", endsWith("abc-123"));
+    given()
+        .header("Authorization", bearer(key))
+        .header("X-Request-Id", "abc-123")
+        .get("/v1/tenant")
+        .then()
+        .header("X-Request-Id", endsWith("abc-123"));
   }
 }

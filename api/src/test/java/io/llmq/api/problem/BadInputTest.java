@@ -35,7 +35,8 @@ class BadInputTest {
     key = TestTenants.freshKey();
   }
 
-  private static ValidatableResponse isProblem(ValidatableResponse response, int status, String code) {
+  private static ValidatableResponse isProblem(
+      ValidatableResponse response, int status, String code) {
     return response
         .statusCode(status)
         .contentType("application/problem+json")
@@ -55,7 +56,12 @@ class BadInputTest {
   }
 
   private ValidatableResponse post(String body) {
-    return given().header("Authorization", bearer(key)).contentType(ContentType.JSON).body(body).post("/v1/jobs").then();
+    return given()
+        .header("Authorization", bearer(key))
+        .contentType(ContentType.JSON)
+        .body(body)
+        .post("/v1/jobs")
+        .then();
   }
 
   @Test
@@ -78,17 +84,25 @@ class BadInputTest {
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + ",\"max_tokens\":0}}",
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + ",\"temperature\":3}}",
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + ",\"stop\":[1]}}",
-      "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + ",\"response_format\":{\"type\":\"xml\"}}}",
+      "{\"request\":{\"model\":\"gpt-4o-mini\","
+          + MESSAGES
+          + ",\"response_format\":{\"type\":\"xml\"}}}",
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + ",\"tool_choice\":\"sometimes\"}}",
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + ",\"logit_bias\":{}}}",
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + "},\"max_attempts\":11}",
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + "},\"max_attempts\":0}",
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + "},\"deadline_seconds\":-5}",
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + "},\"cache\":\"sometimes\"}",
-      "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + "},\"webhook_url\":\"http://example.com/hook\"}",
+      "{\"request\":{\"model\":\"gpt-4o-mini\","
+          + MESSAGES
+          + "},\"webhook_url\":\"http://example.com/hook\"}",
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + "},\"webhook_url\":\"not a url\"}",
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + "},\"metadata\":{\"a\":1}}",
-      "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + "},\"metadata\":" + manyPairs(17) + "}",
+      "{\"request\":{\"model\":\"gpt-4o-mini\","
+          + MESSAGES
+          + "},\"metadata\":"
+          + manyPairs(17)
+          + "}",
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + "},\"surprise\":true}"
     };
     for (String body : bodies) {
@@ -125,20 +139,41 @@ class BadInputTest {
 
   @Test
   void frameworkErrorsAreProblemsToo() {
-    isProblem(given().header("Authorization", bearer(key)).get("/v1/nowhere").then(), 404, "not_found");
-    isProblem(given().header("Authorization", bearer(key)).delete("/v1/jobs").then(), 405, "method_not_allowed");
     isProblem(
-        given().header("Authorization", bearer(key)).contentType(ContentType.TEXT).body("hi").post("/v1/jobs").then(),
+        given().header("Authorization", bearer(key)).get("/v1/nowhere").then(), 404, "not_found");
+    isProblem(
+        given().header("Authorization", bearer(key)).delete("/v1/jobs").then(),
+        405,
+        "method_not_allowed");
+    isProblem(
+        given()
+            .header("Authorization", bearer(key))
+            .contentType(ContentType.TEXT)
+            .body("hi")
+            .post("/v1/jobs")
+            .then(),
         415,
         "unsupported_media_type");
-    isProblem(given().header("Authorization", bearer(key)).get("/v1/jobs/not-a-uuid").then(), 404, "not_found");
+    isProblem(
+        given().header("Authorization", bearer(key)).get("/v1/jobs/not-a-uuid").then(),
+        404,
+        "not_found");
     isProblem(given().get("/v1/jobs").then(), 401, "unauthorized");
   }
 
   @Test
   void everyAnswerCarriesARequestIdAndASaneOneIsEchoed() {
-    given().header("X-Request-Id", "trace-me-1").get("/v1/nowhere").then().header("X-Request-Id", "trace-me-1").body("request_id", equalTo("trace-me-1"));
-    given().header("X-Request-Id", "bad id with spaces\u0001").get("/v1/jobs").then().header("X-Request-Id", not(containsString(" ")));
+    given()
+        .header("X-Request-Id", "trace-me-1")
+        .get("/v1/nowhere")
+        .then()
+        .header("X-Request-Id", "trace-me-1")
+        .body("request_id", equalTo("trace-me-1"));
+    given()
+        .header("X-Request-Id", "bad id with spaces\u0001")
+        .get("/v1/jobs")
+        .then()
+        .header("X-Request-Id", not(containsString(" ")));
   }
 
   private static String manyPairs(int count) {

@@ -28,7 +28,8 @@ class AdminTenantResourceTest {
         given()
             .header("Authorization", ADMIN)
             .contentType(ContentType.JSON)
-            .body("{\"name\":\"acme\",\"limits\":{\"requests_per_minute\":60,\"monthly_budget_usd\":12.5}}")
+            .body(
+                "{\"name\":\"acme\",\"limits\":{\"requests_per_minute\":60,\"monthly_budget_usd\":12.5}}")
             .post("/v1/admin/tenants")
             .then()
             .statusCode(201)
@@ -41,8 +42,18 @@ class AdminTenantResourceTest {
             .extract()
             .path("id");
 
-    given().header("Authorization", ADMIN).get("/v1/admin/tenants/" + id).then().statusCode(200).body("name", equalTo("acme"));
-    given().header("Authorization", ADMIN).get("/v1/admin/tenants").then().statusCode(200).body("data.id", hasItem(id));
+    given()
+        .header("Authorization", ADMIN)
+        .get("/v1/admin/tenants/" + id)
+        .then()
+        .statusCode(200)
+        .body("name", equalTo("acme"));
+    given()
+        .header("Authorization", ADMIN)
+        .get("/v1/admin/tenants")
+        .then()
+        .statusCode(200)
+        .body("data.id", hasItem(id));
   }
 
   @Test
@@ -85,8 +96,17 @@ class AdminTenantResourceTest {
     String key = created.path("key");
     String keyId = created.path("id");
 
-    given().header("Authorization", bearer(key)).get("/v1/tenant").then().statusCode(200).body("id", equalTo(tenant));
-    given().header("Authorization", bearer(key)).get("/v1/tenant").then().body(not(org.hamcrest.Matchers.containsString(key)));
+    given()
+        .header("Authorization", bearer(key))
+        .get("/v1/tenant")
+        .then()
+        .statusCode(200)
+        .body("id", equalTo(tenant));
+    given()
+        .header("Authorization", bearer(key))
+        .get("/v1/tenant")
+        .then()
+        .body(not(org.hamcrest.Matchers.containsString(key)));
 
     given().header("Authorization", ADMIN).delete("/v1/admin/keys/" + keyId).then().statusCode(204);
     given().header("Authorization", bearer(key)).get("/v1/tenant").then().statusCode(401);
@@ -95,7 +115,11 @@ class AdminTenantResourceTest {
   @Test
   void rotatingTheWebhookSecretReplacesIt() {
     String tenant = TestTenants.tenant("rotating");
-    String before = given().header("Authorization", ADMIN).get("/v1/admin/tenants/" + tenant).path("webhook_secret");
+    String before =
+        given()
+            .header("Authorization", ADMIN)
+            .get("/v1/admin/tenants/" + tenant)
+            .path("webhook_secret");
     String after =
         given()
             .header("Authorization", ADMIN)
@@ -112,7 +136,11 @@ class AdminTenantResourceTest {
     given().get("/v1/admin/tenants").then().statusCode(401).body("code", equalTo("unauthorized"));
     given().header("Authorization", "Bearer wrong").get("/v1/admin/tenants").then().statusCode(401);
     String tenantKey = TestTenants.freshKey();
-    given().header("Authorization", bearer(tenantKey)).get("/v1/admin/tenants").then().statusCode(401);
+    given()
+        .header("Authorization", bearer(tenantKey))
+        .get("/v1/admin/tenants")
+        .then()
+        .statusCode(401);
   }
 
   @Test
@@ -146,7 +174,16 @@ class AdminTenantResourceTest {
         .post("/v1/admin/tenants/" + tenant + "/keys")
         .then()
         .statusCode(400);
-    given().header("Authorization", ADMIN).get("/v1/admin/tenants/" + java.util.UUID.randomUUID()).then().statusCode(404).body("code", equalTo("not_found"));
-    given().header("Authorization", ADMIN).delete("/v1/admin/keys/not-a-uuid").then().statusCode(404);
+    given()
+        .header("Authorization", ADMIN)
+        .get("/v1/admin/tenants/" + java.util.UUID.randomUUID())
+        .then()
+        .statusCode(404)
+        .body("code", equalTo("not_found"));
+    given()
+        .header("Authorization", ADMIN)
+        .delete("/v1/admin/keys/not-a-uuid")
+        .then()
+        .statusCode(404);
   }
 }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.UUID;
 
 /**
- * What travels on the job queue: only the job's identity. The job row in PostgreSQL is the truth;
- * a message says "look at this job", so a duplicate or stale message is harmless. Field names are
+ * What travels on the job queue: only the job's identity. The job row in PostgreSQL is the truth; a
+ * message says "look at this job", so a duplicate or stale message is harmless. Field names are
  * fixed here, whatever naming an app's JSON mapper uses.
  *
  * @param schema the contract version, {@link #SCHEMA}; consumers reject versions they do not know

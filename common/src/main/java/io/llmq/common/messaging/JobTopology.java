@@ -1,6 +1,7 @@
 package io.llmq.common.messaging;
 
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
@@ -10,7 +11,6 @@ import io.vertx.rabbitmq.RabbitMQOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
-import io.quarkus.runtime.StartupEvent;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -88,11 +88,10 @@ public class JobTopology {
     Uni<Void> attempt =
         declare()
             .onFailure()
-            .invoke(
-                failure -> {
-                  declared.set(null);
-                  Log.warnf("RabbitMQ topology not declared yet: %s", failure.getMessage());
-                })
+            .invoke(failure -> {
+              declared.set(null);
+              Log.warnf("RabbitMQ topology not declared yet: %s", failure.getMessage());
+            })
             .memoize()
             .indefinitely();
     return declared.compareAndSet(null, attempt) ? attempt : declared.get();
@@ -106,14 +105,11 @@ public class JobTopology {
         .chain(() -> client.exchangeDeclare(queue.exchange(), "direct", true, false))
         .chain(() -> client.exchangeDeclare(queue.deadLetterExchange(), "direct", true, false))
         .chain(() -> client.queueDeclare(queue.deadLetterQueue(), true, false, false, quorum))
-        .chain(
-            () ->
-                client.queueBind(
-                    queue.deadLetterQueue(), queue.deadLetterExchange(), queue.deadLetterQueue()))
-        .chain(
-            () ->
-                client.queueDeclare(
-                    queue.name(), true, false, false, new JsonObject(queueArguments())))
+        .chain(() ->
+            client.queueBind(
+                queue.deadLetterQueue(), queue.deadLetterExchange(), queue.deadLetterQueue()))
+        .chain(() ->
+            client.queueDeclare(queue.name(), true, false, false, new JsonObject(queueArguments())))
         .chain(() -> client.queueBind(queue.name(), queue.exchange(), queue.routingKey()))
         .invoke(() -> Log.infof("RabbitMQ topology declared: queue %s", queue.name()))
         .replaceWithVoid()

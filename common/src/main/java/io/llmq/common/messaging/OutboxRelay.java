@@ -16,11 +16,12 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * The transactional outbox of job messages. A row is written in the same transaction as the change
  * that needs a message; it is deleted only after the broker confirmed the message. Publication
- * normally happens right after the commit ({@link #relay}); the periodic {@link #sweep} is the safety
- * net for rows whose fast path failed or whose process died.
+ * normally happens right after the commit ({@link #relay}); the periodic {@link #sweep} is the
+ * safety net for rows whose fast path failed or whose process died.
  *
  * <p>A row is leased by pushing its {@code available_at} forward, so a sweep never races a fast
- * path or another replica's sweep for the same row; if both did publish, the consumer is idempotent.
+ * path or another replica's sweep for the same row; if both did publish, the consumer is
+ * idempotent.
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -55,8 +56,8 @@ public class OutboxRelay {
   }
 
   /**
-   * Adds a message to the outbox inside the caller's transaction. The row stays invisible to
-   * sweeps for the fast-path lease, so {@link #relay} after commit normally publishes it alone.
+   * Adds a message to the outbox inside the caller's transaction. The row stays invisible to sweeps
+   * for the fast-path lease, so {@link #relay} after commit normally publishes it alone.
    */
   public Uni<Long> add(SqlClient tx, JobMessage message) {
     return add(tx, message, fastPathLease);
@@ -82,13 +83,12 @@ public class OutboxRelay {
         .chain(() -> pool.preparedQuery(DELETE).execute(Tuple.of(outboxId)))
         .replaceWithVoid()
         .onFailure()
-        .recoverWithUni(
-            failure -> {
-              Log.debugf(
-                  "Job(id=%s) left in the outbox for the sweep: %s",
-                  message.jobId(), failure.getMessage());
-              return Uni.createFrom().voidItem();
-            });
+        .recoverWithUni(failure -> {
+          Log.debugf(
+              "Job(id=%s) left in the outbox for the sweep: %s",
+              message.jobId(), failure.getMessage());
+          return Uni.createFrom().voidItem();
+        });
   }
 
   /** Publishes every due outbox row: rows whose fast path failed, or that a process left behind. */
@@ -106,11 +106,10 @@ public class OutboxRelay {
         .last()
         .replaceWithVoid()
         .onFailure()
-        .recoverWithUni(
-            failure -> {
-              Log.warnf("Outbox sweep failed, will retry: %s", failure.getMessage());
-              return Uni.createFrom().voidItem();
-            });
+        .recoverWithUni(failure -> {
+          Log.warnf("Outbox sweep failed, will retry: %s", failure.getMessage());
+          return Uni.createFrom().voidItem();
+        });
   }
 
   private Uni<Void> relayRow(Row row) {

@@ -3,8 +3,9 @@ package io.llmq.common.messaging;
 import io.smallrye.config.ConfigMapping;
 
 /**
- * Names of the job queue's topology. Defaults live in {@code META-INF/microprofile-config.properties}
- * of this module, because the messaging channels of both apps refer to them by expression.
+ * Names of the job queue's topology. Defaults live in {@code
+ * META-INF/microprofile-config.properties} of this module, because the messaging channels of both
+ * apps refer to them by expression.
  */
 @ConfigMapping(prefix = "llmq.queue")
 public interface QueueConfig {

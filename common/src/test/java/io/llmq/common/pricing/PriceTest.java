@@ -16,6 +16,7 @@ class PriceTest {
 
   @Test
   void aFreeModelCostsNothing() {
-    assertEquals(0, BigDecimal.ZERO.compareTo(new Price(BigDecimal.ZERO, BigDecimal.ZERO).costOf(10, 10)));
+    assertEquals(
+        0, BigDecimal.ZERO.compareTo(new Price(BigDecimal.ZERO, BigDecimal.ZERO).costOf(10, 10)));
   }
 }

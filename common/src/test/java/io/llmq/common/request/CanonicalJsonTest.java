@@ -30,14 +30,17 @@ class CanonicalJsonTest {
   void aChangedValueOrArrayOrderChangesTheHash() throws Exception {
     JsonNode base = JSON.readTree("{\"t\": 0.7, \"m\": [\"a\", \"b\"]}");
     assertNotEquals(
-        CanonicalJson.sha256(base), CanonicalJson.sha256(JSON.readTree("{\"t\": 0.8, \"m\": [\"a\", \"b\"]}")));
+        CanonicalJson.sha256(base),
+        CanonicalJson.sha256(JSON.readTree("{\"t\": 0.8, \"m\": [\"a\", \"b\"]}")));
     assertNotEquals(
-        CanonicalJson.sha256(base), CanonicalJson.sha256(JSON.readTree("{\"t\": 0.7, \"m\": [\"b\", \"a\"]}")));
+        CanonicalJson.sha256(base),
+        CanonicalJson.sha256(JSON.readTree("{\"t\": 0.7, \"m\": [\"b\", \"a\"]}")));
   }
 
   @Test
   void sha256IsHexOfTheUtf8Bytes() {
     assertEquals(
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", CanonicalJson.sha256(""));
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        CanonicalJson.sha256(""));
   }
 }

@@ -85,12 +85,11 @@ public final class TestServices {
     redis.start();
     Runtime.getRuntime()
         .addShutdownHook(
-            new Thread(
-                () -> {
-                  redis.stop();
-                  rabbit.stop();
-                  postgres.stop();
-                }));
+            new Thread(() -> {
+              redis.stop();
+              rabbit.stop();
+              postgres.stop();
+            }));
     return new TestServices(
         postgres.getHost(),
         postgres.getMappedPort(5432),

@@ -38,8 +38,8 @@ public interface WorkerConfig {
   /**
    * How long a message may stay unacknowledged while its job runs. A job still running then has its
    * message acknowledged, and its lease alone keeps it safe: RabbitMQ closes the channel of a
-   * consumer that holds a message past its {@code consumer_timeout} (30 minutes by default), so this
-   * must stay well below that. Default {@code 10m}.
+   * consumer that holds a message past its {@code consumer_timeout} (30 minutes by default), so
+   * this must stay well below that. Default {@code 10m}.
    */
   @WithDefault("10m")
   Duration ackHandover();

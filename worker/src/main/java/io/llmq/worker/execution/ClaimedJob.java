@@ -5,7 +5,13 @@ import java.util.UUID;
 
 /** A job this worker holds the lease of, at the version its claim wrote. */
 record ClaimedJob(
-    UUID id, UUID tenantId, String model, JsonNode request, int attempts, int maxAttempts, int version) {
+    UUID id,
+    UUID tenantId,
+    String model,
+    JsonNode request,
+    int attempts,
+    int maxAttempts,
+    int version) {
 
   boolean hasAttemptsLeft() {
     return attempts < maxAttempts;

@@ -5,7 +5,6 @@ import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.pricing.ModelCatalog;
-import io.llmq.common.pricing.Price;
 import io.llmq.worker.config.WorkerConfig;
 import io.llmq.worker.provider.ChatProvider;
 import io.llmq.worker.provider.Completion;
@@ -25,9 +24,9 @@ import java.util.UUID;
 import org.jboss.logging.MDC;
 
 /**
- * Runs one job message to its outcome: decide whether the message still means work, claim the
- * job's lease, call the provider with no transaction open, record the result with a version check,
- * and ring the doorbell for waiting clients. Each outcome is a method of its own.
+ * Runs one job message to its outcome: decide whether the message still means work, claim the job's
+ * lease, call the provider with no transaction open, record the result with a version check, and
+ * ring the doorbell for waiting clients. Each outcome is a method of its own.
  */
 @ApplicationScoped
 public class JobExecutor {
@@ -69,13 +68,12 @@ public class JobExecutor {
         .load(message.jobId())
         .chain(this::decide)
         .onFailure()
-        .recoverWithItem(
-            failure -> {
-              Log.warnf(
-                  "Job(id=%s) could not be processed, asking for redelivery: %s",
-                  message.jobId(), failure.getMessage());
-              return Outcome.REDELIVER;
-            });
+        .recoverWithItem(failure -> {
+          Log.warnf(
+              "Job(id=%s) could not be processed, asking for redelivery: %s",
+              message.jobId(), failure.getMessage());
+          return Outcome.REDELIVER;
+        });
   }
 
   private Uni<Outcome> decide(Optional<StoredJob> found) {
@@ -85,7 +83,8 @@ public class JobExecutor {
     }
     StoredJob job = found.get();
     if (job.status().isTerminal()) {
-      Log.debugf("Job(id=%s) is already %s; duplicate message dropped", job.id(), job.status().wire());
+      Log.debugf(
+          "Job(id=%s) is already %s; duplicate message dropped", job.id(), job.status().wire());
       return Uni.createFrom().item(Outcome.ACK);
     }
     if (job.status() == JobStatus.RUNNING && !job.leaseLapsed()) {
@@ -100,9 +99,8 @@ public class JobExecutor {
     }
     return store
         .claim(job, identity.id(), lease)
-        .chain(
-            claimed ->
-                claimed.isPresent() ? run(claimed.get()) : Uni.createFrom().item(Outcome.ACK));
+        .chain(claimed ->
+            claimed.isPresent() ? run(claimed.get()) : Uni.createFrom().item(Outcome.ACK));
   }
 
   private Uni<Outcome> expire(StoredJob job) {
@@ -133,17 +131,16 @@ public class JobExecutor {
         .deferred(() -> provider.get().complete(job.request()))
         .eventually(renewal::cancel)
         .onItemOrFailure()
-        .transformToUni(
-            (completion, failure) -> {
-              if (failure == null) {
-                return succeed(job, completion);
-              }
-              if (failure instanceof ProviderException rejected) {
-                return providerFailed(job, rejected);
-              }
-              Log.errorf(failure, "Job(id=%s) failed inside llmq", job.id());
-              return fail(job, FailureCode.INTERNAL, "llmq failed while running the job.");
-            });
+        .transformToUni((completion, failure) -> {
+          if (failure == null) {
+            return succeed(job, completion);
+          }
+          if (failure instanceof ProviderException rejected) {
+            return providerFailed(job, rejected);
+          }
+          Log.errorf(failure, "Job(id=%s) failed inside llmq", job.id());
+          return fail(job, FailureCode.INTERNAL, "llmq failed while running the job.");
+        });
   }
 
   private Uni<Outcome> succeed(ClaimedJob job, Completion completion) {
@@ -185,12 +182,11 @@ public class JobExecutor {
         .transformToUniAndConcatenate(
             tick -> store.heartbeat(jobId, identity.id(), lease).onFailure().recoverWithItem(true))
         .subscribe()
-        .with(
-            renewed -> {
-              if (!renewed) {
-                Log.infof("Job(id=%s) is no longer ours (cancelled or taken back)", jobId);
-              }
-            });
+        .with(renewed -> {
+          if (!renewed) {
+            Log.infof("Job(id=%s) is no longer ours (cancelled or taken back)", jobId);
+          }
+        });
   }
 
   private void ended(UUID jobId, boolean changed, String outcome) {

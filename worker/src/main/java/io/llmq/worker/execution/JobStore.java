@@ -65,29 +65,29 @@ class JobStore {
   Uni<Optional<StoredJob>> load(UUID id) {
     return pool.preparedQuery(LOAD)
         .execute(Tuple.of(id))
-        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(stored(rows.iterator().next())));
+        .map(rows ->
+            rows.size() == 0 ? Optional.empty() : Optional.of(stored(rows.iterator().next())));
   }
 
   /** Takes the job's lease; empty when the job changed since it was read. */
   Uni<Optional<ClaimedJob>> claim(StoredJob job, String owner, Duration lease) {
     return pool.preparedQuery(CLAIM)
         .execute(Tuple.of(job.id(), job.version(), owner, seconds(lease)))
-        .map(
-            rows -> {
-              if (rows.size() == 0) {
-                return Optional.empty();
-              }
-              Row row = rows.iterator().next();
-              return Optional.of(
-                  new ClaimedJob(
-                      job.id(),
-                      job.tenantId(),
-                      job.model(),
-                      parse(job.requestJson()),
-                      row.getInteger("attempts"),
-                      job.maxAttempts(),
-                      row.getInteger("version")));
-            });
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return Optional.empty();
+          }
+          Row row = rows.iterator().next();
+          return Optional.of(
+              new ClaimedJob(
+                  job.id(),
+                  job.tenantId(),
+                  job.model(),
+                  parse(job.requestJson()),
+                  row.getInteger("attempts"),
+                  job.maxAttempts(),
+                  row.getInteger("version")));
+        });
   }
 
   /** Renews the lease; false when the job is no longer this worker's to run. */
@@ -128,17 +128,15 @@ class JobStore {
    * together, so the retry cannot be lost.
    */
   Uni<Boolean> requeue(ClaimedJob job, Duration delay) {
-    return pool.withTransaction(
-        tx ->
-            tx.preparedQuery(REQUEUE)
-                .execute(Tuple.of(job.id(), job.version()))
-                .chain(
-                    rows ->
-                        rows.rowCount() == 1
-                            ? outbox
-                                .add(tx, JobMessage.of(job.id(), job.tenantId()), delay)
-                                .replaceWith(true)
-                            : Uni.createFrom().item(false)));
+    return pool.withTransaction(tx ->
+        tx.preparedQuery(REQUEUE)
+            .execute(Tuple.of(job.id(), job.version()))
+            .chain(rows ->
+                rows.rowCount() == 1
+                    ? outbox
+                        .add(tx, JobMessage.of(job.id(), job.tenantId()), delay)
+                        .replaceWith(true)
+                    : Uni.createFrom().item(false)));
   }
 
   private static StoredJob stored(Row row) {

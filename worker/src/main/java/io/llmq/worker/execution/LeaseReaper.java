@@ -34,19 +34,16 @@ class LeaseReaper {
   Uni<Void> reap() {
     return pool.query(REAP)
         .execute()
-        .invoke(
-            rows ->
-                rows.forEach(
-                    row ->
-                        Log.warnf(
-                            "Job(id=%s) lease lapsed: its worker died; queued again",
-                            row.getUUID("job_id"))))
+        .invoke(rows ->
+            rows.forEach(row ->
+                Log.warnf(
+                    "Job(id=%s) lease lapsed: its worker died; queued again",
+                    row.getUUID("job_id"))))
         .replaceWithVoid()
         .onFailure()
-        .recoverWithUni(
-            failure -> {
-              Log.warnf("Lease reaper failed, will retry: %s", failure.getMessage());
-              return Uni.createFrom().voidItem();
-            });
+        .recoverWithUni(failure -> {
+          Log.warnf("Lease reaper failed, will retry: %s", failure.getMessage());
+          return Uni.createFrom().voidItem();
+        });
   }
 }

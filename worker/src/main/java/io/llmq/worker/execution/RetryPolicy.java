@@ -22,7 +22,8 @@ class RetryPolicy {
   /** The upper bound of the wait after {@code attempt} attempts (1 = the first has failed). */
   Duration ceiling(int attempt) {
     double grown =
-        config.initialInterval().toMillis() * Math.pow(config.coefficient(), Math.max(0, attempt - 1));
+        config.initialInterval().toMillis()
+            * Math.pow(config.coefficient(), Math.max(0, attempt - 1));
     return Duration.ofMillis((long) Math.min(grown, config.maximumInterval().toMillis()));
   }
 

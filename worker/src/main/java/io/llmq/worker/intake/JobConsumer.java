@@ -23,8 +23,8 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
 
 /**
- * Takes job messages off the quorum queue. The method returns at once, so one slow call never
- * holds up the next delivery; the channel's prefetch bounds how many run together. A message is
+ * Takes job messages off the quorum queue. The method returns at once, so one slow call never holds
+ * up the next delivery; the channel's prefetch bounds how many run together. A message is
  * acknowledged when its job's new state is durable, or, for a job that outlives {@code
  * llmq.worker.ack-handover}, earlier: from then on the job's lease guards it, and the broker's
  * consumer timeout can never redeliver a job that is still running.
@@ -79,13 +79,12 @@ public class JobConsumer {
     executor
         .execute(job)
         .subscribe()
-        .with(
-            outcome -> {
-              vertx.cancelTimer(timer);
-              if (settled.compareAndSet(false, true)) {
-                settle(message, outcome);
-              }
-            });
+        .with(outcome -> {
+          vertx.cancelTimer(timer);
+          if (settled.compareAndSet(false, true)) {
+            settle(message, outcome);
+          }
+        });
     return CompletableFuture.completedFuture(null);
   }
 
@@ -114,7 +113,9 @@ public class JobConsumer {
           default -> throw new IllegalArgumentException("unexpected payload type");
         };
     JobMessage message = json.readValue(bytes, JobMessage.class);
-    if (message.schema() != JobMessage.SCHEMA || message.jobId() == null || message.tenantId() == null) {
+    if (message.schema() != JobMessage.SCHEMA
+        || message.jobId() == null
+        || message.tenantId() == null) {
       throw new IllegalArgumentException("unsupported job message");
     }
     return message;

@@ -46,7 +46,8 @@ class JobExecutionTest {
     assertEquals(prompt + completion, row.get("total_tokens"));
     // gpt-4o-mini: $0.15 per million prompt tokens, $0.60 per million completion tokens
     BigDecimal expected =
-        new BigDecimal("0.15").multiply(BigDecimal.valueOf(prompt))
+        new BigDecimal("0.15")
+            .multiply(BigDecimal.valueOf(prompt))
             .add(new BigDecimal("0.60").multiply(BigDecimal.valueOf(completion)))
             .movePointLeft(6);
     assertEquals(0, expected.compareTo((BigDecimal) row.get("cost_usd")));
@@ -141,7 +142,8 @@ class JobExecutionTest {
   void aJobPastItsDeadlineExpiresWithoutRunning() {
     UUID tenant = jobs.tenant();
     UUID job = jobs.queued(tenant, "gpt-4o-mini", "too late", 3);
-    jobs.update("UPDATE jobs SET deadline_at = now() - interval '1 second' WHERE id = '" + job + "'");
+    jobs.update(
+        "UPDATE jobs SET deadline_at = now() - interval '1 second' WHERE id = '" + job + "'");
     jobs.publish(job, tenant);
     awaitStatus(job, "expired");
     assertEquals(0, jobs.row(job).get("attempts"));
@@ -151,7 +153,8 @@ class JobExecutionTest {
   void aCancelledJobIsNotRun() {
     UUID tenant = jobs.tenant();
     UUID job = jobs.queued(tenant, "gpt-4o-mini", "never mind", 3);
-    jobs.update("UPDATE jobs SET status = 'cancelled', completed_at = now() WHERE id = '" + job + "'");
+    jobs.update(
+        "UPDATE jobs SET status = 'cancelled', completed_at = now() WHERE id = '" + job + "'");
     jobs.publish(job, tenant);
     UUID marker = jobs.queued(tenant, "gpt-4o-mini", "after the cancelled one", 3);
     jobs.publish(marker, tenant);

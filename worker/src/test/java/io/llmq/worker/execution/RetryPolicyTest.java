@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 class RetryPolicyTest {
 
-  private final RetryPolicy policy = new RetryPolicy(config(Duration.ofSeconds(1), 2, Duration.ofSeconds(30)));
+  private final RetryPolicy policy =
+      new RetryPolicy(config(Duration.ofSeconds(1), 2, Duration.ofSeconds(30)));
 
   @Test
   void theCeilingGrowsByTheCoefficientUpToTheCap() {
@@ -26,7 +27,8 @@ class RetryPolicyTest {
     long below = 0;
     for (int i = 0; i < 1_000; i++) {
       Duration delay = policy.delayAfter(3);
-      assertTrue(!delay.isNegative() && delay.compareTo(Duration.ofSeconds(4)) <= 0, delay.toString());
+      assertTrue(
+          !delay.isNegative() && delay.compareTo(Duration.ofSeconds(4)) <= 0, delay.toString());
       below += delay.compareTo(Duration.ofSeconds(2)) < 0 ? 1 : 0;
     }
     // Uniform on [0, 4 s]: about half the draws fall below 2 s.

@@ -28,11 +28,58 @@ public class SimulatedProvider implements ChatProvider {
   public static final String NAME = "simulated";
 
   private static final String[] WORDS = {
-    "the", "queue", "holds", "every", "job", "until", "a", "worker", "takes", "it", "and", "runs",
-    "call", "model", "answers", "with", "tokens", "that", "arrive", "one", "by", "while", "limits",
-    "keep", "provider", "calm", "cache", "remembers", "result", "so", "second", "request", "costs",
-    "nothing", "durable", "state", "lives", "in", "postgres", "messages", "travel", "through",
-    "rabbit", "redis", "counts", "budget", "stays", "safe", "retries", "wait", "their", "turn"
+    "the",
+    "queue",
+    "holds",
+    "every",
+    "job",
+    "until",
+    "a",
+    "worker",
+    "takes",
+    "it",
+    "and",
+    "runs",
+    "call",
+    "model",
+    "answers",
+    "with",
+    "tokens",
+    "that",
+    "arrive",
+    "one",
+    "by",
+    "while",
+    "limits",
+    "keep",
+    "provider",
+    "calm",
+    "cache",
+    "remembers",
+    "result",
+    "so",
+    "second",
+    "request",
+    "costs",
+    "nothing",
+    "durable",
+    "state",
+    "lives",
+    "in",
+    "postgres",
+    "messages",
+    "travel",
+    "through",
+    "rabbit",
+    "redis",
+    "counts",
+    "budget",
+    "stays",
+    "safe",
+    "retries",
+    "wait",
+    "their",
+    "turn"
   };
 
   private final SimulatedConfig config;
@@ -59,24 +106,27 @@ public class SimulatedProvider implements ChatProvider {
     Duration pace =
         directives.delayMs() != null
             ? Duration.ofMillis(directives.delayMs())
-            : config.timeToFirstToken().plusMillis(1000L * tokens / Math.max(1, config.tokensPerSecond()));
+            : config
+                .timeToFirstToken()
+                .plusMillis(1000L * tokens / Math.max(1, config.tokensPerSecond()));
     Uni<Void> wait =
         pace.isZero()
             ? Uni.createFrom().voidItem()
             : Uni.createFrom().voidItem().onItem().delayIt().by(pace);
-    return wait.map(
-        ignored -> {
-          if (directives.fail() != null) {
-            throw new ProviderException(directives.fail(), "The simulated provider failed on request.");
-          }
-          String content = text(random, tokens);
-          String finish = natural > limit ? "length" : "stop";
-          int promptTokens = estimatePromptTokens(request);
-          return new Completion(result(request, content, finish, promptTokens, tokens), promptTokens, tokens);
-        });
+    return wait.map(ignored -> {
+      if (directives.fail() != null) {
+        throw new ProviderException(directives.fail(), "The simulated provider failed on request.");
+      }
+      String content = text(random, tokens);
+      String finish = natural > limit ? "length" : "stop";
+      int promptTokens = estimatePromptTokens(request);
+      return new Completion(
+          result(request, content, finish, promptTokens, tokens), promptTokens, tokens);
+    });
   }
 
-  private ObjectNode result(JsonNode request, String content, String finish, int prompt, int completion) {
+  private ObjectNode result(
+      JsonNode request, String content, String finish, int prompt, int completion) {
     ObjectNode result = json.createObjectNode();
     result.put("id", "chatcmpl-sim-" + Long.toHexString(seedOf(request)));
     result.put("object", "chat.completion");
@@ -104,7 +154,10 @@ public class SimulatedProvider implements ChatProvider {
   }
 
   private static int maxTokens(JsonNode request) {
-    JsonNode max = request.has("max_completion_tokens") ? request.get("max_completion_tokens") : request.get("max_tokens");
+    JsonNode max =
+        request.has("max_completion_tokens")
+            ? request.get("max_completion_tokens")
+            : request.get("max_tokens");
     return max != null && max.canConvertToInt() ? max.intValue() : Integer.MAX_VALUE;
   }
 

@@ -10,7 +10,9 @@ class DirectivesTest {
 
   @Test
   void directivesAreReadFromAnywhereInThePrompt() {
-    Directives directives = Directives.in("hello [[sim delay_ms=250]] and [[sim tokens=7]] [[sim fail=upstream_error]]");
+    Directives directives =
+        Directives.in(
+            "hello [[sim delay_ms=250]] and [[sim tokens=7]] [[sim fail=upstream_error]]");
     assertEquals(250L, directives.delayMs());
     assertEquals(7, directives.tokens());
     assertEquals(FailureCode.UPSTREAM_ERROR, directives.fail());
