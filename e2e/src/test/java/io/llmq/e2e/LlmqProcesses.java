@@ -1,0 +1,136 @@
+package io.llmq.e2e;
+
+import io.llmq.common.testing.TestServices;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.awaitility.Awaitility;
+
+/**
+ * Runs the packaged api and worker jars as separate processes, in the prod profile, against the
+ * test services: the system as a user starts it. Each run gets its own database and queue names.
+ */
+final class LlmqProcesses implements AutoCloseable {
+
+  static final String ADMIN_TOKEN = "e2e-admin-" + UUID.randomUUID();
+
+  private final Path root = Path.of(System.getProperty("llmq.root", "..")).toAbsolutePath();
+  private final Path logs = root.resolve("e2e/target");
+  private final TestServices services = TestServices.get();
+  private final String queue = "llmq-e2e-" + UUID.randomUUID().toString().substring(0, 8);
+  private final Map<String, String> env = new HashMap<>();
+  private final int apiPort = freePort();
+  private Process api;
+  private Process worker;
+  private int workers;
+
+  LlmqProcesses() {
+    env.put("LLMQ_DB_URL", services.freshDatabase("llmq_e2e"));
+    env.put("LLMQ_DB_USER", services.pgUser());
+    env.put("LLMQ_DB_PASSWORD", services.pgPassword());
+    env.put("LLMQ_RABBITMQ_HOST", services.rabbitHost());
+    env.put("LLMQ_RABBITMQ_PORT", String.valueOf(services.rabbitPort()));
+    env.put("LLMQ_REDIS_URL", services.redisUrl());
+    env.put("LLMQ_ADMIN_TOKEN", ADMIN_TOKEN);
+    env.put("LLMQ_QUEUE_EXCHANGE", queue);
+    env.put("LLMQ_QUEUE_NAME", queue);
+    env.put("LLMQ_QUEUE_DEAD_LETTER_EXCHANGE", queue + ".dlx");
+    env.put("LLMQ_QUEUE_DEAD_LETTER_QUEUE", queue + ".dlq");
+    env.put("LLMQ_PROVIDERS_SIMULATED_TIME_TO_FIRST_TOKEN", "20ms");
+    env.put("LLMQ_PROVIDERS_SIMULATED_TOKENS_PER_SECOND", "2000");
+    env.put("LLMQ_WORKER_LEASE_DURATION", "3s");
+    env.put("LLMQ_WORKER_HEARTBEAT_INTERVAL", "500ms");
+    env.put("LLMQ_WORKER_REAP_INTERVAL", "1s");
+    env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
+  }
+
+  int apiPort() {
+    return apiPort;
+  }
+
+  void start() {
+    api = launch("api", Map.of("LLMQ_API_PORT", String.valueOf(apiPort)));
+    startWorker();
+    awaitReady(apiPort, api);
+  }
+
+  /** Starts a worker (again, after {@link #killWorker}) and waits until it is ready. */
+  void startWorker() {
+    int port = freePort();
+    worker = launch("worker-" + ++workers, Map.of("LLMQ_WORKER_PORT", String.valueOf(port)));
+    awaitReady(port, worker);
+  }
+
+  /** Ends the worker the hard way, as a crash or {@code kill -9} would. */
+  void killWorker() throws InterruptedException {
+    worker.destroyForcibly().waitFor();
+  }
+
+  private Process launch(String name, Map<String, String> extra) {
+    String module = name.startsWith("worker") ? "worker" : "api";
+    Path jar = root.resolve(module + "/target/quarkus-app/quarkus-run.jar");
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException(jar + " is missing: package the modules first");
+    }
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder builder =
+        new ProcessBuilder(List.of(java, "-Xmx256m", "-jar", jar.toString()))
+            .redirectErrorStream(true)
+            .redirectOutput(logs.resolve(name + ".log").toFile());
+    builder.environment().putAll(env);
+    builder.environment().putAll(extra);
+    try {
+      return builder.start();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + name, e);
+    }
+  }
+
+  private void awaitReady(int port, Process process) {
+    Awaitility.await("ready on port " + port + " (logs in " + logs + ")")
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> ready(port, process));
+  }
+
+  private static boolean ready(int port, Process process) {
+    if (!process.isAlive()) {
+      throw new IllegalStateException("a process exited at start-up");
+    }
+    try {
+      HttpURLConnection connection =
+          (HttpURLConnection)
+              URI.create("http://127.0.0.1:" + port + "/q/health/ready").toURL().openConnection();
+      connection.setConnectTimeout(500);
+      return connection.getResponseCode() == 200;
+    } catch (IOException notYet) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Process process : new Process[] {worker, api}) {
+      if (process != null) {
+        process.destroy();
+      }
+    }
+    services.deleteTopology(queue);
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
