@@ -19,6 +19,9 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
  */
 public class ProblemMappers {
 
+  /** What an outage answer suggests: databases and brokers restart within seconds. */
+  private static final String RETRY_AFTER_SECONDS = "5";
+
   private final Problems problems;
 
   ProblemMappers(Problems problems) {
@@ -70,6 +73,15 @@ public class ProblemMappers {
 
   @ServerExceptionMapper
   public Response unexpected(Throwable e, HttpServerRequest request) {
+    if (Outages.isOutage(e)) {
+      Log.warnf(
+          "A backing service is unavailable for %s %s: %s", request.method(), request.path(), e);
+      return problems.response(
+          ErrorCode.SERVICE_UNAVAILABLE,
+          "A service llmq depends on is briefly unavailable; retry shortly.",
+          request,
+          Map.of("Retry-After", RETRY_AFTER_SECONDS));
+    }
     Log.errorf(e, "Unexpected failure answering %s %s", request.method(), request.path());
     return problems.response(
         ErrorCode.INTERNAL,

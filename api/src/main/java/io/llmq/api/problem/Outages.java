@@ -1,0 +1,39 @@
+package io.llmq.api.problem;
+
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Tells an outage of a backing service (the database is restarting, a connection was cut) from a
+ * fault of llmq. An outage is a 503 the client may retry; anything else is a 500.
+ */
+final class Outages {
+
+  private Outages() {}
+
+  static boolean isOutage(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof ConnectException
+          || cause instanceof ClosedConnectionException
+          || cause instanceof TimeoutException) {
+        return true;
+      }
+      if (cause instanceof PgException pg
+          && pg.getSqlState() != null
+          && unavailable(pg.getSqlState())) {
+        return true;
+      }
+      if (cause.getCause() == cause) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  /** SQLSTATE classes 08 (connection), 53 (resources) and 57P (server shutting down). */
+  private static boolean unavailable(String sqlState) {
+    return sqlState.startsWith("08") || sqlState.startsWith("53") || sqlState.startsWith("57P");
+  }
+}
