@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Submit throughput, measured: starts the system with ./llmq up, then drives POST /v1/jobs with
+# wrk from a second process on loopback and prints wrk's report (requests/s and latency
+# percentiles). Every request is a durable submit (job row + outbox row committed, 202).
+#
+#   bench/submit-rate.sh [seconds] [connections]      default: 30 s, 32 connections
+#
+# The worker runs too, so the machine also carries the publishing and the jobs themselves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-30}
+connections=${2:-32}
+
+if ! command -v wrk >/dev/null; then
+  echo "Installing wrk (Debian package)..."
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+fi
+
+rm -f .llmq/quickstart-key
+./llmq up > /tmp/llmq-bench-up.log 2>&1 &
+system=$!
+trap 'kill $system 2>/dev/null; wait $system 2>/dev/null || true' EXIT
+for _ in $(seq 1 600); do [ -s .llmq/quickstart-key ] && break; sleep 0.5; done
+[ -s .llmq/quickstart-key ] || { echo "the system did not start; see /tmp/llmq-bench-up.log" >&2; exit 1; }
+
+script=$(mktemp --suffix=.lua)
+cat > "$script" <<LUA
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $(cat .llmq/quickstart-key)"
+wrk.headers["Content-Type"] = "application/json"
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = '{"request":{"model":"llmq-sim","messages":[{"role":"user","content":"benchmark ' .. counter .. ' [[sim delay_ms=0]]"}]}}'
+  return wrk.format(nil, "/v1/jobs", nil, body)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("non-2xx or errors: %d\n", summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+LUA
+
+echo "Warming up (10 s)..."
+wrk -t2 -c"$connections" -d10s -s "$script" http://127.0.0.1:${LLMQ_API_PORT:-8080} >/dev/null
+echo "Measuring (${seconds} s, ${connections} connections):"
+wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$script" http://127.0.0.1:${LLMQ_API_PORT:-8080}
