@@ -5,6 +5,7 @@ import io.llmq.api.problem.ErrorCode;
 import io.llmq.api.problem.Problems;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -27,6 +28,20 @@ public class HttpFilters {
   void install(@Observes Router router) {
     router.route().order(-200).handler(RequestIds::assign);
     router.route().order(-199).handler(this::limitBody);
+    router.route().order(-198).handler(BodyHandler.create(false).setBodyLimit(maxBytes));
+    router.route().order(-198).failureHandler(this::tooLarge);
+  }
+
+  /** A chunked body that outgrew the limit while it was read. */
+  private void tooLarge(RoutingContext context) {
+    if (context.statusCode() == 413 && !context.response().headWritten()) {
+      problems.write(
+          context,
+          ErrorCode.PAYLOAD_TOO_LARGE,
+          "The request body is larger than " + maxBytes + " bytes.");
+      return;
+    }
+    context.next();
   }
 
   private void limitBody(RoutingContext context) {

@@ -138,6 +138,31 @@ class BadInputTest {
   }
 
   @Test
+  void anOversizedChunkedBodyIs413WhileItIsRead() throws Exception {
+    byte[] huge =
+        TestTenants.job("a".repeat(1_100_000)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    var request =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(
+                    "http://localhost:" + io.restassured.RestAssured.port + "/v1/jobs"))
+            .header("Authorization", bearer(key))
+            .header("Content-Type", "application/json")
+            // A stream of unknown length goes out chunked, with no Content-Length.
+            .POST(
+                java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                    () -> new java.io.ByteArrayInputStream(huge)))
+            .build();
+    var response =
+        java.net.http.HttpClient.newHttpClient()
+            .send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+    org.junit.jupiter.api.Assertions.assertEquals(413, response.statusCode());
+    org.junit.jupiter.api.Assertions.assertEquals(
+        "application/problem+json", response.headers().firstValue("Content-Type").orElse(""));
+    org.junit.jupiter.api.Assertions.assertTrue(
+        response.body().contains("\"code\":\"payload_too_large\""));
+  }
+
+  @Test
   void frameworkErrorsAreProblemsToo() {
     isProblem(
         given().header("Authorization", bearer(key)).get("/v1/nowhere").then(), 404, "not_found");
