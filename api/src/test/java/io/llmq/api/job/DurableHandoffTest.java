@@ -44,6 +44,18 @@ class DurableHandoffTest {
       services.startBroker();
     }
     awaitOnQueue(during, Duration.ofSeconds(90));
+    // Published and confirmed: nothing is left in the outbox.
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> outboxRows() == 0);
+  }
+
+  private long outboxRows() throws java.sql.SQLException {
+    try (var connection =
+            java.sql.DriverManager.getConnection(
+                "jdbc:" + services.dbUrl("llmq_test"), services.pgUser(), services.pgPassword());
+        var rows = connection.createStatement().executeQuery("SELECT count(*) FROM job_outbox")) {
+      rows.next();
+      return rows.getLong(1);
+    }
   }
 
   private static String submit(String key, String prompt) {

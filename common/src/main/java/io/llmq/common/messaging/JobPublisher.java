@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.rabbitmq.OutgoingRabbitMQMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -14,13 +15,17 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 /**
  * Publishes job messages and completes only when the broker has confirmed them (the channel runs
- * with publisher confirms). Callers keep their outbox row until then.
+ * with publisher confirms). Callers keep their outbox row until then. A confirm that does not come
+ * within {@link #CONFIRM_TIMEOUT} (the connection dropped with the publish in flight) counts as a
+ * failure: the row stays, and is published again; consumers take duplicates in their stride.
  */
 @ApplicationScoped
 public class JobPublisher {
 
   /** Outgoing channel name in both apps' configuration. */
   public static final String CHANNEL = "jobs-out";
+
+  static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(10);
 
   private final Emitter<String> emitter;
   private final JobTopology topology;
@@ -76,6 +81,6 @@ public class JobPublisher {
     } catch (RuntimeException overflowOrClosed) {
       return Uni.createFrom().failure(overflowOrClosed);
     }
-    return Uni.createFrom().completionStage(confirmed);
+    return Uni.createFrom().completionStage(confirmed).ifNoItem().after(CONFIRM_TIMEOUT).fail();
   }
 }

@@ -36,6 +36,9 @@ public class OutboxRelay {
           + " RETURNING id, job_id, tenant_id";
   private static final String DELETE = "DELETE FROM job_outbox WHERE id = $1";
 
+  /** A sweep that takes longer is abandoned, so the next one is never skipped for good. */
+  private static final Duration SWEEP_TIMEOUT = Duration.ofSeconds(30);
+
   private final Pool pool;
   private final JobPublisher publisher;
   private final Duration fastPathLease;
@@ -105,6 +108,9 @@ public class OutboxRelay {
         .collect()
         .last()
         .replaceWithVoid()
+        .ifNoItem()
+        .after(SWEEP_TIMEOUT)
+        .fail()
         .onFailure()
         .recoverWithUni(failure -> {
           Log.warnf("Outbox sweep failed, will retry: %s", failure.getMessage());
