@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.llmq.common.failure.Outages;
 import io.quarkus.logging.Log;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.NotAllowedException;
@@ -69,6 +70,19 @@ public class ProblemMappers {
             ? shapeDetail(mapping)
             : "The body is not valid JSON.";
     return problems.response(ErrorCode.INVALID_REQUEST, detail, request, Map.of());
+  }
+
+  /** Two writers raced on one record (a tenant); the loser may simply retry. */
+  @ServerExceptionMapper({
+    jakarta.persistence.OptimisticLockException.class,
+    org.hibernate.StaleStateException.class
+  })
+  public Response raced(RuntimeException e, HttpServerRequest request) {
+    return problems.response(
+        ErrorCode.CONFLICT,
+        "The record changed while this request updated it; retry.",
+        request,
+        Map.of());
   }
 
   @ServerExceptionMapper

@@ -1,4 +1,4 @@
-package io.llmq.api.problem;
+package io.llmq.common.failure;
 
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
@@ -7,13 +7,14 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Tells an outage of a backing service (the database is restarting, a connection was cut) from a
- * fault of llmq. An outage is a 503 the client may retry; anything else is a 500.
+ * fault of llmq. The api answers an outage with a 503 the client may retry; the worker waits one
+ * out instead of giving up on a job.
  */
-final class Outages {
+public final class Outages {
 
   private Outages() {}
 
-  static boolean isOutage(Throwable failure) {
+  public static boolean isOutage(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof ConnectException
           || cause instanceof ClosedConnectionException

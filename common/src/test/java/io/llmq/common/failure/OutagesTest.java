@@ -1,4 +1,4 @@
-package io.llmq.api.problem;
+package io.llmq.common.failure;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -44,6 +44,13 @@ public interface WorkerConfig {
   @WithDefault("10m")
   Duration ackHandover();
 
+  /**
+   * Longest a provider call may take before it counts as a transient failure (and is retried).
+   * Default {@code 60m}.
+   */
+  @WithDefault("60m")
+  Duration callTimeout();
+
   /** Retry delays: the first, the growth factor and the cap (full jitter applies). */
   Retry retry();
 

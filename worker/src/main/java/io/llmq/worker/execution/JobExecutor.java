@@ -21,6 +21,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.jboss.logging.MDC;
 
 /**
@@ -40,6 +41,7 @@ public class JobExecutor {
   private final WorkerIdentity identity;
   private final Duration lease;
   private final Duration heartbeat;
+  private final Duration callTimeout;
 
   JobExecutor(
       JobStore store,
@@ -59,6 +61,14 @@ public class JobExecutor {
     this.identity = identity;
     this.lease = config.leaseDuration();
     this.heartbeat = config.heartbeatInterval();
+    this.callTimeout = config.callTimeout();
+  }
+
+  /** The job was cancelled or taken back while its call ran: nothing of this run is recorded. */
+  private static final class LeaseLost extends RuntimeException {
+    LeaseLost() {
+      super("lease lost", null, false, false);
+    }
   }
 
   public Uni<Outcome> execute(JobMessage message) {
@@ -73,6 +83,10 @@ public class JobExecutor {
               "Job(id=%s) could not be processed, asking for redelivery: %s",
               message.jobId(), failure.getMessage());
           return Outcome.REDELIVER;
+        })
+        .eventually(() -> {
+          MDC.remove("jobId");
+          MDC.remove("tenantId");
         });
   }
 
@@ -126,14 +140,33 @@ public class JobExecutor {
     if (provider.isEmpty()) {
       return fail(job, FailureCode.INTERNAL, "No provider is configured for this model.");
     }
-    Cancellable renewal = keepLease(job.id());
-    return Uni.createFrom()
-        .deferred(() -> provider.get().complete(job.request()))
+    CompletableFuture<Void> leaseLost = new CompletableFuture<>();
+    Cancellable renewal = keepLease(job.id(), leaseLost);
+    Uni<Completion> call =
+        Uni.createFrom()
+            .deferred(() -> provider.get().complete(job.request()))
+            .ifNoItem()
+            .after(callTimeout)
+            .failWith(() ->
+                new ProviderException(FailureCode.UPSTREAM_ERROR, "The provider call timed out."));
+    Uni<Completion> abort =
+        Uni.createFrom()
+            .completionStage(leaseLost)
+            .onItem()
+            .transformToUni(ignored -> Uni.createFrom().<Completion>failure(new LeaseLost()));
+    return Uni.combine()
+        .any()
+        .of(call, abort)
         .eventually(renewal::cancel)
         .onItemOrFailure()
         .transformToUni((completion, failure) -> {
           if (failure == null) {
             return succeed(job, completion);
+          }
+          if (failure instanceof LeaseLost) {
+            Log.infof("Job(id=%s) call abandoned: the job is no longer ours", job.id());
+            metrics.counter("llmq.jobs.abandoned").increment();
+            return Uni.createFrom().item(Outcome.ACK);
           }
           if (failure instanceof ProviderException rejected) {
             return providerFailed(job, rejected);
@@ -173,20 +206,28 @@ public class JobExecutor {
         .replaceWith(Outcome.DEAD_LETTER);
   }
 
-  /** Renews the lease while the call runs; the returned handle stops it. */
-  private Cancellable keepLease(UUID jobId) {
+  /**
+   * Renews the lease while the call runs; the returned handle stops it. A renewal that finds the
+   * job no longer ours (cancelled, or taken back after a stall) completes {@code lost}. Ticks that
+   * arrive while a renewal is still running are dropped, never queued.
+   */
+  private Cancellable keepLease(UUID jobId, CompletableFuture<Void> lost) {
     return Multi.createFrom()
         .ticks()
         .every(heartbeat)
+        .onOverflow()
+        .drop()
         .onItem()
         .transformToUniAndConcatenate(
             tick -> store.heartbeat(jobId, identity.id(), lease).onFailure().recoverWithItem(true))
         .subscribe()
-        .with(renewed -> {
-          if (!renewed) {
-            Log.infof("Job(id=%s) is no longer ours (cancelled or taken back)", jobId);
-          }
-        });
+        .with(
+            renewed -> {
+              if (!renewed) {
+                lost.complete(null);
+              }
+            },
+            failure -> Log.errorf(failure, "Job(id=%s) lease renewal stopped", jobId));
   }
 
   private void ended(UUID jobId, boolean changed, String outcome) {

@@ -2,6 +2,7 @@ package io.llmq.worker.execution;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmq.common.failure.Outages;
 import io.llmq.common.job.FailureCode;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
@@ -22,13 +23,18 @@ import java.util.UUID;
  * The worker's reads and writes of job rows. Every change is version-checked: it applies only to
  * the version the worker read or claimed, so a cancel, a lease taken back or a duplicate delivery
  * that got there first makes the later write a no-op instead of a second completion.
+ *
+ * <p>Each statement waits out a database outage ({@link #OUTAGE_PATIENCE}) with backoff rather than
+ * failing: the message stays unacknowledged meanwhile, so no redelivery counts against the queue's
+ * delivery limit. Retrying a version-checked write whose commit went unanswered is safe: the retry
+ * finds the new version and changes nothing.
  */
 @ApplicationScoped
 class JobStore {
 
   private static final String LOAD =
       "SELECT id, tenant_id, status, model, request::text AS request, attempts, max_attempts,"
-          + " version, coalesce(deadline_at < now(), false) AS past_deadline,"
+          + " version, coalesce(deadline_at < now() AND started_at IS NULL, false) AS past_deadline,"
           + " coalesce(lease_expires_at < now(), true) AS lease_lapsed FROM jobs WHERE id = $1";
   private static final String CLAIM =
       "UPDATE jobs SET status = 'running', attempts = attempts + 1,"
@@ -52,6 +58,8 @@ class JobStore {
       "UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL,"
           + " version = version + 1 WHERE id = $1 AND version = $2";
 
+  static final Duration OUTAGE_PATIENCE = Duration.ofMinutes(5);
+
   private final Pool pool;
   private final OutboxRelay outbox;
   private final ObjectMapper json;
@@ -71,8 +79,9 @@ class JobStore {
 
   /** Takes the job's lease; empty when the job changed since it was read. */
   Uni<Optional<ClaimedJob>> claim(StoredJob job, String owner, Duration lease) {
-    return pool.preparedQuery(CLAIM)
-        .execute(Tuple.of(job.id(), job.version(), owner, seconds(lease)))
+    return patiently(
+            pool.preparedQuery(CLAIM)
+                .execute(Tuple.of(job.id(), job.version(), owner, seconds(lease))))
         .map(rows -> {
           if (rows.size() == 0) {
             return Optional.empty();
@@ -105,7 +114,7 @@ class JobStore {
             .addInteger(completion.completionTokens())
             .addInteger(completion.totalTokens())
             .addString(cost.toPlainString());
-    return pool.preparedQuery(SUCCEED).execute(values).map(rows -> rows.rowCount() == 1);
+    return patiently(pool.preparedQuery(SUCCEED).execute(values)).map(rows -> rows.rowCount() == 1);
   }
 
   /** Ends the job failed; false when it changed meanwhile. */
@@ -120,7 +129,7 @@ class JobStore {
 
   private Uni<Boolean> end(UUID id, int version, JobStatus status, String code, String message) {
     Tuple values = Tuple.of(id, version, status.wire()).addString(code).addString(message);
-    return pool.preparedQuery(END).execute(values).map(rows -> rows.rowCount() == 1);
+    return patiently(pool.preparedQuery(END).execute(values)).map(rows -> rows.rowCount() == 1);
   }
 
   /**
@@ -128,15 +137,24 @@ class JobStore {
    * together, so the retry cannot be lost.
    */
   Uni<Boolean> requeue(ClaimedJob job, Duration delay) {
-    return pool.withTransaction(tx ->
-        tx.preparedQuery(REQUEUE)
-            .execute(Tuple.of(job.id(), job.version()))
-            .chain(rows ->
-                rows.rowCount() == 1
-                    ? outbox
-                        .add(tx, JobMessage.of(job.id(), job.tenantId()), delay)
-                        .replaceWith(true)
-                    : Uni.createFrom().item(false)));
+    return patiently(
+        pool.withTransaction(tx ->
+            tx.preparedQuery(REQUEUE)
+                .execute(Tuple.of(job.id(), job.version()))
+                .chain(rows ->
+                    rows.rowCount() == 1
+                        ? outbox
+                            .add(tx, JobMessage.of(job.id(), job.tenantId()), delay)
+                            .replaceWith(true)
+                        : Uni.createFrom().item(false))));
+  }
+
+  private static <T> Uni<T> patiently(Uni<T> statement) {
+    return statement
+        .onFailure(Outages::isOutage)
+        .retry()
+        .withBackOff(Duration.ofMillis(250), Duration.ofSeconds(10))
+        .expireIn(OUTAGE_PATIENCE.toMillis());
   }
 
   private static StoredJob stored(Row row) {

@@ -3,7 +3,13 @@ package io.llmq.worker.execution;
 import io.llmq.common.job.JobStatus;
 import java.util.UUID;
 
-/** A job row as the worker finds it before deciding what to do with a message. */
+/**
+ * A job row as the worker finds it before deciding what to do with a message.
+ *
+ * @param pastDeadline the deadline passed before the job ever started (a job that started and is
+ *     retried does not expire)
+ * @param leaseLapsed no worker holds a live lease on the job
+ */
 record StoredJob(
     UUID id,
     UUID tenantId,

@@ -108,11 +108,8 @@ class JobExecutionTest {
     Map<String, Object> row = jobs.row(job);
     assertEquals(1, row.get("attempts"));
     assertEquals(2, row.get("version"));
-    String metrics = given().get("/q/metrics").then().extract().asString();
     assertTrue(
-        java.util.regex.Pattern.compile("(?m)^llmq_messages_handed_over_total(\\{[^}]*})? [1-9]")
-            .matcher(metrics)
-            .find(),
+        metric("llmq_messages_handed_over_total") >= 1,
         "the message was acknowledged before the job ended");
   }
 
@@ -147,6 +144,45 @@ class JobExecutionTest {
     jobs.publish(job, tenant);
     awaitStatus(job, "expired");
     assertEquals(0, jobs.row(job).get("attempts"));
+  }
+
+  @Test
+  void aRetriedJobPastItsDeadlineStillRunsBecauseItHadStarted() {
+    UUID tenant = jobs.tenant();
+    UUID job = jobs.queued(tenant, "gpt-4o-mini", "retry after the deadline", 3);
+    jobs.update(
+        "UPDATE jobs SET attempts = 1, started_at = now() - interval '1 minute',"
+            + " deadline_at = now() - interval '1 second' WHERE id = '"
+            + job
+            + "'");
+    jobs.publish(job, tenant);
+    awaitStatus(job, "succeeded");
+    assertEquals(2, jobs.row(job).get("attempts"));
+  }
+
+  @Test
+  void aJobCancelledWhileRunningHasItsCallAbandonedAndItsResultNeverRecorded() {
+    UUID tenant = jobs.tenant();
+    UUID job = jobs.queued(tenant, "gpt-4o-mini", "cancel me mid-call [[sim delay_ms=20000]]", 3);
+    jobs.publish(job, tenant);
+    awaitStatus(job, "running");
+    jobs.update(
+        "UPDATE jobs SET status = 'cancelled', completed_at = now(), lease_owner = NULL,"
+            + " lease_expires_at = NULL, version = version + 1 WHERE id = '"
+            + job
+            + "'");
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> metric("llmq_jobs_abandoned_total") >= 1);
+    assertEquals("cancelled", jobs.status(job));
+    assertNull(jobs.row(job).get("result"));
+  }
+
+  private static double metric(String name) {
+    String metrics = given().get("/q/metrics").then().extract().asString();
+    var matcher =
+        java.util.regex.Pattern.compile("(?m)^" + name + "(\\{[^}]*})? (\\S+)").matcher(metrics);
+    return matcher.find() ? Double.parseDouble(matcher.group(2)) : 0;
   }
 
   @Test

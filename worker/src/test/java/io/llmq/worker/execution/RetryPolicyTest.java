@@ -85,6 +85,11 @@ class RetryPolicyTest {
       }
 
       @Override
+      public Duration callTimeout() {
+        return Duration.ofMinutes(60);
+      }
+
+      @Override
       public Retry retry() {
         return retry;
       }

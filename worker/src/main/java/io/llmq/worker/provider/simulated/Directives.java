@@ -9,9 +9,13 @@ import java.util.regex.Pattern;
  * Instructions to the simulator written in a prompt, such as {@code [[sim delay_ms=3000]]}: {@code
  * delay_ms} (how long the call takes), {@code tokens} (how many tokens it answers with) and {@code
  * fail} (a failure code to answer with instead, e.g. {@code upstream_error}). They let tests and
- * demos shape a call without configuration.
+ * demos shape a call without configuration. Prompts come from tenants, so values are capped: at
+ * most {@link #MAX_DELAY_MS} and {@link #MAX_TOKENS}.
  */
 record Directives(Long delayMs, Integer tokens, FailureCode fail) {
+
+  static final long MAX_DELAY_MS = 600_000;
+  static final int MAX_TOKENS = 32_768;
 
   private static final Pattern DIRECTIVE =
       Pattern.compile("\\[\\[sim\\s+(delay_ms|tokens|fail)=([a-z0-9_]+)\\s*]]");
@@ -24,17 +28,20 @@ record Directives(Long delayMs, Integer tokens, FailureCode fail) {
     while (matcher.find()) {
       String value = matcher.group(2);
       switch (matcher.group(1)) {
-        case "delay_ms" -> delay = parse(value);
-        case "tokens" -> tokens = parse(value) == null ? null : parse(value).intValue();
+        case "delay_ms" -> delay = capped(value, MAX_DELAY_MS);
+        case "tokens" -> {
+          Long parsed = capped(value, MAX_TOKENS);
+          tokens = parsed == null ? null : parsed.intValue();
+        }
         default -> fail = failure(value);
       }
     }
     return new Directives(delay, tokens, fail);
   }
 
-  private static Long parse(String value) {
+  private static Long capped(String value, long max) {
     try {
-      return Long.parseLong(value);
+      return Math.min(Long.parseLong(value), max);
     } catch (NumberFormatException e) {
       return null;
     }

@@ -19,6 +19,13 @@ class DirectivesTest {
   }
 
   @Test
+  void valuesAreCappedBecausePromptsComeFromTenants() {
+    Directives directives = Directives.in("[[sim delay_ms=99999999999]] [[sim tokens=200000000]]");
+    assertEquals(Directives.MAX_DELAY_MS, directives.delayMs());
+    assertEquals(Directives.MAX_TOKENS, directives.tokens());
+  }
+
+  @Test
   void plainPromptsAndUnknownValuesHaveNoDirectives() {
     Directives directives = Directives.in("[[sim fail=meltdown]] [sim tokens=3]");
     assertNull(directives.delayMs());
