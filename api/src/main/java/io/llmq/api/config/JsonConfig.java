@@ -1,16 +1,22 @@
 package io.llmq.api.config;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.jackson.ObjectMapperCustomizer;
 import jakarta.inject.Singleton;
 
-/** Money is written as plain decimals ({@code 0.000123}), never in exponent form. */
+/**
+ * Money is written as plain decimals ({@code 0.000123}), never in exponent form; numbers with a
+ * fraction or exponent are read exactly, so {@code 1e400} is a large number to validate, not an
+ * infinity that breaks hashing.
+ */
 @Singleton
 class JsonConfig implements ObjectMapperCustomizer {
 
   @Override
   public void customize(ObjectMapper mapper) {
     mapper.enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+    mapper.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
   }
 }

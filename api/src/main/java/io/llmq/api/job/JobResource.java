@@ -64,9 +64,13 @@ public class JobResource {
           if (wait.isZero() || submitted.job().terminal()) {
             return Uni.createFrom().item(submitted);
           }
+          // The job is stored whatever happens now: a failed wait answers with what was stored
+          // (202), never with an error that would invite a duplicate submit.
           return service
               .get(tenantId, submitted.job().id(), wait)
-              .map(latest -> new JobService.Submitted(latest, submitted.replay()));
+              .map(latest -> new JobService.Submitted(latest, submitted.replay()))
+              .onFailure()
+              .recoverWithItem(submitted);
         })
         .map(submitted -> submitResponse(submitted, wait, uri));
   }

@@ -83,6 +83,12 @@ class BadInputTest {
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + ",\"max_tokens\":\"ten\"}}",
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + ",\"max_tokens\":0}}",
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + ",\"temperature\":3}}",
+      "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + ",\"temperature\":1e400}}",
+      "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + ",\"max_tokens\":1e3}}",
+      "{\"request\":{\"model\":\"gpt-4o-mini\","
+          + MESSAGES
+          + ",\"seed\":123456789012345678901234567890}}",
+      "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}",
       "{\"request\":{\"model\":\"gpt-4o-mini\"," + MESSAGES + ",\"stop\":[1]}}",
       "{\"request\":{\"model\":\"gpt-4o-mini\","
           + MESSAGES
@@ -109,6 +115,20 @@ class BadInputTest {
       isProblem(post(body), 400, "invalid_request");
     }
     given().header("Authorization", bearer(key)).get("/v1/jobs").then().body("data", hasSize(0));
+  }
+
+  @Test
+  void extremeNumbersInsideFreeFormParametersAreStoredNotRejected() {
+    given()
+        .header("Authorization", bearer(key))
+        .contentType(ContentType.JSON)
+        .body(
+            "{\"request\":{\"model\":\"gpt-4o-mini\","
+                + MESSAGES
+                + ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"x\":1e400}}]}}")
+        .post("/v1/jobs")
+        .then()
+        .statusCode(202);
   }
 
   @Test
