@@ -27,7 +27,9 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
  * up the next delivery; the channel's prefetch bounds how many run together. A message is
  * acknowledged when its job's new state is durable, or, for a job that outlives {@code
  * llmq.worker.ack-handover}, earlier: from then on the job's lease guards it, and the broker's
- * consumer timeout can never redeliver a job that is still running.
+ * consumer timeout can never redeliver a job that is still running. The early ack frees a prefetch
+ * slot, so a worker may run more than its concurrency while jobs outlive the handover; that excess
+ * is bounded by how many jobs run that long.
  */
 @ApplicationScoped
 public class JobConsumer {
