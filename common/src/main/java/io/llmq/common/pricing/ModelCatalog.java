@@ -28,8 +28,19 @@ public class ModelCatalog {
     return Optional.ofNullable(config.models().get(model)).map(ModelsConfig.Model::provider);
   }
 
+  /** The name the provider knows the model by (differs from the model's own for aliases). */
+  public Optional<String> upstreamNameOf(String model) {
+    return Optional.ofNullable(config.models().get(model))
+        .map(m -> m.upstreamModel().orElse(model));
+  }
+
   public Optional<Price> priceOf(String model) {
     return Optional.ofNullable(config.models().get(model))
-        .map(m -> new Price(m.inputUsdPerMtok(), m.outputUsdPerMtok()));
+        .map(m ->
+            new Price(
+                m.inputUsdPerMtok(),
+                m.cachedInputUsdPerMtok().orElse(m.inputUsdPerMtok()),
+                m.cacheWriteUsdPerMtok().orElse(m.inputUsdPerMtok()),
+                m.outputUsdPerMtok()));
   }
 }

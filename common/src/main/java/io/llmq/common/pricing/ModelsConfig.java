@@ -5,10 +5,12 @@ import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithParentName;
 import java.math.BigDecimal;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The models llmq accepts, keyed by the name clients send ({@code llmq.models."gpt-4o-mini".*}). A
- * model that is not listed is refused at submit. Defaults are in this module's {@code
+ * model that is not listed is refused at submit. An entry may be an alias: a name of llmq's own
+ * that is sent upstream as {@link Model#upstreamModel()}. Defaults are in this module's {@code
  * META-INF/microprofile-config.properties}.
  */
 @ConfigMapping(prefix = "llmq.models")
@@ -17,16 +19,28 @@ public interface ModelsConfig {
   @WithParentName
   Map<String, Model> models();
 
-  /** One model: who serves it and what it costs. */
+  /** One model: who serves it, under which name, and what it costs. */
   interface Model {
 
-    /** Provider name that serves the model. Default {@code simulated}. */
+    /**
+     * Provider name ({@code llmq.providers."<name>"}) that serves the model. Default {@code
+     * simulated}.
+     */
     @WithDefault("simulated")
     String provider();
+
+    /** The name the provider knows the model by. Default: the entry's own name. */
+    Optional<String> upstreamModel();
 
     /** USD per million prompt tokens. Default {@code 0}. */
     @WithDefault("0")
     BigDecimal inputUsdPerMtok();
+
+    /** USD per million prompt tokens read from the provider's cache. Default: the input price. */
+    Optional<BigDecimal> cachedInputUsdPerMtok();
+
+    /** USD per million prompt tokens written to the provider's cache. Default: the input price. */
+    Optional<BigDecimal> cacheWriteUsdPerMtok();
 
     /** USD per million completion tokens. Default {@code 0}. */
     @WithDefault("0")

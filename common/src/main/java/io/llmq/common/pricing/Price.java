@@ -4,17 +4,43 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
 
-/** A model's price, in USD per million tokens. */
-public record Price(BigDecimal inputPerMtok, BigDecimal outputPerMtok) {
+/**
+ * A model's price, in USD per million tokens: fresh prompt tokens, prompt tokens read from the
+ * provider's cache, prompt tokens written to it, and completion tokens.
+ */
+public record Price(
+    BigDecimal inputPerMtok,
+    BigDecimal cachedInputPerMtok,
+    BigDecimal cacheWritePerMtok,
+    BigDecimal outputPerMtok) {
 
   private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
 
-  /** Cost of one call, rounded to 10 decimal places (a millionth of a cent is far below that). */
+  /** A price with no separate cache rates. */
+  public Price(BigDecimal inputPerMtok, BigDecimal outputPerMtok) {
+    this(inputPerMtok, inputPerMtok, inputPerMtok, outputPerMtok);
+  }
+
+  /** Cost of a call without prompt caching. */
   public BigDecimal costOf(long promptTokens, long completionTokens) {
-    BigDecimal input = inputPerMtok.multiply(BigDecimal.valueOf(promptTokens));
-    BigDecimal output = outputPerMtok.multiply(BigDecimal.valueOf(completionTokens));
-    return input
-        .add(output)
+    return costOf(promptTokens, 0, 0, completionTokens);
+  }
+
+  /**
+   * Cost of one call, rounded to 10 decimal places.
+   *
+   * @param promptTokens every prompt token, cached and cache-written ones included
+   */
+  public BigDecimal costOf(
+      long promptTokens, long cachedTokens, long cacheWriteTokens, long completionTokens) {
+    long fresh = Math.max(0, promptTokens - cachedTokens - cacheWriteTokens);
+    BigDecimal micro =
+        inputPerMtok
+            .multiply(BigDecimal.valueOf(fresh))
+            .add(cachedInputPerMtok.multiply(BigDecimal.valueOf(cachedTokens)))
+            .add(cacheWritePerMtok.multiply(BigDecimal.valueOf(cacheWriteTokens)))
+            .add(outputPerMtok.multiply(BigDecimal.valueOf(completionTokens)));
+    return micro
         .divide(MILLION, MathContext.DECIMAL64)
         .setScale(10, RoundingMode.HALF_UP)
         .stripTrailingZeros();

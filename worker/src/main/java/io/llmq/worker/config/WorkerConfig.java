@@ -51,6 +51,14 @@ public interface WorkerConfig {
   @WithDefault("60m")
   Duration callTimeout();
 
+  /**
+   * Whether models whose provider has no API key are answered by the simulator (with a warning at
+   * start-up) rather than failed. Default {@code true}, so the system runs with no key at all; turn
+   * it off in production.
+   */
+  @WithDefault("true")
+  boolean simulateUnconfiguredProviders();
+
   /** Retry delays: the first, the growth factor and the cap (full jitter applies). */
   Retry retry();
 

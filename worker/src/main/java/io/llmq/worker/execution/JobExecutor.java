@@ -1,15 +1,17 @@
 package io.llmq.worker.execution;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.common.job.FailureCode;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.pricing.ModelCatalog;
 import io.llmq.worker.config.WorkerConfig;
-import io.llmq.worker.provider.ChatProvider;
 import io.llmq.worker.provider.Completion;
+import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
 import io.llmq.worker.provider.Providers;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -42,6 +44,7 @@ public class JobExecutor {
   private final Duration lease;
   private final Duration heartbeat;
   private final Duration callTimeout;
+  private final Counter deltas;
 
   JobExecutor(
       JobStore store,
@@ -62,6 +65,7 @@ public class JobExecutor {
     this.lease = config.leaseDuration();
     this.heartbeat = config.heartbeatInterval();
     this.callTimeout = config.callTimeout();
+    this.deltas = metrics.counter("llmq.provider.deltas");
   }
 
   /** The job was cancelled or taken back while its call ran: nothing of this run is recorded. */
@@ -136,15 +140,18 @@ public class JobExecutor {
 
   private Uni<Outcome> run(ClaimedJob job) {
     Log.infof("Job(id=%s) attempt %d started", job.id(), job.attempts());
-    Optional<ChatProvider> provider = providers.forModel(job.model());
-    if (provider.isEmpty()) {
+    Optional<Providers.Route> route = providers.forModel(job.model());
+    if (route.isEmpty()) {
       return fail(job, FailureCode.INTERNAL, "No provider is configured for this model.");
     }
+    ObjectNode request = job.request().deepCopy();
+    request.put("model", route.get().upstreamModel());
+    ProviderCall providerCall = new ProviderCall(request, delta -> deltas.increment());
     CompletableFuture<Void> leaseLost = new CompletableFuture<>();
     Cancellable renewal = keepLease(job.id(), leaseLost);
     Uni<Completion> call =
         Uni.createFrom()
-            .deferred(() -> provider.get().complete(job.request()))
+            .deferred(() -> route.get().provider().complete(providerCall))
             .ifNoItem()
             .after(callTimeout)
             .failWith(() ->
@@ -180,7 +187,12 @@ public class JobExecutor {
     BigDecimal cost =
         models
             .priceOf(job.model())
-            .map(p -> p.costOf(completion.promptTokens(), completion.completionTokens()))
+            .map(price ->
+                price.costOf(
+                    completion.promptTokens(),
+                    completion.cachedPromptTokens(),
+                    completion.cacheWriteTokens(),
+                    completion.completionTokens()))
             .orElse(BigDecimal.ZERO);
     return store
         .succeed(job, completion, cost)
@@ -190,7 +202,11 @@ public class JobExecutor {
 
   private Uni<Outcome> providerFailed(ClaimedJob job, ProviderException failure) {
     if (failure.code().retryable() && job.hasAttemptsLeft()) {
+      // The provider's Retry-After is a floor under the jittered backoff.
       Duration delay = retries.delayAfter(job.attempts());
+      if (failure.retryAfter() != null && failure.retryAfter().compareTo(delay) > 0) {
+        delay = failure.retryAfter();
+      }
       Log.infof(
           "Job(id=%s) attempt %d failed (%s); retrying in %d ms",
           job.id(), job.attempts(), failure.code().wire(), delay.toMillis());

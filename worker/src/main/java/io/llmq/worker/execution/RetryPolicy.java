@@ -15,8 +15,13 @@ class RetryPolicy {
 
   private final WorkerConfig.Retry config;
 
+  @jakarta.inject.Inject
   RetryPolicy(WorkerConfig config) {
-    this.config = config.retry();
+    this(config.retry());
+  }
+
+  RetryPolicy(WorkerConfig.Retry config) {
+    this.config = config;
   }
 
   /** The upper bound of the wait after {@code attempt} attempts (1 = the first has failed). */

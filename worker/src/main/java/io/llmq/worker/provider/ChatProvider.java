@@ -1,6 +1,5 @@
 package io.llmq.worker.provider;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 
 /** Something that answers chat completion requests: a real provider or the simulator. */
@@ -10,8 +9,9 @@ public interface ChatProvider {
   String name();
 
   /**
-   * Runs one request. Fails with {@link ProviderException} for failures the provider reported, and
-   * with anything else for failures of llmq itself.
+   * Runs one call. Fails with {@link ProviderException} for failures of the provider or the way to
+   * it (classified by {@link FailureClassifier}), and with anything else for failures of llmq
+   * itself. Cancelling the returned Uni aborts the call.
    */
-  Uni<Completion> complete(JsonNode request);
+  Uni<Completion> complete(ProviderCall call);
 }

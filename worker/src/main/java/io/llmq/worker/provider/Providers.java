@@ -1,25 +1,89 @@
 package io.llmq.worker.provider;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmq.common.pricing.ModelCatalog;
+import io.llmq.worker.config.WorkerConfig;
+import io.llmq.worker.provider.openai.OpenAiProvider;
+import io.llmq.worker.provider.simulated.SimulatedProvider;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
+import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Instance;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
-/** Finds the provider that serves a model. */
+/**
+ * Builds one adapter per configured provider and finds the one that serves a model. A model whose
+ * provider is not configured (no key) is served by the {@code simulated} provider while {@code
+ * llmq.worker.simulate-unconfigured-providers} is on, so the system runs with no key at all; the
+ * start-up log names every model that is simulated.
+ */
+@Startup
 @ApplicationScoped
 public class Providers {
 
+  /** Where a model's calls go: the adapter, and the model's name as that provider knows it. */
+  public record Route(ChatProvider provider, String upstreamModel) {}
+
   private final Map<String, ChatProvider> byName = new HashMap<>();
   private final ModelCatalog models;
+  private final boolean simulateUnconfigured;
 
-  Providers(Instance<ChatProvider> providers, ModelCatalog models) {
-    providers.forEach(provider -> byName.put(provider.name(), provider));
+  Providers(
+      ProvidersConfig config,
+      ModelCatalog models,
+      WorkerConfig worker,
+      Vertx vertx,
+      ObjectMapper json) {
     this.models = models;
+    this.simulateUnconfigured = worker.simulateUnconfiguredProviders();
+    config
+        .providers()
+        .forEach((name, provider) -> {
+          if (SimulatedProvider.KIND.equals(provider.kind()) || provider.configured()) {
+            byName.put(name, create(name, provider, vertx, json));
+          }
+        });
+    Set<String> simulated = new TreeSet<>();
+    for (String model : models.names()) {
+      String provider = models.providerOf(model).orElseThrow();
+      if (!byName.containsKey(provider) && !SimulatedProvider.KIND.equals(provider)) {
+        simulated.add(model + " (" + provider + ")");
+      }
+    }
+    if (!simulated.isEmpty()) {
+      Log.warnf(
+          simulateUnconfigured
+              ? "No API key for these models' providers; the simulator answers them: %s"
+              : "No API key for these models' providers; their jobs will fail: %s",
+          simulated);
+    }
   }
 
-  public Optional<ChatProvider> forModel(String model) {
-    return models.providerOf(model).map(byName::get);
+  private static ChatProvider create(
+      String name, ProvidersConfig.Provider config, Vertx vertx, ObjectMapper json) {
+    return switch (config.kind()) {
+      case SimulatedProvider.KIND -> new SimulatedProvider(name, config, json);
+      case OpenAiProvider.KIND -> new OpenAiProvider(name, config, vertx, json);
+      default ->
+          throw new IllegalStateException(
+              "llmq.providers." + name + ".kind must be openai, anthropic or simulated");
+    };
+  }
+
+  public Optional<Route> forModel(String model) {
+    Optional<String> provider = models.providerOf(model);
+    if (provider.isEmpty()) {
+      return Optional.empty();
+    }
+    String upstream = models.upstreamNameOf(model).orElse(model);
+    ChatProvider adapter = byName.get(provider.get());
+    if (adapter == null && simulateUnconfigured) {
+      adapter = byName.get(SimulatedProvider.KIND);
+    }
+    return Optional.ofNullable(adapter).map(found -> new Route(found, upstream));
   }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llmq.worker.config.WorkerConfig;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class RetryPolicyTest {
@@ -35,63 +34,21 @@ class RetryPolicyTest {
     assertTrue(below > 350 && below < 650, "draws below half the ceiling: " + below);
   }
 
-  static WorkerConfig config(Duration initial, double coefficient, Duration maximum) {
-    WorkerConfig.Retry retry =
-        new WorkerConfig.Retry() {
-          @Override
-          public Duration initialInterval() {
-            return initial;
-          }
-
-          @Override
-          public double coefficient() {
-            return coefficient;
-          }
-
-          @Override
-          public Duration maximumInterval() {
-            return maximum;
-          }
-        };
-    return new WorkerConfig() {
+  static WorkerConfig.Retry config(Duration initial, double coefficient, Duration maximum) {
+    return new WorkerConfig.Retry() {
       @Override
-      public Optional<String> id() {
-        return Optional.empty();
+      public Duration initialInterval() {
+        return initial;
       }
 
       @Override
-      public int concurrency() {
-        return 1;
+      public double coefficient() {
+        return coefficient;
       }
 
       @Override
-      public Duration reapInterval() {
-        return Duration.ofSeconds(10);
-      }
-
-      @Override
-      public Duration leaseDuration() {
-        return Duration.ofSeconds(30);
-      }
-
-      @Override
-      public Duration heartbeatInterval() {
-        return Duration.ofSeconds(10);
-      }
-
-      @Override
-      public Duration ackHandover() {
-        return Duration.ofMinutes(10);
-      }
-
-      @Override
-      public Duration callTimeout() {
-        return Duration.ofMinutes(60);
-      }
-
-      @Override
-      public Retry retry() {
-        return retry;
+      public Duration maximumInterval() {
+        return maximum;
       }
     };
   }

@@ -6,9 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.common.request.CanonicalJson;
 import io.llmq.worker.provider.ChatProvider;
 import io.llmq.worker.provider.Completion;
+import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
+import io.llmq.worker.provider.ProvidersConfig;
 import io.smallrye.mutiny.Uni;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,10 +23,10 @@ import java.util.SplittableRandom;
  * per second). Each word of the answer counts as one token; prompt tokens are estimated at four
  * characters each, plus four per message.
  */
-@ApplicationScoped
 public class SimulatedProvider implements ChatProvider {
 
-  public static final String NAME = "simulated";
+  /** The kind and the name of the built-in instance. */
+  public static final String KIND = "simulated";
 
   private static final String[] WORDS = {
     "the",
@@ -82,21 +83,24 @@ public class SimulatedProvider implements ChatProvider {
     "turn"
   };
 
-  private final SimulatedConfig config;
+  private final String name;
+  private final ProvidersConfig.Provider config;
   private final ObjectMapper json;
 
-  SimulatedProvider(SimulatedConfig config, ObjectMapper json) {
+  public SimulatedProvider(String name, ProvidersConfig.Provider config, ObjectMapper json) {
+    this.name = name;
     this.config = config;
     this.json = json;
   }
 
   @Override
   public String name() {
-    return NAME;
+    return name;
   }
 
   @Override
-  public Uni<Completion> complete(JsonNode request) {
+  public Uni<Completion> complete(ProviderCall call) {
+    JsonNode request = call.request();
     String prompt = promptText(request);
     Directives directives = Directives.in(prompt);
     SplittableRandom random = new SplittableRandom(seedOf(request));

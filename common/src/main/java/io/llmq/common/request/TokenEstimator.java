@@ -1,0 +1,95 @@
+package io.llmq.common.request;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.EncodingType;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Estimates a chat request's tokens before it is sent, for reservations: prompt tokens counted with
+ * the model's real tokenizer where one is known (OpenAI families: {@code o200k_base} for GPT-4o,
+ * GPT-4.1, GPT-5 and the o-series, {@code cl100k_base} for GPT-4 and GPT-3.5), otherwise one token
+ * per {@value #CHARS_PER_TOKEN} characters, which over-counts English text for Claude and Llama
+ * tokenizers rather than under-counting it. Messages add {@value #PER_MESSAGE} tokens each and the
+ * reply {@value #REPLY_PRIMING}, as OpenAI documents; an image part counts {@value #PER_IMAGE}. The
+ * provider's billed usage settles the estimate afterwards.
+ */
+public final class TokenEstimator {
+
+  static final double CHARS_PER_TOKEN = 3.5;
+  static final int PER_MESSAGE = 3;
+  static final int REPLY_PRIMING = 3;
+  static final int PER_IMAGE = 765;
+
+  private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
+
+  private TokenEstimator() {}
+
+  /** Prompt tokens of an OpenAI-format chat request ({@code messages}, {@code tools}). */
+  public static int promptTokens(String model, JsonNode request) {
+    Optional<Encoding> encoding = encodingFor(model);
+    int tokens = REPLY_PRIMING;
+    for (JsonNode message : request.path("messages")) {
+      tokens += PER_MESSAGE + count(encoding, message.path("role").asText(""));
+      JsonNode content = message.get("content");
+      if (content != null && content.isTextual()) {
+        tokens += count(encoding, content.textValue());
+      } else if (content != null && content.isArray()) {
+        for (JsonNode part : content) {
+          tokens +=
+              part.has("text")
+                  ? count(encoding, part.path("text").asText(""))
+                  : "image_url".equals(part.path("type").asText()) ? PER_IMAGE : 0;
+        }
+      }
+      if (message.has("tool_calls")) {
+        tokens += count(encoding, message.get("tool_calls").toString());
+      }
+    }
+    if (request.has("tools")) {
+      tokens += count(encoding, request.get("tools").toString());
+    }
+    return tokens;
+  }
+
+  /**
+   * The most the call can cost in tokens: the prompt plus {@code max_completion_tokens} or {@code
+   * max_tokens}, or {@code defaultMaxTokens} when the request sets neither.
+   */
+  public static int worstCase(String model, JsonNode request, int defaultMaxTokens) {
+    JsonNode max =
+        request.has("max_completion_tokens")
+            ? request.get("max_completion_tokens")
+            : request.get("max_tokens");
+    int completion = max != null && max.canConvertToInt() ? max.intValue() : defaultMaxTokens;
+    return promptTokens(model, request) + completion;
+  }
+
+  static Optional<Encoding> encodingFor(String model) {
+    String name = model.toLowerCase(Locale.ROOT);
+    if (name.startsWith("gpt-4o")
+        || name.startsWith("gpt-4.1")
+        || name.startsWith("gpt-4.5")
+        || name.startsWith("gpt-5")
+        || name.startsWith("chatgpt-4o")
+        || name.matches("o\\d.*")) {
+      return Optional.of(REGISTRY.getEncoding(EncodingType.O200K_BASE));
+    }
+    if (name.startsWith("gpt-4") || name.startsWith("gpt-3.5")) {
+      return Optional.of(REGISTRY.getEncoding(EncodingType.CL100K_BASE));
+    }
+    return Optional.empty();
+  }
+
+  private static int count(Optional<Encoding> encoding, String text) {
+    if (text.isEmpty()) {
+      return 0;
+    }
+    return encoding
+        .map(e -> e.countTokensOrdinary(text))
+        .orElseGet(() -> (int) Math.ceil(text.length() / CHARS_PER_TOKEN));
+  }
+}

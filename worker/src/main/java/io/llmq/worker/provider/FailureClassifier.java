@@ -1,0 +1,100 @@
+package io.llmq.worker.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmq.common.job.FailureCode;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.util.Locale;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Decides, once for every provider, what a failed call means: 429 is rate limited (with the wait
+ * the provider asked for); 5xx, 529, 408, timeouts and broken connections are transient; a
+ * context-length complaint is {@code context_length_exceeded}; any other 4xx is permanent. The
+ * stored message keeps the provider's own explanation (shortened), never its raw body.
+ */
+public final class FailureClassifier {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_MESSAGE = 300;
+
+  private FailureClassifier() {}
+
+  public static ProviderException forStatus(int status, String body, RateLimitSnapshot limits) {
+    String said = providerMessage(body);
+    if (status == 429) {
+      return new ProviderException(
+          FailureCode.UPSTREAM_RATE_LIMITED,
+          "The provider rate-limited the call (429)." + suffix(said),
+          limits.retryAfter(),
+          limits);
+    }
+    if (status >= 500 || status == 408 || status == 409) {
+      return new ProviderException(
+          FailureCode.UPSTREAM_ERROR,
+          "The provider failed (" + status + ")." + suffix(said),
+          limits.retryAfter(),
+          limits);
+    }
+    if (isContextLength(body)) {
+      return new ProviderException(
+          FailureCode.CONTEXT_LENGTH_EXCEEDED,
+          "The request does not fit the model's context window." + suffix(said),
+          null,
+          limits);
+    }
+    return new ProviderException(
+        FailureCode.UPSTREAM_REJECTED,
+        "The provider rejected the request (" + status + ")." + suffix(said),
+        null,
+        limits);
+  }
+
+  /** A call that failed below HTTP: connection refused or reset, or a timeout. */
+  public static ProviderException forTransport(Throwable failure) {
+    String what =
+        failure instanceof TimeoutException
+                || failure.getClass().getSimpleName().contains("Timeout")
+            ? "timed out"
+            : failure instanceof ConnectException ? "could not connect" : "lost its connection";
+    return new ProviderException(FailureCode.UPSTREAM_ERROR, "The provider call " + what + ".");
+  }
+
+  /** A 2xx whose body could not be understood. */
+  public static ProviderException malformed() {
+    return new ProviderException(
+        FailureCode.UPSTREAM_ERROR, "The provider answered with a response llmq cannot read.");
+  }
+
+  static boolean isContextLength(String body) {
+    if (body == null) {
+      return false;
+    }
+    String text = body.toLowerCase(Locale.ROOT);
+    return text.contains("context_length_exceeded")
+        || text.contains("maximum context length")
+        || text.contains("prompt is too long")
+        || text.contains("context window");
+  }
+
+  private static String providerMessage(String body) {
+    if (body == null || body.isBlank()) {
+      return null;
+    }
+    try {
+      JsonNode error = JSON.readTree(body).path("error");
+      String message = error.isTextual() ? error.textValue() : error.path("message").asText(null);
+      if (message == null || message.isBlank()) {
+        return null;
+      }
+      return message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) + "…" : message;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static String suffix(String said) {
+    return said == null ? "" : " The provider said: " + said;
+  }
+}

@@ -1,0 +1,85 @@
+package io.llmq.worker.provider;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithParentName;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The providers the worker can call ({@code llmq.providers."<name>".*}), by name. Three are
+ * predefined in {@code application.properties}: {@code simulated}, {@code openai} and {@code
+ * anthropic}; more (a second OpenAI-compatible server, say) are added by configuration alone. Keys
+ * come from the environment only.
+ */
+@ConfigMapping(prefix = "llmq.providers")
+public interface ProvidersConfig {
+
+  @WithParentName
+  Map<String, Provider> providers();
+
+  /** One provider. */
+  interface Provider {
+
+    /** {@code openai} (any Chat Completions server), {@code anthropic} or {@code simulated}. */
+    String kind();
+
+    /** Base URL, such as {@code https://api.openai.com/v1}. No default for added providers. */
+    Optional<String> baseUrl();
+
+    /** API key; from the environment only, never from a file in the repository. */
+    Optional<String> apiKey();
+
+    /**
+     * Whether the provider is configured. Default: it is when it has an API key; set {@code true}
+     * for a keyless local server (Ollama, vLLM, llama.cpp).
+     */
+    Optional<Boolean> enabled();
+
+    /** The provider's tokens per minute, for the governor. No default: unknown. */
+    Optional<Long> tokensPerMinute();
+
+    /** The provider's requests per minute, for the governor. No default: unknown. */
+    Optional<Long> requestsPerMinute();
+
+    /** Whether calls stream (needed for live deltas). Default {@code true}. */
+    @WithDefault("true")
+    boolean stream();
+
+    /** Time to establish a connection. Default {@code 10s}. */
+    @WithDefault("10s")
+    Duration connectTimeout();
+
+    /** Time from sending the request to the response headers. Default {@code 120s}. */
+    @WithDefault("120s")
+    Duration firstByteTimeout();
+
+    /** Longest silence between two chunks of a response. Default {@code 60s}. */
+    @WithDefault("60s")
+    Duration idleTimeout();
+
+    /**
+     * {@code max_tokens} sent when the request has none and the provider needs one (Anthropic).
+     * Default {@code 4096}.
+     */
+    @WithDefault("4096")
+    int defaultMaxTokens();
+
+    /** Anthropic API version header. Default {@code 2023-06-01}. */
+    @WithDefault("2023-06-01")
+    String anthropicVersion();
+
+    /** Simulated provider: delay before the first token. Default {@code 200ms}. */
+    @WithDefault("200ms")
+    Duration timeToFirstToken();
+
+    /** Simulated provider: output pace. Default {@code 200}. */
+    @WithDefault("200")
+    int tokensPerSecond();
+
+    default boolean configured() {
+      return enabled().orElse(apiKey().filter(key -> !key.isBlank()).isPresent());
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package io.llmq.worker.provider.openai;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmq.common.request.TokenEstimator;
+import io.llmq.worker.provider.ChatProvider;
+import io.llmq.worker.provider.Completion;
+import io.llmq.worker.provider.FailureClassifier;
+import io.llmq.worker.provider.ProviderCall;
+import io.llmq.worker.provider.ProviderException;
+import io.llmq.worker.provider.ProvidersConfig;
+import io.llmq.worker.provider.RateLimitHeaders;
+import io.llmq.worker.provider.RateLimitSnapshot;
+import io.llmq.worker.provider.SseLines;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.core.buffer.Buffer;
+import io.vertx.mutiny.core.http.HttpClient;
+import io.vertx.mutiny.core.http.HttpClientRequest;
+import io.vertx.mutiny.core.http.HttpClientResponse;
+import java.time.Instant;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Any OpenAI-compatible Chat Completions endpoint (OpenAI, vLLM, Ollama, llama.cpp server,
+ * gateways), over the Vert.x HTTP client: the call stays on the event loop and the rate-limit
+ * headers are read before the body. Streams with {@code stream_options.include_usage} unless {@code
+ * stream} is off for the provider; a server that ignores the usage option still works (usage is
+ * then estimated). Cancelling the call resets the connection.
+ */
+public class OpenAiProvider implements ChatProvider {
+
+  public static final String KIND = "openai";
+
+  private final String name;
+  private final ProvidersConfig.Provider config;
+  private final ObjectMapper json;
+  private final HttpClient client;
+  private final String endpoint;
+
+  public OpenAiProvider(
+      String name, ProvidersConfig.Provider config, Vertx vertx, ObjectMapper json) {
+    this.name = name;
+    this.config = config;
+    this.json = json;
+    String base =
+        config
+            .baseUrl()
+            .orElseThrow(
+                () -> new IllegalStateException("llmq.providers." + name + ".base-url is not set"));
+    this.endpoint =
+        (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/chat/completions";
+    this.client =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setConnectTimeout((int) config.connectTimeout().toMillis())
+                .setMaxPoolSize(1024)
+                .setKeepAlive(true));
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public Uni<Completion> complete(ProviderCall call) {
+    ObjectNode body = call.request().deepCopy();
+    body.remove("stream_options");
+    if (config.stream()) {
+      body.put("stream", true);
+      body.putObject("stream_options").put("include_usage", true);
+    } else {
+      body.remove("stream");
+    }
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(HttpMethod.POST)
+            .setAbsoluteURI(endpoint)
+            .setIdleTimeout(config.idleTimeout().toMillis())
+            .putHeader("Content-Type", "application/json")
+            .putHeader("Accept", config.stream() ? "text/event-stream" : "application/json");
+    config
+        .apiKey()
+        .filter(key -> !key.isBlank())
+        .ifPresent(key -> options.putHeader("Authorization", "Bearer " + key));
+    AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
+    Buffer payload;
+    try {
+      payload = Buffer.buffer(json.writeValueAsBytes(body));
+    } catch (JsonProcessingException e) {
+      return Uni.createFrom().failure(e);
+    }
+    String model = body.path("model").asText();
+    return client
+        .request(options)
+        .invoke(inFlight::set)
+        .chain(request -> request.send(payload))
+        .ifNoItem()
+        .after(config.firstByteTimeout())
+        .failWith(() -> new TimeoutException("no response headers in time"))
+        .chain(response -> read(response, call, body, model))
+        .onFailure(failure -> !(failure instanceof ProviderException))
+        .transform(FailureClassifier::forTransport)
+        .onCancellation()
+        .invoke(() -> {
+          HttpClientRequest request = inFlight.get();
+          if (request != null) {
+            request.reset();
+          }
+        });
+  }
+
+  private Uni<Completion> read(
+      HttpClientResponse response, ProviderCall call, JsonNode request, String model) {
+    RateLimitSnapshot limits = RateLimitHeaders.read(response::getHeader, Instant.now());
+    int status = response.statusCode();
+    if (status < 200 || status >= 300) {
+      return response
+          .body()
+          .map(body -> {
+            throw FailureClassifier.forStatus(status, body.toString(), limits);
+          });
+    }
+    String type = response.getHeader("Content-Type");
+    if (type != null && type.startsWith("text/event-stream")) {
+      return readStream(response, call, request, model, limits);
+    }
+    return response.body().map(body -> fromBody(body, request, model, limits));
+  }
+
+  private Uni<Completion> readStream(
+      HttpClientResponse response,
+      ProviderCall call,
+      JsonNode request,
+      String model,
+      RateLimitSnapshot limits) {
+    SseLines lines = new SseLines();
+    ChatStreamAssembler assembler = new ChatStreamAssembler(json, call.deltas());
+    boolean[] done = {false};
+    return response
+        .toMulti()
+        .onItem()
+        .invoke(chunk -> lines.feed(chunk.getBytes()).forEach(line -> take(line, assembler, done)))
+        .collect()
+        .last()
+        .map(ignored -> {
+          lines.finish().forEach(line -> take(line, assembler, done));
+          if (!assembler.sawAnything()) {
+            throw FailureClassifier.malformed();
+          }
+          if (!done[0]) {
+            throw new ProviderException(
+                io.llmq.common.job.FailureCode.UPSTREAM_ERROR,
+                "The provider's stream ended before it was complete.");
+          }
+          return completion(
+              assembler.completion(model),
+              assembler.usage(),
+              request,
+              model,
+              assembler.contentChunks(),
+              limits);
+        });
+  }
+
+  private void take(String line, ChatStreamAssembler assembler, boolean[] done) {
+    if (!line.startsWith("data:") || done[0]) {
+      return;
+    }
+    try {
+      done[0] = !assembler.accept(line.substring(5).trim());
+    } catch (JsonProcessingException e) {
+      throw FailureClassifier.malformed();
+    }
+  }
+
+  private Completion fromBody(
+      Buffer body, JsonNode request, String model, RateLimitSnapshot limits) {
+    JsonNode result;
+    try {
+      result = json.readTree(body.getBytes());
+    } catch (java.io.IOException e) {
+      throw FailureClassifier.malformed();
+    }
+    if (!result.isObject() || !result.path("choices").isArray()) {
+      throw FailureClassifier.malformed();
+    }
+    int completion =
+        result.path("choices").path(0).path("message").path("content").asText("").isEmpty()
+            ? 0
+            : -1;
+    return completion((ObjectNode) result, result.get("usage"), request, model, completion, limits);
+  }
+
+  /**
+   * The completion with the provider's usage, or an estimate when it reported none: the prompt by
+   * the tokenizer, the output by streamed chunks.
+   */
+  private Completion completion(
+      ObjectNode result,
+      JsonNode usage,
+      JsonNode request,
+      String model,
+      int countedTokens,
+      RateLimitSnapshot limits) {
+    int prompt;
+    int output;
+    int cached = 0;
+    if (usage != null && usage.has("prompt_tokens")) {
+      prompt = usage.path("prompt_tokens").asInt();
+      output = usage.path("completion_tokens").asInt();
+      cached = usage.path("prompt_tokens_details").path("cached_tokens").asInt(0);
+    } else {
+      prompt = TokenEstimator.promptTokens(model, request);
+      output = Math.max(0, countedTokens);
+      ObjectNode estimated = result.putObject("usage");
+      estimated.put("prompt_tokens", prompt);
+      estimated.put("completion_tokens", output);
+      estimated.put("total_tokens", prompt + output);
+    }
+    return new Completion(result, prompt, cached, 0, output, limits);
+  }
+}
