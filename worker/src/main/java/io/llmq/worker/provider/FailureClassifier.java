@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 
 /**
  * Decides, once for every provider, what a failed call means: 429 is rate limited (with the wait
@@ -18,6 +19,10 @@ public final class FailureClassifier {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_MESSAGE = 300;
+
+  /** Anything shaped like a key (OpenAI's sk-…, Anthropic's sk-ant-…, bearer tokens). */
+  private static final Pattern KEYISH =
+      Pattern.compile("(?i)(sk-[A-Za-z0-9*_.-]{4,}|bearer\\s+\\S+|key-[A-Za-z0-9*_.-]{8,})");
 
   private FailureClassifier() {}
 
@@ -35,6 +40,14 @@ public final class FailureClassifier {
           FailureCode.UPSTREAM_ERROR,
           "The provider failed (" + status + ")." + suffix(said),
           limits.retryAfter(),
+          limits);
+    }
+    if (status == 401 || status == 403) {
+      // The provider's words here may quote the key; none of them are kept.
+      return new ProviderException(
+          FailureCode.UPSTREAM_REJECTED,
+          "The provider refused llmq's credentials (" + status + "): check the provider's API key.",
+          null,
           limits);
     }
     if (isContextLength(body)) {
@@ -88,7 +101,8 @@ public final class FailureClassifier {
       if (message == null || message.isBlank()) {
         return null;
       }
-      return message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) + "…" : message;
+      String safe = KEYISH.matcher(message).replaceAll("[redacted]");
+      return safe.length() > MAX_MESSAGE ? safe.substring(0, MAX_MESSAGE) + "…" : safe;
     } catch (IOException e) {
       return null;
     }
