@@ -3,6 +3,7 @@ package io.llmq.worker.provider;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmq.common.pricing.ModelCatalog;
 import io.llmq.worker.config.WorkerConfig;
+import io.llmq.worker.provider.anthropic.AnthropicProvider;
 import io.llmq.worker.provider.openai.OpenAiProvider;
 import io.llmq.worker.provider.simulated.SimulatedProvider;
 import io.quarkus.logging.Log;
@@ -68,6 +69,7 @@ public class Providers {
     return switch (config.kind()) {
       case SimulatedProvider.KIND -> new SimulatedProvider(name, config, json);
       case OpenAiProvider.KIND -> new OpenAiProvider(name, config, vertx, json);
+      case AnthropicProvider.KIND -> new AnthropicProvider(name, config, vertx, json);
       default ->
           throw new IllegalStateException(
               "llmq.providers." + name + ".kind must be openai, anthropic or simulated");
