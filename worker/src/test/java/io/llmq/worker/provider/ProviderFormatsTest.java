@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llmq.common.job.FailureCode;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,14 +18,6 @@ import org.junit.jupiter.api.Test;
 class ProviderFormatsTest {
 
   private static final Instant NOW = Instant.parse("2026-11-24T10:00:00Z");
-
-  static String sample(String path) {
-    try (InputStream in = ProviderFormatsTest.class.getResourceAsStream("/samples/" + path)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   @Test
   void openAiHeadersWithGoDurationsBecomeOneSnapshot() {
@@ -96,7 +86,7 @@ class ProviderFormatsTest {
   void everyFailureIsClassifiedOnce() {
     RateLimitSnapshot limits = RateLimitHeaders.read(Map.of("retry-after", "2")::get, NOW);
     ProviderException limited =
-        FailureClassifier.forStatus(429, sample("openai/error-429.json"), limits);
+        FailureClassifier.forStatus(429, Samples.text("openai/error-429.json"), limits);
     assertEquals(FailureCode.UPSTREAM_RATE_LIMITED, limited.code());
     assertEquals(Duration.ofSeconds(2), limited.retryAfter());
     assertEquals(FailureCode.UPSTREAM_ERROR, FailureClassifier.forStatus(500, "", limits).code());
@@ -105,7 +95,7 @@ class ProviderFormatsTest {
         FailureCode.UPSTREAM_ERROR, FailureClassifier.forStatus(503, "<html>", limits).code());
     assertEquals(
         FailureCode.CONTEXT_LENGTH_EXCEEDED,
-        FailureClassifier.forStatus(400, sample("openai/error-context.json"), limits).code());
+        FailureClassifier.forStatus(400, Samples.text("openai/error-context.json"), limits).code());
     assertEquals(
         FailureCode.CONTEXT_LENGTH_EXCEEDED,
         FailureClassifier.forStatus(
@@ -124,7 +114,7 @@ class ProviderFormatsTest {
   void noKeyEverReachesAStoredMessage() {
     RateLimitSnapshot none = RateLimitSnapshot.NONE;
     ProviderException unauthorized =
-        FailureClassifier.forStatus(401, sample("openai/error-401.json"), none);
+        FailureClassifier.forStatus(401, Samples.text("openai/error-401.json"), none);
     assertEquals(FailureCode.UPSTREAM_REJECTED, unauthorized.code());
     assertFalse(unauthorized.getMessage().contains("sk-"));
     ProviderException echoed =

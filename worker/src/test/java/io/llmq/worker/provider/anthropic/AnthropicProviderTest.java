@@ -13,6 +13,8 @@ import io.llmq.worker.provider.Delta;
 import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
 import io.llmq.worker.provider.RateLimitSnapshot;
+import io.llmq.worker.provider.Samples;
+import io.llmq.worker.provider.TestProviderConfig;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.core.http.HttpServer;
@@ -115,7 +117,7 @@ class AnthropicProviderTest {
     };
   }
 
-  private Completion call(StubProviderConfig config) throws Exception {
+  private Completion call(TestProviderConfig config) throws Exception {
     AnthropicProvider provider = new AnthropicProvider("anthropic", config, vertx, JSON);
     return provider
         .complete(new ProviderCall(JSON.readTree(REQUEST), deltas::add))
@@ -123,7 +125,7 @@ class AnthropicProviderTest {
         .atMost(WAIT);
   }
 
-  private ProviderException failure(StubProviderConfig config) {
+  private ProviderException failure(TestProviderConfig config) {
     return assertThrows(ProviderException.class, () -> call(config));
   }
 
@@ -132,7 +134,7 @@ class AnthropicProviderTest {
     Instant reset = Instant.now().plusSeconds(30).truncatedTo(ChronoUnit.SECONDS);
     answer.set(
         stream(
-            Samples.bytes("text-stream.sse"),
+            Samples.bytes("anthropic/text-stream.sse"),
             "anthropic-ratelimit-requests-limit",
             "50",
             "anthropic-ratelimit-requests-remaining",
@@ -146,10 +148,10 @@ class AnthropicProviderTest {
             "anthropic-ratelimit-tokens-reset",
             reset.toString()));
 
-    Completion completion = call(StubProviderConfig.at(baseUrl));
+    Completion completion = call(TestProviderConfig.of("anthropic", baseUrl));
 
     assertEquals("/v1/messages", receivedPath.get());
-    assertEquals("test-key", receivedHeaders.get("x-api-key"));
+    assertEquals("sk-test-key-123456", receivedHeaders.get("x-api-key"));
     assertEquals("2023-06-01", receivedHeaders.get("anthropic-version"));
     assertEquals("application/json", receivedHeaders.get("content-type"));
     JsonNode sent = received.get();
@@ -181,9 +183,9 @@ class AnthropicProviderTest {
     answer.set(response ->
         response
             .putHeader("content-type", "application/json")
-            .endAndForget(Buffer.buffer(Samples.bytes("message.json"))));
+            .endAndForget(Buffer.buffer(Samples.bytes("anthropic/message.json"))));
 
-    Completion completion = call(StubProviderConfig.at(baseUrl).withoutStreaming());
+    Completion completion = call(TestProviderConfig.of("anthropic", baseUrl).withStream(false));
 
     assertFalse(received.get().has("stream"));
     assertEquals(
@@ -206,7 +208,7 @@ class AnthropicProviderTest {
   void status429IsRateLimitedWithTheWaitAsked() {
     answer.set(status(429, "rate_limit_error", "Number of requests exceeded", "retry-after", "7"));
 
-    ProviderException failure = failure(StubProviderConfig.at(baseUrl));
+    ProviderException failure = failure(TestProviderConfig.of("anthropic", baseUrl));
 
     assertEquals(FailureCode.UPSTREAM_RATE_LIMITED, failure.code());
     assertEquals(Duration.ofSeconds(7), failure.retryAfter());
@@ -217,7 +219,7 @@ class AnthropicProviderTest {
   void status529OverloadedIsTransient() {
     answer.set(status(529, "overloaded_error", "Overloaded"));
 
-    ProviderException failure = failure(StubProviderConfig.at(baseUrl));
+    ProviderException failure = failure(TestProviderConfig.of("anthropic", baseUrl));
 
     assertEquals(FailureCode.UPSTREAM_ERROR, failure.code());
     assertTrue(failure.code().retryable());
@@ -229,7 +231,7 @@ class AnthropicProviderTest {
     answer.set(
         status(400, "invalid_request_error", "prompt is too long: 215000 tokens > 200000 maximum"));
 
-    ProviderException failure = failure(StubProviderConfig.at(baseUrl));
+    ProviderException failure = failure(TestProviderConfig.of("anthropic", baseUrl));
 
     assertEquals(FailureCode.CONTEXT_LENGTH_EXCEEDED, failure.code());
     assertFalse(failure.code().retryable());
@@ -237,9 +239,9 @@ class AnthropicProviderTest {
 
   @Test
   void anErrorEventMidStreamFailsTheCall() {
-    answer.set(stream(Samples.bytes("error-stream.sse")));
+    answer.set(stream(Samples.bytes("anthropic/error-stream.sse")));
 
-    ProviderException failure = failure(StubProviderConfig.at(baseUrl));
+    ProviderException failure = failure(TestProviderConfig.of("anthropic", baseUrl));
 
     assertEquals(FailureCode.UPSTREAM_ERROR, failure.code());
     assertTrue(failure.getMessage().contains("529"));
@@ -247,14 +249,14 @@ class AnthropicProviderTest {
 
   @Test
   void aStreamThatEndsBeforeMessageStopIsAnUpstreamError() {
-    String whole = new String(Samples.bytes("text-stream.sse"), StandardCharsets.UTF_8);
+    String whole = new String(Samples.bytes("anthropic/text-stream.sse"), StandardCharsets.UTF_8);
     answer.set(
         stream(
             whole
                 .substring(0, whole.indexOf("event: message_stop"))
                 .getBytes(StandardCharsets.UTF_8)));
 
-    ProviderException failure = failure(StubProviderConfig.at(baseUrl));
+    ProviderException failure = failure(TestProviderConfig.of("anthropic", baseUrl));
 
     assertEquals(FailureCode.UPSTREAM_ERROR, failure.code());
     assertTrue(failure.getMessage().contains("ended before"));
@@ -265,7 +267,9 @@ class AnthropicProviderTest {
     answer.set(response -> {});
 
     ProviderException failure =
-        failure(StubProviderConfig.at(baseUrl).withFirstByteTimeout(Duration.ofMillis(300)));
+        failure(
+            TestProviderConfig.of("anthropic", baseUrl)
+                .withFirstByteTimeout(Duration.ofMillis(300)));
 
     assertEquals(FailureCode.UPSTREAM_ERROR, failure.code());
     assertTrue(failure.getMessage().contains("timed out"));

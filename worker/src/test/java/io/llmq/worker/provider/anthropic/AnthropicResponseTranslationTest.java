@@ -13,6 +13,7 @@ import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.Delta;
 import io.llmq.worker.provider.ProviderException;
 import io.llmq.worker.provider.RateLimitSnapshot;
+import io.llmq.worker.provider.Samples;
 import io.llmq.worker.provider.SseLines;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -50,7 +51,7 @@ class AnthropicResponseTranslationTest {
 
   @Test
   void aMessageBecomesAChatCompletionWithToolCallsAndCacheWrites() throws Exception {
-    JsonNode message = JSON.readTree(Samples.bytes("message.json"));
+    JsonNode message = JSON.readTree(Samples.bytes("anthropic/message.json"));
     long before = Instant.now().getEpochSecond();
 
     Completion completion = translator.translate(message, "fallback", LIMITS);
@@ -86,7 +87,7 @@ class AnthropicResponseTranslationTest {
 
   @Test
   void aTextStreamIsAssembledWithItsCacheReadsCountedInThePrompt() {
-    MessageStreamAssembler assembler = replay(Samples.bytes("text-stream.sse"));
+    MessageStreamAssembler assembler = replay(Samples.bytes("anthropic/text-stream.sse"));
     assertTrue(assembler.complete());
 
     Completion completion = translator.translate(assembler.message(), "fallback", LIMITS);
@@ -114,7 +115,7 @@ class AnthropicResponseTranslationTest {
 
   @Test
   void aToolUseStreamJoinsTheInputJsonPieces() throws Exception {
-    MessageStreamAssembler assembler = replay(Samples.bytes("tool-use-stream.sse"));
+    MessageStreamAssembler assembler = replay(Samples.bytes("anthropic/tool-use-stream.sse"));
 
     Completion completion = translator.translate(assembler.message(), "fallback", LIMITS);
 
@@ -158,7 +159,8 @@ class AnthropicResponseTranslationTest {
   @Test
   void anErrorEventMidStreamFailsTheCallAsTheStatusItStandsFor() {
     ProviderException failure =
-        assertThrows(ProviderException.class, () -> replay(Samples.bytes("error-stream.sse")));
+        assertThrows(
+            ProviderException.class, () -> replay(Samples.bytes("anthropic/error-stream.sse")));
     assertEquals(FailureCode.UPSTREAM_ERROR, failure.code());
     assertTrue(failure.getMessage().contains("529"));
     assertTrue(failure.getMessage().contains("Overloaded"));
@@ -189,7 +191,7 @@ class AnthropicResponseTranslationTest {
 
   @Test
   void aStreamCutBeforeMessageStopIsNotComplete() {
-    String whole = new String(Samples.bytes("text-stream.sse"), StandardCharsets.UTF_8);
+    String whole = new String(Samples.bytes("anthropic/text-stream.sse"), StandardCharsets.UTF_8);
     String cut = whole.substring(0, whole.indexOf("event: message_delta"));
     MessageStreamAssembler assembler = replay(cut.getBytes(StandardCharsets.UTF_8));
     assertTrue(assembler.sawAnything());

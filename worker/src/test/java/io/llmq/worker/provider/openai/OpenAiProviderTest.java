@@ -12,13 +12,13 @@ import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.Delta;
 import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
+import io.llmq.worker.provider.Samples;
 import io.llmq.worker.provider.TestProviderConfig;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.core.http.HttpServer;
 import io.vertx.mutiny.core.http.HttpServerRequest;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,14 +82,6 @@ class OpenAiProviderTest {
     return new ProviderCall(request, deltas);
   }
 
-  static String sample(String path) {
-    try (InputStream in = OpenAiProviderTest.class.getResourceAsStream("/samples/" + path)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /** Writes the sample in small pieces, cutting lines and characters, as a network would. */
   private void streams(String sample) {
     behaviour =
@@ -128,7 +120,7 @@ class OpenAiProviderTest {
 
   @Test
   void aStreamIsAssembledIntoOneCompletionWithUsageDeltasAndLimits() throws Exception {
-    streams(sample("openai/stream-text.txt"));
+    streams(Samples.text("openai/stream-text.txt"));
     List<Delta> deltas = new ArrayList<>();
     Completion completion = provider(config()).complete(call(deltas::add)).await().atMost(WAIT);
 
@@ -150,7 +142,7 @@ class OpenAiProviderTest {
 
   @Test
   void toolCallArgumentsArrivingInPiecesAreJoined() throws Exception {
-    streams(sample("openai/stream-tool-call.txt"));
+    streams(Samples.text("openai/stream-tool-call.txt"));
     Completion completion = provider(config()).complete(call(d -> {})).await().atMost(WAIT);
     JsonNode message = completion.result().path("choices").path(0).path("message");
     assertTrue(message.path("content").isNull());
@@ -178,7 +170,7 @@ class OpenAiProviderTest {
 
   @Test
   void failuresAreClassifiedWithTheProvidersWait() {
-    answers(429, sample("openai/error-429.json"), "retry-after-ms", "1500");
+    answers(429, Samples.text("openai/error-429.json"), "retry-after-ms", "1500");
     ProviderException limited = failure();
     assertEquals(FailureCode.UPSTREAM_RATE_LIMITED, limited.code());
     assertEquals(Duration.ofMillis(1500), limited.retryAfter());
@@ -186,10 +178,10 @@ class OpenAiProviderTest {
     answers(503, "{\"error\":{\"message\":\"overloaded\"}}");
     assertEquals(FailureCode.UPSTREAM_ERROR, failure().code());
 
-    answers(400, sample("openai/error-context.json"));
+    answers(400, Samples.text("openai/error-context.json"));
     assertEquals(FailureCode.CONTEXT_LENGTH_EXCEEDED, failure().code());
 
-    answers(401, sample("openai/error-401.json"));
+    answers(401, Samples.text("openai/error-401.json"));
     assertEquals(FailureCode.UPSTREAM_REJECTED, failure().code());
 
     answers(200, "{not json");
@@ -213,7 +205,7 @@ class OpenAiProviderTest {
     assertEquals(FailureCode.UPSTREAM_ERROR, hung.code());
     assertTrue(hung.getMessage().contains("timed out"));
 
-    String truncated = sample("openai/stream-text.txt");
+    String truncated = Samples.text("openai/stream-text.txt");
     streams(
         truncated.substring(
             0,
