@@ -4,28 +4,21 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmq.common.job.FailureCode;
 import io.llmq.common.request.TokenEstimator;
 import io.llmq.worker.provider.ChatProvider;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.FailureClassifier;
 import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
+import io.llmq.worker.provider.ProviderHttp;
 import io.llmq.worker.provider.ProvidersConfig;
-import io.llmq.worker.provider.RateLimitHeaders;
 import io.llmq.worker.provider.RateLimitSnapshot;
-import io.llmq.worker.provider.SseLines;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.core.buffer.Buffer;
-import io.vertx.mutiny.core.http.HttpClient;
-import io.vertx.mutiny.core.http.HttpClientRequest;
 import io.vertx.mutiny.core.http.HttpClientResponse;
-import java.time.Instant;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.Map;
 
 /**
  * Any OpenAI-compatible Chat Completions endpoint (OpenAI, vLLM, Ollama, llama.cpp server,
@@ -41,27 +34,14 @@ public class OpenAiProvider implements ChatProvider {
   private final String name;
   private final ProvidersConfig.Provider config;
   private final ObjectMapper json;
-  private final HttpClient client;
-  private final String endpoint;
+  private final ProviderHttp http;
 
   public OpenAiProvider(
       String name, ProvidersConfig.Provider config, Vertx vertx, ObjectMapper json) {
     this.name = name;
     this.config = config;
     this.json = json;
-    String base =
-        config
-            .baseUrl()
-            .orElseThrow(
-                () -> new IllegalStateException("llmq.providers." + name + ".base-url is not set"));
-    this.endpoint =
-        (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/chat/completions";
-    this.client =
-        vertx.createHttpClient(
-            new HttpClientOptions()
-                .setConnectTimeout((int) config.connectTimeout().toMillis())
-                .setMaxPoolSize(1024)
-                .setKeepAlive(true));
+    this.http = new ProviderHttp(name, config, vertx, "/chat/completions");
   }
 
   @Override
@@ -79,60 +59,26 @@ public class OpenAiProvider implements ChatProvider {
     } else {
       body.remove("stream");
     }
-    RequestOptions options =
-        new RequestOptions()
-            .setMethod(HttpMethod.POST)
-            .setAbsoluteURI(endpoint)
-            .setIdleTimeout(config.idleTimeout().toMillis())
-            .putHeader("Content-Type", "application/json")
-            .putHeader("Accept", config.stream() ? "text/event-stream" : "application/json");
-    config
-        .apiKey()
-        .filter(key -> !key.isBlank())
-        .ifPresent(key -> options.putHeader("Authorization", "Bearer " + key));
-    AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
     Buffer payload;
     try {
       payload = Buffer.buffer(json.writeValueAsBytes(body));
     } catch (JsonProcessingException e) {
       return Uni.createFrom().failure(e);
     }
+    Map<String, String> headers =
+        config
+            .apiKey()
+            .filter(key -> !key.isBlank())
+            .map(key -> Map.of("Authorization", "Bearer " + key))
+            .orElse(Map.of());
     String model = body.path("model").asText();
-    return client
-        .request(options)
-        .invoke(inFlight::set)
-        .chain(request -> request.send(payload))
-        .ifNoItem()
-        .after(config.firstByteTimeout())
-        .failWith(() -> new TimeoutException("no response headers in time"))
-        .chain(response -> read(response, call, body, model))
-        .onFailure(failure -> !(failure instanceof ProviderException))
-        .transform(FailureClassifier::forTransport)
-        .onCancellation()
-        .invoke(() -> {
-          HttpClientRequest request = inFlight.get();
-          if (request != null) {
-            request.reset();
-          }
-        });
-  }
-
-  private Uni<Completion> read(
-      HttpClientResponse response, ProviderCall call, JsonNode request, String model) {
-    RateLimitSnapshot limits = RateLimitHeaders.read(response::getHeader, Instant.now());
-    int status = response.statusCode();
-    if (status < 200 || status >= 300) {
-      return response
-          .body()
-          .map(body -> {
-            throw FailureClassifier.forStatus(status, body.toString(), limits);
-          });
-    }
-    String type = response.getHeader("Content-Type");
-    if (type != null && type.startsWith("text/event-stream")) {
-      return readStream(response, call, request, model, limits);
-    }
-    return response.body().map(body -> fromBody(body, request, model, limits));
+    return http.post(
+        payload,
+        headers,
+        (response, limits) ->
+            ProviderHttp.isStream(response)
+                ? readStream(response, call, body, model, limits)
+                : response.body().map(answer -> fromBody(answer, body, model, limits)));
   }
 
   private Uni<Completion> readStream(
@@ -141,24 +87,16 @@ public class OpenAiProvider implements ChatProvider {
       JsonNode request,
       String model,
       RateLimitSnapshot limits) {
-    SseLines lines = new SseLines();
     ChatStreamAssembler assembler = new ChatStreamAssembler(json, call.deltas());
     boolean[] done = {false};
-    return response
-        .toMulti()
-        .onItem()
-        .invoke(chunk -> lines.feed(chunk.getBytes()).forEach(line -> take(line, assembler, done)))
-        .collect()
-        .last()
+    return ProviderHttp.eachLine(response, line -> take(line, assembler, done))
         .map(ignored -> {
-          lines.finish().forEach(line -> take(line, assembler, done));
           if (!assembler.sawAnything()) {
             throw FailureClassifier.malformed();
           }
           if (!done[0]) {
             throw new ProviderException(
-                io.llmq.common.job.FailureCode.UPSTREAM_ERROR,
-                "The provider's stream ended before it was complete.");
+                FailureCode.UPSTREAM_ERROR, "The provider's stream ended before it was complete.");
           }
           return completion(
               assembler.completion(model),
