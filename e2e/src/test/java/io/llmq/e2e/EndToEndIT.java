@@ -60,18 +60,52 @@ class EndToEndIT {
   }
 
   private static String submit(String prompt) {
+    return submit("gpt-4o-mini", prompt, "");
+  }
+
+  /** Submits a job; {@code extra} is more of the submission body, starting with a comma. */
+  private static String submit(String model, String prompt, String extra) {
     return given()
         .header("Authorization", "Bearer " + key)
         .contentType(ContentType.JSON)
         .body(
-            "{\"request\":{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\""
+            "{\"request\":{\"model\":\""
+                + model
+                + "\",\"max_tokens\":200,\"messages\":[{\"role\":\"user\",\"content\":\""
                 + prompt
-                + "\"}]}}")
+                + "\"}]}"
+                + extra
+                + "}")
         .post("/v1/jobs")
         .then()
         .statusCode(202)
         .extract()
         .path("id");
+  }
+
+  private static io.restassured.response.ExtractableResponse<io.restassured.response.Response> job(
+      String id) {
+    return given().header("Authorization", "Bearer " + key).get("/v1/jobs/" + id).then().extract();
+  }
+
+  private static void simulator(String settings) {
+    given()
+        .baseUri(system.simulatorUrl())
+        .contentType(ContentType.JSON)
+        .body(settings)
+        .put("/admin/config")
+        .then()
+        .statusCode(200);
+  }
+
+  private static long simulatorStat(String name) {
+    return given()
+        .baseUri(system.simulatorUrl())
+        .get("/stats")
+        .then()
+        .extract()
+        .<Number>path(name)
+        .longValue();
   }
 
   private static String status(String id) {
@@ -99,6 +133,71 @@ class EndToEndIT {
   }
 
   @Test
+  void anOpenAiModelGoesThroughTheOpenAiAdapterStreamingWithItsUsageAndCost() {
+    String id = submit("gpt-4o-mini", "Explain queues.", "");
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> "succeeded".equals(status(id)));
+    var done = job(id);
+    assertEquals("chat.completion", done.path("result.object"));
+    String content = done.path("result.choices[0].message.content");
+    int completion = done.path("usage.completion_tokens");
+    int prompt = done.path("usage.prompt_tokens");
+    // The simulator answers one word per token.
+    assertEquals(completion, content.split(" ").length);
+    // gpt-4o-mini: $0.15 per million prompt tokens, $0.60 per million completion tokens.
+    double expected = (prompt * 0.15 + completion * 0.60) / 1_000_000;
+    assertEquals(expected, done.<Number>path("cost_usd").doubleValue(), 1e-12);
+  }
+
+  @Test
+  void anAnthropicModelIsTranslatedToTheMessagesApiAndBack() {
+    String id = submit("claude-haiku-4-5", "Explain queues in Anthropic's words.", "");
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> "succeeded".equals(status(id)));
+    var done = job(id);
+    assertEquals("chat.completion", done.path("result.object"));
+    org.hamcrest.MatcherAssert.assertThat(
+        done.path("result.id"), org.hamcrest.Matchers.startsWith("msg_"));
+    assertEquals("stop", done.path("result.choices[0].finish_reason"));
+    org.hamcrest.MatcherAssert.assertThat(
+        done.<Integer>path("usage.completion_tokens"), greaterThan(0));
+  }
+
+  @Test
+  void providerRateLimitsAreWaitedOutAndEveryJobStillSucceeds() {
+    long limitedBefore = simulatorStat("rate_limited");
+    // 3,000 tokens per minute: about 14 calls of ~210 tokens fit, the rest get 429s and wait.
+    simulator("{\"tokens_per_minute\":3000}");
+    try {
+      java.util.List<String> ids = new java.util.ArrayList<>();
+      for (int i = 0; i < 18; i++) {
+        ids.add(submit("gpt-4o-mini", "burst " + i, ""));
+      }
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> ids.stream().allMatch(id -> "succeeded".equals(status(id))));
+      org.hamcrest.MatcherAssert.assertThat(
+          simulatorStat("rate_limited"), greaterThan(limitedBefore));
+      org.hamcrest.MatcherAssert.assertThat(
+          ids.stream().mapToInt(id -> job(id).<Integer>path("attempts")).max().orElse(0),
+          greaterThan(1));
+    } finally {
+      simulator("{\"tokens_per_minute\":2000000}");
+    }
+  }
+
+  @Test
+  void aProviderThatKeepsFailingFailsTheJobWithUpstreamError() {
+    simulator("{\"error_rate\":1.0}");
+    try {
+      String id = submit("gpt-4o-mini", "doomed", ",\"max_attempts\":2");
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> "failed".equals(status(id)));
+      assertEquals("upstream_error", job(id).path("error.code"));
+      assertEquals(2, (int) job(id).path("attempts"));
+    } finally {
+      simulator("{\"error_rate\":0}");
+    }
+  }
+
+  @Test
   void preferWaitAnswersAShortJobInTheSameCall() {
     given()
         .header("Authorization", "Bearer " + key)
@@ -115,7 +214,7 @@ class EndToEndIT {
 
   @Test
   void waitSecondsLongPollsUntilTheJobEnds() {
-    String id = submit("take a moment [[sim delay_ms=1500]]");
+    String id = submit("llmq-sim", "take a moment [[sim delay_ms=1500]]", "");
     given()
         .header("Authorization", "Bearer " + key)
         .get("/v1/jobs/" + id + "?wait_seconds=30")
@@ -126,7 +225,7 @@ class EndToEndIT {
 
   @Test
   void aJobWhoseWorkerIsKilledMidCallRunsAgainOnAnotherAndCompletesOnce() throws Exception {
-    String id = submit("a long call [[sim delay_ms=4000]]");
+    String id = submit("llmq-sim", "a long call [[sim delay_ms=4000]]", "");
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> "running".equals(status(id)));
     system.killWorker();
     system.startWorker();

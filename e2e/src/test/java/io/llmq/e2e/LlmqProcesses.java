@@ -17,6 +17,9 @@ import org.awaitility.Awaitility;
 /**
  * Runs the packaged api and worker jars as separate processes, in the prod profile, against the
  * test services: the system as a user starts it. Each run gets its own database and queue names.
+ * The simulator runs as a third process and stands in for OpenAI and Anthropic: the worker's {@code
+ * openai} and {@code anthropic} providers point at it, with keys, so their models go through the
+ * real adapters; {@code llmq-sim} stays on the built-in simulated provider.
  */
 final class LlmqProcesses implements AutoCloseable {
 
@@ -28,6 +31,8 @@ final class LlmqProcesses implements AutoCloseable {
   private final String queue = "llmq-e2e-" + UUID.randomUUID().toString().substring(0, 8);
   private final Map<String, String> env = new HashMap<>();
   private final int apiPort = freePort();
+  private final int simulatorPort = freePort();
+  private Process simulator;
   private Process api;
   private Process worker;
   private int workers;
@@ -49,6 +54,11 @@ final class LlmqProcesses implements AutoCloseable {
     env.put("LLMQ_WORKER_LEASE_DURATION", "3s");
     env.put("LLMQ_WORKER_HEARTBEAT_INTERVAL", "500ms");
     env.put("LLMQ_WORKER_REAP_INTERVAL", "1s");
+    env.put("LLMQ_WORKER_RETRY_INITIAL_INTERVAL", "200ms");
+    env.put("LLMQ_OPENAI_BASE_URL", simulatorUrl() + "/v1");
+    env.put("LLMQ_OPENAI_API_KEY", "e2e-openai-key");
+    env.put("LLMQ_ANTHROPIC_BASE_URL", simulatorUrl());
+    env.put("LLMQ_ANTHROPIC_API_KEY", "e2e-anthropic-key");
     env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
   }
 
@@ -56,7 +66,19 @@ final class LlmqProcesses implements AutoCloseable {
     return apiPort;
   }
 
+  String simulatorUrl() {
+    return "http://127.0.0.1:" + simulatorPort;
+  }
+
   void start() {
+    simulator =
+        launch(
+            "simulator",
+            Map.of(
+                "LLMQ_SIMULATOR_PORT", String.valueOf(simulatorPort),
+                "LLMQ_SIMULATOR_TIME_TO_FIRST_TOKEN", "20ms",
+                "LLMQ_SIMULATOR_TOKENS_PER_SECOND", "2000"));
+    awaitReady(simulatorPort, simulator, "/stats");
     api = launch("api", Map.of("LLMQ_API_PORT", String.valueOf(apiPort)));
     startWorker();
     awaitReady(apiPort, api);
@@ -75,7 +97,7 @@ final class LlmqProcesses implements AutoCloseable {
   }
 
   private Process launch(String name, Map<String, String> extra) {
-    String module = name.startsWith("worker") ? "worker" : "api";
+    String module = name.startsWith("worker") ? "worker" : name;
     Path jar = root.resolve(module + "/target/quarkus-app/quarkus-run.jar");
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " is missing: package the modules first");
@@ -95,20 +117,24 @@ final class LlmqProcesses implements AutoCloseable {
   }
 
   private void awaitReady(int port, Process process) {
+    awaitReady(port, process, "/q/health/ready");
+  }
+
+  private void awaitReady(int port, Process process, String path) {
     Awaitility.await("ready on port " + port + " (logs in " + logs + ")")
         .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(250))
-        .until(() -> ready(port, process));
+        .until(() -> ready(port, process, path));
   }
 
-  private static boolean ready(int port, Process process) {
+  private static boolean ready(int port, Process process, String path) {
     if (!process.isAlive()) {
       throw new IllegalStateException("a process exited at start-up");
     }
     try {
       HttpURLConnection connection =
           (HttpURLConnection)
-              URI.create("http://127.0.0.1:" + port + "/q/health/ready").toURL().openConnection();
+              URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
       connection.setConnectTimeout(500);
       return connection.getResponseCode() == 200;
     } catch (IOException notYet) {
@@ -118,7 +144,7 @@ final class LlmqProcesses implements AutoCloseable {
 
   @Override
   public void close() {
-    for (Process process : new Process[] {worker, api}) {
+    for (Process process : new Process[] {worker, api, simulator}) {
       if (process != null) {
         process.destroy();
       }
