@@ -68,6 +68,20 @@ public final class TokenEstimator {
     return promptTokens(model, request) + completion;
   }
 
+  /** Tokens of a piece of text for the model (its tokenizer, or the character estimate). */
+  public static int textTokens(String model, String text) {
+    return count(encodingFor(model), text);
+  }
+
+  /**
+   * Loads the tokenizer tables now (several megabytes), so the first estimate made on an event loop
+   * does not stall it.
+   */
+  public static void warmUp() {
+    REGISTRY.getEncoding(EncodingType.O200K_BASE).countTokensOrdinary("warm");
+    REGISTRY.getEncoding(EncodingType.CL100K_BASE).countTokensOrdinary("warm");
+  }
+
   static Optional<Encoding> encodingFor(String model) {
     String name = model.toLowerCase(Locale.ROOT);
     if (name.startsWith("gpt-4o")

@@ -28,11 +28,19 @@ public final class FailureClassifier {
 
   public static ProviderException forStatus(int status, String body, RateLimitSnapshot limits) {
     String said = providerMessage(body);
+    if (status == 429 && body != null && body.contains("insufficient_quota")) {
+      // Out of credit, not out of rate: waiting does not help.
+      return new ProviderException(
+          FailureCode.UPSTREAM_REJECTED,
+          "The provider account has no quota left (429)." + suffix(said),
+          null,
+          limits);
+    }
     if (status == 429) {
       return new ProviderException(
           FailureCode.UPSTREAM_RATE_LIMITED,
           "The provider rate-limited the call (429)." + suffix(said),
-          limits.retryAfter(),
+          waitOf(limits),
           limits);
     }
     if (status >= 500 || status == 408 || status == 409) {
@@ -64,6 +72,37 @@ public final class FailureClassifier {
         limits);
   }
 
+  /**
+   * How long a 429 asks to wait: its {@code retry-after}, else the reset time of the exhausted
+   * budget, else unknown.
+   */
+  static java.time.Duration waitOf(RateLimitSnapshot limits) {
+    if (limits.retryAfter() != null) {
+      return limits.retryAfter();
+    }
+    java.time.Duration wait = null;
+    if (Long.valueOf(0).equals(limits.requestsRemaining()) && limits.requestsReset() != null) {
+      wait = limits.requestsReset();
+    }
+    if (Long.valueOf(0).equals(limits.tokensRemaining())
+        && limits.tokensReset() != null
+        && (wait == null || limits.tokensReset().compareTo(wait) > 0)) {
+      wait = limits.tokensReset();
+    }
+    return wait;
+  }
+
+  /**
+   * Whether a failure happened on the way to the provider (connection refused or reset, a timeout)
+   * rather than in llmq's own code, which must not pass for a provider's fault.
+   */
+  public static boolean isTransport(Throwable failure) {
+    return failure instanceof IOException
+        || failure instanceof TimeoutException
+        || failure instanceof io.vertx.core.VertxException
+        || failure.getClass().getName().equals("io.vertx.core.impl.NoStackTraceThrowable");
+  }
+
   /** A call that failed below HTTP: connection refused or reset, or a timeout. */
   public static ProviderException forTransport(Throwable failure) {
     String what =
@@ -80,7 +119,7 @@ public final class FailureClassifier {
         FailureCode.UPSTREAM_ERROR, "The provider answered with a response llmq cannot read.");
   }
 
-  static boolean isContextLength(String body) {
+  public static boolean isContextLength(String body) {
     if (body == null) {
       return false;
     }

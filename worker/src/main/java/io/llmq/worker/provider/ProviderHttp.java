@@ -18,10 +18,14 @@ import java.util.function.Consumer;
 
 /**
  * The HTTP exchange every remote provider shares, over the Vert.x client (the call stays on the
- * event loop): POST a JSON body, wait for the headers no longer than the first-byte timeout, read
- * the rate-limit headers before the body, turn a non-2xx into a classified {@link
- * ProviderException} and a broken connection or timeout into a transient one, and reset the
- * connection when the call is cancelled. The adapter reads a successful response.
+ * event loop): POST a JSON body, read the rate-limit headers before the body, turn a non-2xx into a
+ * classified {@link ProviderException} and a broken connection or timeout into a transient one, and
+ * reset the connection when the call fails or is cancelled, so the provider stops generating. The
+ * adapter reads a successful response.
+ *
+ * <p>Timeouts: a streamed call must send its headers within the first-byte timeout and then never
+ * fall silent longer than the idle timeout between chunks; a call that is not streamed sends its
+ * headers only when the whole answer is ready, so it is bounded only by the worker's call timeout.
  */
 public final class ProviderHttp {
 
@@ -56,28 +60,34 @@ public final class ProviderHttp {
         new RequestOptions()
             .setMethod(HttpMethod.POST)
             .setAbsoluteURI(endpoint)
-            .setIdleTimeout(config.idleTimeout().toMillis())
             .putHeader("Content-Type", "application/json")
             .putHeader("Accept", config.stream() ? "text/event-stream" : "application/json");
     headers.forEach(options::putHeader);
     AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
-    return client
-        .request(options)
-        .invoke(inFlight::set)
-        .chain(request -> request.send(payload))
-        .ifNoItem()
-        .after(config.firstByteTimeout())
-        .failWith(() -> new TimeoutException("no response headers in time"))
-        .chain(response -> answer(response, read))
-        .onFailure(failure -> !(failure instanceof ProviderException))
-        .transform(FailureClassifier::forTransport)
-        .onCancellation()
-        .invoke(() -> {
+    Runnable reset =
+        () -> {
           HttpClientRequest request = inFlight.get();
           if (request != null) {
             request.reset();
           }
-        });
+        };
+    Uni<HttpClientResponse> answered =
+        client.request(options).invoke(inFlight::set).chain(request -> request.send(payload));
+    if (config.stream()) {
+      answered =
+          answered
+              .ifNoItem()
+              .after(config.firstByteTimeout())
+              .failWith(() -> new TimeoutException("no response headers in time"));
+    }
+    return answered
+        .chain(response -> answer(response, read))
+        .onFailure(FailureClassifier::isTransport)
+        .transform(FailureClassifier::forTransport)
+        .onFailure()
+        .invoke(reset)
+        .onCancellation()
+        .invoke(reset);
   }
 
   private static Uni<Completion> answer(
@@ -101,11 +111,17 @@ public final class ProviderHttp {
     return type != null && type.startsWith("text/event-stream");
   }
 
-  /** Feeds every line of a streamed response to {@code line}; completes when the stream ends. */
-  public static Uni<Void> eachLine(HttpClientResponse response, Consumer<String> line) {
+  /**
+   * Feeds every line of a streamed response to {@code line}; completes when the stream ends, fails
+   * when it falls silent for longer than the idle timeout.
+   */
+  public Uni<Void> eachLine(HttpClientResponse response, Consumer<String> line) {
     SseLines lines = new SseLines();
     return response
         .toMulti()
+        .ifNoItem()
+        .after(config.idleTimeout())
+        .failWith(() -> new TimeoutException("the stream fell silent"))
         .onItem()
         .invoke(chunk -> lines.feed(chunk.getBytes()).forEach(line))
         .collect()

@@ -2,6 +2,7 @@ package io.llmq.worker.provider;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmq.common.pricing.ModelCatalog;
+import io.llmq.common.request.TokenEstimator;
 import io.llmq.worker.config.WorkerConfig;
 import io.llmq.worker.provider.anthropic.AnthropicProvider;
 import io.llmq.worker.provider.openai.OpenAiProvider;
@@ -41,6 +42,7 @@ public class Providers {
       ObjectMapper json) {
     this.models = models;
     this.simulateUnconfigured = worker.simulateUnconfiguredProviders();
+    TokenEstimator.warmUp();
     config
         .providers()
         .forEach((name, provider) -> {

@@ -35,12 +35,14 @@ public final class RateLimitHeaders {
     Long tokenLimit = number(header.apply("x-ratelimit-limit-tokens"));
     Long tokensRemaining = number(header.apply("x-ratelimit-remaining-tokens"));
     Duration tokensReset = goDuration(header.apply("x-ratelimit-reset-tokens"));
-    if (requestLimit == null && header.apply("anthropic-ratelimit-requests-limit") != null) {
+    if (requestLimit == null
+        && requestsRemaining == null
+        && header.apply("anthropic-ratelimit-requests-limit") != null) {
       requestLimit = number(header.apply("anthropic-ratelimit-requests-limit"));
       requestsRemaining = number(header.apply("anthropic-ratelimit-requests-remaining"));
       requestsReset = until(header.apply("anthropic-ratelimit-requests-reset"), now);
     }
-    if (tokenLimit == null) {
+    if (tokenLimit == null && tokensRemaining == null && tokensReset == null) {
       // Anthropic reports all tokens, or input tokens alone on newer accounts.
       String family =
           header.apply("anthropic-ratelimit-tokens-limit") != null

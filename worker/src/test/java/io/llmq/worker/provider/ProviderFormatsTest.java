@@ -111,6 +111,38 @@ class ProviderFormatsTest {
   }
 
   @Test
+  void a429WithoutRetryAfterWaitsForTheExhaustedBudgetToReset() {
+    RateLimitSnapshot limits =
+        RateLimitHeaders.read(
+            Map.of(
+                    "x-ratelimit-remaining-requests", "40",
+                    "x-ratelimit-reset-requests", "1s",
+                    "x-ratelimit-remaining-tokens", "0",
+                    "x-ratelimit-reset-tokens", "6m0s")
+                ::get,
+            NOW);
+    assertEquals(
+        Duration.ofMinutes(6), FailureClassifier.forStatus(429, "{}", limits).retryAfter());
+  }
+
+  @Test
+  void anAccountOutOfQuotaIsNotRetried() {
+    String body =
+        "{\"error\":{\"message\":\"You exceeded your current quota\",\"type\":\"insufficient_quota\",\"code\":\"insufficient_quota\"}}";
+    assertEquals(
+        FailureCode.UPSTREAM_REJECTED,
+        FailureClassifier.forStatus(429, body, RateLimitSnapshot.NONE).code());
+  }
+
+  @Test
+  void llmqsOwnFaultsAreNotTakenForTransportFailures() {
+    assertTrue(FailureClassifier.isTransport(new java.net.ConnectException("refused")));
+    assertTrue(FailureClassifier.isTransport(new java.util.concurrent.TimeoutException()));
+    assertFalse(FailureClassifier.isTransport(new NullPointerException()));
+    assertFalse(FailureClassifier.isTransport(new ClassCastException()));
+  }
+
+  @Test
   void noKeyEverReachesAStoredMessage() {
     RateLimitSnapshot none = RateLimitSnapshot.NONE;
     ProviderException unauthorized =

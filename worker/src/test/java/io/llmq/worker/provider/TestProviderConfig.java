@@ -5,19 +5,24 @@ import java.util.Optional;
 
 /** A provider configuration for adapter tests, pointing at a test server. */
 public record TestProviderConfig(
-    String kind, String url, String key, boolean stream, Duration firstByteTimeout)
+    String kind, String url, String key, boolean stream, Duration firstByteTimeout, Duration idle)
     implements ProvidersConfig.Provider {
 
   public static TestProviderConfig of(String kind, String baseUrl) {
-    return new TestProviderConfig(kind, baseUrl, "sk-test-key-123456", true, Duration.ofSeconds(5));
+    return new TestProviderConfig(
+        kind, baseUrl, "sk-test-key-123456", true, Duration.ofSeconds(5), Duration.ofSeconds(5));
   }
 
   public TestProviderConfig withStream(boolean on) {
-    return new TestProviderConfig(kind, url, key, on, firstByteTimeout);
+    return new TestProviderConfig(kind, url, key, on, firstByteTimeout, idle);
   }
 
   public TestProviderConfig withFirstByteTimeout(Duration timeout) {
-    return new TestProviderConfig(kind, url, key, stream, timeout);
+    return new TestProviderConfig(kind, url, key, stream, timeout, idle);
+  }
+
+  public TestProviderConfig withIdleTimeout(Duration timeout) {
+    return new TestProviderConfig(kind, url, key, stream, firstByteTimeout, timeout);
   }
 
   @Override
@@ -52,7 +57,7 @@ public record TestProviderConfig(
 
   @Override
   public Duration idleTimeout() {
-    return Duration.ofSeconds(5);
+    return idle;
   }
 
   @Override

@@ -79,7 +79,7 @@ public class AnthropicProvider implements ChatProvider {
   private Uni<Completion> readStream(
       HttpClientResponse response, ProviderCall call, String model, RateLimitSnapshot limits) {
     MessageStreamAssembler assembler = new MessageStreamAssembler(json, call.deltas(), limits);
-    return ProviderHttp.eachLine(response, assembler::accept)
+    return http.eachLine(response, assembler::accept)
         .map(ignored -> {
           assembler.end();
           if (!assembler.sawAnything()) {

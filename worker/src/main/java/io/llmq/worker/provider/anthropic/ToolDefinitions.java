@@ -35,6 +35,12 @@ final class ToolDefinitions {
           function.path("parameters").isObject()
               ? function.get("parameters")
               : json.createObjectNode().put("type", "object"));
+      // A cache breakpoint on the tool definitions (the usual place for one) stays in place.
+      JsonNode cacheControl =
+          tool.has("cache_control") ? tool.get("cache_control") : function.get("cache_control");
+      if (cacheControl != null && cacheControl.isObject()) {
+        translated.set("cache_control", cacheControl);
+      }
     }
     if (!tools.isEmpty()) {
       out.set("tools", tools);

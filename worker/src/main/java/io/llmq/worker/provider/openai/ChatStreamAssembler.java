@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.worker.provider.Delta;
-import java.util.Iterator;
+import io.llmq.worker.provider.FailureClassifier;
+import io.llmq.worker.provider.RateLimitSnapshot;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -33,6 +34,7 @@ final class ChatStreamAssembler {
   private static final class Choice {
     final StringBuilder content = new StringBuilder();
     final Map<Integer, ObjectNode> toolCalls = new TreeMap<>();
+    final Map<Integer, StringBuilder> arguments = new TreeMap<>();
     String role = "assistant";
     String finishReason;
     boolean sawContent;
@@ -44,6 +46,11 @@ final class ChatStreamAssembler {
       return false;
     }
     JsonNode chunk = json.readTree(data);
+    if (chunk.has("error")) {
+      // Some servers (vLLM, gateways) report a failure inside the stream, then end it normally.
+      throw FailureClassifier.forStatus(
+          statusOf(chunk.get("error")), chunk.toString(), RateLimitSnapshot.NONE);
+    }
     if (first == null) {
       first = chunk;
     }
@@ -75,13 +82,27 @@ final class ChatStreamAssembler {
     return true;
   }
 
+  /** The HTTP status an in-stream error stands for, so it is classified like a response. */
+  static int statusOf(JsonNode error) {
+    JsonNode code = error.path("code");
+    if (code.canConvertToInt() && code.asInt() >= 400 && code.asInt() < 600) {
+      return code.asInt();
+    }
+    String text = error.toString();
+    if (text.contains("rate_limit")) {
+      return 429;
+    }
+    return FailureClassifier.isContextLength(text) || text.contains("invalid_request") ? 400 : 500;
+  }
+
   private void mergeToolCall(Choice choice, JsonNode piece) {
+    int index = piece.path("index").asInt(0);
     ObjectNode call =
         choice.toolCalls.computeIfAbsent(
-            piece.path("index").asInt(0),
+            index,
             i -> {
               ObjectNode created = json.createObjectNode();
-              created.putObject("function").put("arguments", "");
+              created.putObject("function");
               return created;
             });
     if (piece.hasNonNull("id")) {
@@ -96,8 +117,17 @@ final class ChatStreamAssembler {
       function.put("name", fn.get("name").asText());
     }
     if (fn.hasNonNull("arguments")) {
-      function.put("arguments", function.get("arguments").asText() + fn.get("arguments").asText());
+      choice
+          .arguments
+          .computeIfAbsent(index, i -> new StringBuilder())
+          .append(fn.get("arguments").asText());
     }
+  }
+
+  /** Whether the first choice said why it stopped: a stream without that is cut short. */
+  boolean finished() {
+    Choice choice = choices.get(0);
+    return choice != null && choice.finishReason != null;
   }
 
   boolean sawAnything() {
@@ -138,9 +168,11 @@ final class ChatStreamAssembler {
       }
       if (!choice.toolCalls.isEmpty()) {
         ArrayNode calls = message.putArray("tool_calls");
-        Iterator<ObjectNode> each = choice.toolCalls.values().iterator();
-        while (each.hasNext()) {
-          calls.add(each.next());
+        for (Map.Entry<Integer, ObjectNode> call : choice.toolCalls.entrySet()) {
+          StringBuilder arguments = choice.arguments.get(call.getKey());
+          ((ObjectNode) call.getValue().get("function"))
+              .put("arguments", arguments == null ? "" : arguments.toString());
+          calls.add(call.getValue());
         }
       }
       item.put("finish_reason", choice.finishReason);

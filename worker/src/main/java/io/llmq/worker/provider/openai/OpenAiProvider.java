@@ -89,12 +89,12 @@ public class OpenAiProvider implements ChatProvider {
       RateLimitSnapshot limits) {
     ChatStreamAssembler assembler = new ChatStreamAssembler(json, call.deltas());
     boolean[] done = {false};
-    return ProviderHttp.eachLine(response, line -> take(line, assembler, done))
+    return http.eachLine(response, line -> take(line, assembler, done))
         .map(ignored -> {
           if (!assembler.sawAnything()) {
             throw FailureClassifier.malformed();
           }
-          if (!done[0]) {
+          if (!done[0] || !assembler.finished()) {
             throw new ProviderException(
                 FailureCode.UPSTREAM_ERROR, "The provider's stream ended before it was complete.");
           }
@@ -130,16 +130,18 @@ public class OpenAiProvider implements ChatProvider {
     if (!result.isObject() || !result.path("choices").isArray()) {
       throw FailureClassifier.malformed();
     }
+    JsonNode message = result.path("choices").path(0).path("message");
     int completion =
-        result.path("choices").path(0).path("message").path("content").asText("").isEmpty()
-            ? 0
-            : -1;
+        TokenEstimator.textTokens(model, message.path("content").asText(""))
+            + (message.has("tool_calls")
+                ? TokenEstimator.textTokens(model, message.get("tool_calls").toString())
+                : 0);
     return completion((ObjectNode) result, result.get("usage"), request, model, completion, limits);
   }
 
   /**
    * The completion with the provider's usage, or an estimate when it reported none: the prompt by
-   * the tokenizer, the output by streamed chunks.
+   * the tokenizer, the output by streamed chunks or by the tokenizer.
    */
   private Completion completion(
       ObjectNode result,

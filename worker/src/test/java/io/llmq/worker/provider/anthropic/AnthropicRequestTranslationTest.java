@@ -233,4 +233,14 @@ class AnthropicRequestTranslationTest {
                         + "'input_audio':{'data':'AAA','format':'wav'}}]}]}"));
     assertEquals(FailureCode.UPSTREAM_REJECTED, failure.code());
   }
+
+  @Test
+  void aCacheBreakpointOnTheToolDefinitionsIsKept() {
+    JsonNode out =
+        translate(
+            "{'model':'m','messages':[{'role':'user','content':'q'}],'tools':[{'type':'function',"
+                + "'function':{'name':'f','parameters':{'type':'object'}},"
+                + "'cache_control':{'type':'ephemeral'}}]}");
+    assertEquals(json("{'type':'ephemeral'}"), out.path("tools").path(0).path("cache_control"));
+  }
 }

@@ -214,6 +214,71 @@ class OpenAiProviderTest {
     assertEquals(FailureCode.UPSTREAM_ERROR, failure().code());
   }
 
+  @Test
+  void anErrorReportedInsideAStreamFailsTheCall() {
+    streams(
+        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n"
+            + "data: {\"error\":{\"object\":\"error\",\"message\":\"engine crashed\",\"type\":\"InternalServerError\",\"code\":500}}\n\n"
+            + "data: [DONE]\n\n");
+    ProviderException failure = failure();
+    assertEquals(FailureCode.UPSTREAM_ERROR, failure.code());
+    assertTrue(failure.getMessage().contains("engine crashed"));
+  }
+
+  @Test
+  void aStreamWithoutAFinishReasonIsCutShortEvenWithDone() {
+    streams(
+        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n"
+            + "data: [DONE]\n\n");
+    assertEquals(FailureCode.UPSTREAM_ERROR, failure().code());
+  }
+
+  @Test
+  void aLongUnstreamedCallIsNotCutByTheFirstByteTimeout() throws Exception {
+    behaviour =
+        request ->
+            vertx.setTimer(
+                800,
+                id ->
+                    request
+                        .response()
+                        .putHeader("Content-Type", "application/json")
+                        .endAndForget(
+                            "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello there\"},\"finish_reason\":\"stop\"}]}"));
+    Completion completion =
+        provider(config().withStream(false).withFirstByteTimeout(Duration.ofMillis(300)))
+            .complete(call(d -> {}))
+            .await()
+            .atMost(WAIT);
+    // No usage in the answer: estimated with the tokenizer ("Hello there" is 2 tokens).
+    assertEquals(2, completion.completionTokens());
+    assertTrue(completion.promptTokens() > 0);
+  }
+
+  @Test
+  void aStreamThatFallsSilentTimesOut() {
+    behaviour =
+        request ->
+            request
+                .response()
+                .setChunked(true)
+                .putHeader("Content-Type", "text/event-stream")
+                .writeAndForget(
+                    "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n");
+    ProviderException silent =
+        assertInstanceOf(
+            ProviderException.class,
+            assertThrows(
+                Throwable.class,
+                () ->
+                    provider(config().withIdleTimeout(Duration.ofMillis(400)))
+                        .complete(call(d -> {}))
+                        .await()
+                        .atMost(WAIT)));
+    assertEquals(FailureCode.UPSTREAM_ERROR, silent.code());
+    assertTrue(silent.getMessage().contains("timed out"));
+  }
+
   private ProviderException failure() {
     Throwable thrown =
         assertThrows(
