@@ -1,0 +1,41 @@
+-- Reserve capacity in one or more token buckets at once (provider, tenant), atomically, for every
+-- worker replica. A bucket holds up to a minute's tokens and requests and refills continuously. A
+-- reservation is charged at once, even into debt; the wait it returns is the time until the
+-- bucket is out of debt again. So reservations are served in arrival order, each caller sleeps
+-- exactly once, and nobody polls.
+--
+-- KEYS[i]: a bucket. ARGV: per bucket, in order, tokens to charge, tokens per minute, requests per
+-- minute (0 = that limit is not enforced). Limits learned from the provider's headers (fields tpm,
+-- rpm) take precedence. A pause (field pause, epoch ms) set after a 429 is a floor under the wait.
+-- Returns the wait in milliseconds.
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local base = (i - 1) * 3
+  local cost = tonumber(ARGV[base + 1])
+  local tpm = tonumber(ARGV[base + 2])
+  local rpm = tonumber(ARGV[base + 3])
+  local s = redis.call('HMGET', key, 't', 'r', 'ts', 'pause', 'tpm', 'rpm')
+  if s[5] then tpm = tonumber(s[5]) end
+  if s[6] then rpm = tonumber(s[6]) end
+  local ts = tonumber(s[3]) or now
+  local t = tonumber(s[1]) or tpm
+  local r = tonumber(s[2]) or rpm
+  local elapsed = math.max(0, now - ts)
+  local w = 0
+  if tpm > 0 then
+    t = math.min(tpm, t + elapsed * tpm / 60000) - cost
+    if t < 0 then w = math.max(w, -t * 60000 / tpm) end
+  end
+  if rpm > 0 then
+    r = math.min(rpm, r + elapsed * rpm / 60000) - 1
+    if r < 0 then w = math.max(w, -r * 60000 / rpm) end
+  end
+  local pause = tonumber(s[4]) or 0
+  if pause > now then w = math.max(w, pause - now) end
+  redis.call('HSET', key, 't', tostring(t), 'r', tostring(r), 'ts', now)
+  redis.call('PEXPIRE', key, 3600000)
+  if w > wait then wait = w end
+end
+return math.ceil(wait)
