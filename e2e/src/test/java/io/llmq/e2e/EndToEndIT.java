@@ -162,9 +162,11 @@ class EndToEndIT {
   }
 
   @Test
-  void providerRateLimitsAreWaitedOutAndEveryJobStillSucceeds() {
+  void aBurstBeyondTheProvidersLimitIsPacedAndEveryJobStillSucceeds() {
     long limitedBefore = simulatorStat("rate_limited");
-    // 3,000 tokens per minute: about 14 calls of ~210 tokens fit, the rest get 429s and wait.
+    long requestsBefore = simulatorStat("requests");
+    // 3,000 tokens per minute: about 14 calls of ~210 tokens fit at once, the rest must wait,
+    // either for the governor (which learns the limit from the headers) or after a 429.
     simulator("{\"tokens_per_minute\":3000}");
     try {
       java.util.List<String> ids = new java.util.ArrayList<>();
@@ -172,13 +174,12 @@ class EndToEndIT {
         ids.add(submit("gpt-4o-mini", "burst " + i, ""));
       }
       Awaitility.await()
-          .atMost(Duration.ofSeconds(60))
+          .atMost(Duration.ofSeconds(90))
           .until(() -> ids.stream().allMatch(id -> "succeeded".equals(status(id))));
+      long limited = simulatorStat("rate_limited") - limitedBefore;
+      long calls = simulatorStat("requests") - requestsBefore;
       org.hamcrest.MatcherAssert.assertThat(
-          simulatorStat("rate_limited"), greaterThan(limitedBefore));
-      org.hamcrest.MatcherAssert.assertThat(
-          ids.stream().mapToInt(id -> job(id).<Integer>path("attempts")).max().orElse(0),
-          greaterThan(1));
+          "429s among " + calls + " calls", limited, org.hamcrest.Matchers.lessThan(18L));
     } finally {
       simulator("{\"tokens_per_minute\":2000000}");
     }

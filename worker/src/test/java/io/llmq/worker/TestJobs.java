@@ -27,18 +27,43 @@ public final class TestJobs {
   }
 
   public UUID tenant() {
+    return tenant("NULL");
+  }
+
+  /** A tenant with its own tokens-per-minute limit. */
+  public UUID tenant(long tokensPerMinute) {
+    return tenant(Long.toString(tokensPerMinute));
+  }
+
+  private UUID tenant(String tokensPerMinute) {
     UUID id = UUID.randomUUID();
     update(
-        "INSERT INTO tenants (id, name, webhook_secret, created_at, updated_at)"
+        "INSERT INTO tenants (id, name, tokens_per_minute, webhook_secret, created_at, updated_at)"
             + " VALUES ('"
             + id
-            + "', 'worker-test', 'whsec_test', now(), now())");
+            + "', 'worker-test', "
+            + tokensPerMinute
+            + ", 'whsec_test', now(), now())");
     return id;
   }
 
   /** A queued job asking the simulated provider to answer {@code prompt}. */
   public UUID queued(UUID tenant, String model, String prompt, int maxAttempts) {
-    return insert(tenant, model, prompt, maxAttempts, "queued", "NULL", "NULL", 0);
+    return insert(tenant, model, prompt, maxAttempts, "queued", "NULL", "NULL", 0, "");
+  }
+
+  /** A queued job whose request also carries {@code max_tokens}. */
+  public UUID queued(UUID tenant, String model, String prompt, int maxAttempts, int maxTokens) {
+    return insert(
+        tenant,
+        model,
+        prompt,
+        maxAttempts,
+        "queued",
+        "NULL",
+        "NULL",
+        0,
+        ",\"max_tokens\":" + maxTokens);
   }
 
   /** A job stuck as its dead worker left it: running, under a lease that has lapsed. */
@@ -51,7 +76,8 @@ public final class TestJobs {
         "running",
         "'dead-worker'",
         "now() - interval '1 minute'",
-        1);
+        1,
+        "");
   }
 
   private UUID insert(
@@ -62,14 +88,17 @@ public final class TestJobs {
       String status,
       String owner,
       String lease,
-      int attempts) {
+      int attempts,
+      String extra) {
     UUID id = UUID.randomUUID();
     String request =
         "{\"model\":\""
             + model
             + "\",\"messages\":[{\"role\":\"user\",\"content\":\""
             + prompt
-            + "\"}]}";
+            + "\"}]"
+            + extra
+            + "}";
     update(
         "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, max_attempts, attempts,"
             + " lease_owner, lease_expires_at, created_at) VALUES ('"
@@ -122,6 +151,23 @@ public final class TestJobs {
 
   public String status(UUID id) {
     return (String) row(id).get("status");
+  }
+
+  /** How long until the job's pending outbox row is due, if it has one. */
+  public java.util.Optional<java.time.Duration> outboxDueIn(UUID job) {
+    try (var connection = db();
+        var statement = connection.createStatement();
+        ResultSet rows =
+            statement.executeQuery(
+                "SELECT extract(epoch FROM available_at - now()) FROM job_outbox WHERE job_id = '"
+                    + job
+                    + "'")) {
+      return rows.next()
+          ? java.util.Optional.of(java.time.Duration.ofMillis((long) (rows.getDouble(1) * 1000)))
+          : java.util.Optional.empty();
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Publishes the job's message as the api's relay does. */

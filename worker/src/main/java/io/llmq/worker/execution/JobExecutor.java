@@ -7,6 +7,8 @@ import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.pricing.ModelCatalog;
 import io.llmq.worker.config.WorkerConfig;
+import io.llmq.worker.governor.CallCapacity;
+import io.llmq.worker.governor.CallCapacity.Admission;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
@@ -27,9 +29,10 @@ import java.util.concurrent.CompletableFuture;
 import org.jboss.logging.MDC;
 
 /**
- * Runs one job message to its outcome: decide whether the message still means work, claim the job's
- * lease, call the provider with no transaction open, record the result with a version check, and
- * ring the doorbell for waiting clients. Each outcome is a method of its own.
+ * Runs one job message to its outcome: decide whether the message still means work, wait for the
+ * governor's capacity (the job stays queued), claim the job's lease, call the provider with no
+ * transaction open, settle the capacity, record the result with a version check, and ring the
+ * doorbell for waiting clients. Each outcome is a method of its own.
  */
 @ApplicationScoped
 public class JobExecutor {
@@ -45,10 +48,12 @@ public class JobExecutor {
   private final Duration heartbeat;
   private final Duration callTimeout;
   private final Counter deltas;
+  private final CallCapacity capacity;
 
   JobExecutor(
       JobStore store,
       Providers providers,
+      CallCapacity capacity,
       ModelCatalog models,
       RetryPolicy retries,
       ReactiveRedisDataSource redis,
@@ -57,6 +62,7 @@ public class JobExecutor {
       WorkerConfig config) {
     this.store = store;
     this.providers = providers;
+    this.capacity = capacity;
     this.models = models;
     this.retries = retries;
     this.redis = redis;
@@ -115,10 +121,55 @@ public class JobExecutor {
     if (job.attempts() >= job.maxAttempts()) {
       return giveUp(job);
     }
+    Optional<Providers.Route> route = providers.forModel(job.model());
+    if (route.isEmpty()) {
+      return claimThen(
+          job,
+          Admission.NONE,
+          claimed ->
+              fail(claimed, FailureCode.INTERNAL, "No provider is configured for this model."));
+    }
+    return capacity
+        .admit(job.tenantId(), job.tenantTokensPerMinute(), route.get(), job.requestJson())
+        .chain(admission -> admitted(job, route.get(), admission));
+  }
+
+  /**
+   * Waits what the governor said, with the job still queued and its message held, then claims and
+   * runs it. A wait too long to hold a message through puts the job back for that long.
+   */
+  private Uni<Outcome> admitted(StoredJob job, Providers.Route route, Admission admission) {
+    if (admission.deferred()) {
+      Log.infof(
+          "Job(id=%s) waits %d ms for capacity; back in the queue until then",
+          job.id(), admission.delay().toMillis());
+      return capacity
+          .release(admission)
+          .chain(() -> store.defer(job, admission.delay()))
+          .replaceWith(Outcome.ACK);
+    }
+    Uni<Void> wait =
+        admission.delay().isZero()
+            ? Uni.createFrom().voidItem()
+            : Uni.createFrom().voidItem().onItem().delayIt().by(admission.delay());
+    return wait.chain(() -> claimThen(job, admission, claimed -> run(claimed, route, admission)));
+  }
+
+  /**
+   * Claims the job and runs {@code then}; a claim lost to a concurrent change frees the capacity.
+   */
+  private Uni<Outcome> claimThen(
+      StoredJob job,
+      Admission admission,
+      java.util.function.Function<ClaimedJob, Uni<Outcome>> then) {
     return store
         .claim(job, identity.id(), lease)
-        .chain(claimed ->
-            claimed.isPresent() ? run(claimed.get()) : Uni.createFrom().item(Outcome.ACK));
+        .chain(claimed -> {
+          if (claimed.isPresent()) {
+            return then.apply(claimed.get());
+          }
+          return capacity.release(admission).replaceWith(Outcome.ACK);
+        });
   }
 
   private Uni<Outcome> expire(StoredJob job) {
@@ -138,20 +189,16 @@ public class JobExecutor {
         .replaceWith(Outcome.DEAD_LETTER);
   }
 
-  private Uni<Outcome> run(ClaimedJob job) {
+  private Uni<Outcome> run(ClaimedJob job, Providers.Route route, Admission admission) {
     Log.infof("Job(id=%s) attempt %d started", job.id(), job.attempts());
-    Optional<Providers.Route> route = providers.forModel(job.model());
-    if (route.isEmpty()) {
-      return fail(job, FailureCode.INTERNAL, "No provider is configured for this model.");
-    }
     ObjectNode request = job.request().deepCopy();
-    request.put("model", route.get().upstreamModel());
+    request.put("model", route.upstreamModel());
     ProviderCall providerCall = new ProviderCall(request, delta -> deltas.increment());
     CompletableFuture<Void> leaseLost = new CompletableFuture<>();
     Cancellable renewal = keepLease(job.id(), leaseLost);
     Uni<Completion> call =
         Uni.createFrom()
-            .deferred(() -> route.get().provider().complete(providerCall))
+            .deferred(() -> route.provider().complete(providerCall))
             .ifNoItem()
             .after(callTimeout)
             .failWith(() ->
@@ -168,7 +215,11 @@ public class JobExecutor {
         .onItemOrFailure()
         .transformToUni((completion, failure) -> {
           if (failure == null) {
-            return succeed(job, completion);
+            return capacity
+                .spent(admission, completion)
+                .onFailure()
+                .recoverWithNull()
+                .chain(() -> succeed(job, completion));
           }
           if (failure instanceof LeaseLost) {
             Log.infof("Job(id=%s) call abandoned: the job is no longer ours", job.id());
@@ -176,7 +227,11 @@ public class JobExecutor {
             return Uni.createFrom().item(Outcome.ACK);
           }
           if (failure instanceof ProviderException rejected) {
-            return providerFailed(job, rejected);
+            return capacity
+                .failed(admission, rejected)
+                .onFailure()
+                .recoverWithNull()
+                .chain(() -> providerFailed(job, rejected));
           }
           Log.errorf(failure, "Job(id=%s) failed inside llmq", job.id());
           return fail(job, FailureCode.INTERNAL, "llmq failed while running the job.");

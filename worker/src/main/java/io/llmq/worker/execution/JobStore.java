@@ -33,9 +33,16 @@ import java.util.UUID;
 class JobStore {
 
   private static final String LOAD =
-      "SELECT id, tenant_id, status, model, request::text AS request, attempts, max_attempts,"
-          + " version, coalesce(deadline_at < now() AND started_at IS NULL, false) AS past_deadline,"
-          + " coalesce(lease_expires_at < now(), true) AS lease_lapsed FROM jobs WHERE id = $1";
+      "SELECT j.id, j.tenant_id, j.status, j.model, j.request::text AS request, j.attempts,"
+          + " j.max_attempts, j.version,"
+          + " coalesce(j.deadline_at < now() AND j.started_at IS NULL, false) AS past_deadline,"
+          + " coalesce(j.lease_expires_at < now(), true) AS lease_lapsed,"
+          + " t.tokens_per_minute AS tenant_tpm"
+          + " FROM jobs j JOIN tenants t ON t.id = j.tenant_id WHERE j.id = $1";
+  private static final String DEFER =
+      "INSERT INTO job_outbox (job_id, tenant_id, available_at)"
+          + " SELECT id, tenant_id, now() + make_interval(secs => $3) FROM jobs"
+          + " WHERE id = $1 AND version = $2 AND status = 'queued'";
   private static final String CLAIM =
       "UPDATE jobs SET status = 'running', attempts = attempts + 1,"
           + " started_at = coalesce(started_at, now()), lease_owner = $3,"
@@ -97,6 +104,16 @@ class JobStore {
                   job.maxAttempts(),
                   row.getInteger("version")));
         });
+  }
+
+  /**
+   * Has the job's message published again after {@code delay}, without touching the job (it stays
+   * queued): for a job whose wait for capacity is too long to hold its message through.
+   */
+  Uni<Boolean> defer(StoredJob job, Duration delay) {
+    return patiently(
+            pool.preparedQuery(DEFER).execute(Tuple.of(job.id(), job.version(), seconds(delay))))
+        .map(rows -> rows.rowCount() == 1);
   }
 
   /** Renews the lease; false when the job is no longer this worker's to run. */
@@ -168,7 +185,8 @@ class JobStore {
         row.getInteger("max_attempts"),
         row.getInteger("version"),
         row.getBoolean("past_deadline"),
-        row.getBoolean("lease_lapsed"));
+        row.getBoolean("lease_lapsed"),
+        row.getInteger("tenant_tpm") == null ? null : row.getInteger("tenant_tpm").longValue());
   }
 
   private JsonNode parse(String request) {

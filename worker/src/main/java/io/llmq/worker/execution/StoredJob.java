@@ -9,6 +9,7 @@ import java.util.UUID;
  * @param pastDeadline the deadline passed before the job ever started (a job that started and is
  *     retried does not expire)
  * @param leaseLapsed no worker holds a live lease on the job
+ * @param tenantTokensPerMinute the tenant's own limit, {@code null} for none
  */
 record StoredJob(
     UUID id,
@@ -20,4 +21,5 @@ record StoredJob(
     int maxAttempts,
     int version,
     boolean pastDeadline,
-    boolean leaseLapsed) {}
+    boolean leaseLapsed,
+    Long tenantTokensPerMinute) {}

@@ -57,10 +57,17 @@ public class Governor {
     return new Bucket(PREFIX + "tenant:" + tenantId, tokensPerMinute, 0);
   }
 
-  /** Charges {@code tokens} to each limited bucket; the reservation says how long to wait. */
+  /**
+   * Charges {@code tokens} to the provider's bucket (always consulted, if only for a pause after a
+   * 429) and to the tenant's when it has a limit; the reservation says how long to wait.
+   *
+   * @param provider the provider's bucket, {@code null} for one that needs no governing (the
+   *     built-in simulator)
+   * @param tenant the tenant's bucket, {@code null} for none
+   */
   public Uni<Reservation> reserve(Bucket provider, Bucket tenant, long tokens) {
     List<Bucket> buckets = new ArrayList<>(2);
-    if (provider.limited()) {
+    if (provider != null) {
       buckets.add(provider);
     }
     if (tenant != null && tenant.limited()) {
@@ -76,7 +83,7 @@ public class Governor {
       args.add(Long.toString(bucket.tokensPerMinute()));
       args.add(Long.toString(bucket.requestsPerMinute()));
     }
-    String providerKey = provider.limited() ? provider.key() : null;
+    String providerKey = provider == null ? null : provider.key();
     String tenantKey = tenant != null && tenant.limited() ? tenant.key() : null;
     return run(reserve, keys, args)
         .map(waitMs ->
@@ -123,9 +130,6 @@ public class Governor {
    * remains, and, after a 429, a pause every replica honours.
    */
   public Uni<Void> learn(Bucket provider, RateLimitSnapshot limits, Duration pause) {
-    if (!provider.limited() && limits.tokenLimit() == null && limits.requestLimit() == null) {
-      return Uni.createFrom().voidItem();
-    }
     List<String> args =
         List.of(
             "0",

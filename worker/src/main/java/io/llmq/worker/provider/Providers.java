@@ -28,9 +28,11 @@ import java.util.TreeSet;
 public class Providers {
 
   /** Where a model's calls go: the adapter, and the model's name as that provider knows it. */
-  public record Route(ChatProvider provider, String upstreamModel) {}
+  public record Route(
+      ChatProvider provider, ProvidersConfig.Provider settings, String upstreamModel) {}
 
   private final Map<String, ChatProvider> byName = new HashMap<>();
+  private final ProvidersConfig config;
   private final ModelCatalog models;
   private final boolean simulateUnconfigured;
 
@@ -41,6 +43,7 @@ public class Providers {
       Vertx vertx,
       ObjectMapper json) {
     this.models = models;
+    this.config = config;
     this.simulateUnconfigured = worker.simulateUnconfiguredProviders();
     TokenEstimator.warmUp();
     config
@@ -88,6 +91,7 @@ public class Providers {
     if (adapter == null && simulateUnconfigured) {
       adapter = byName.get(SimulatedProvider.KIND);
     }
-    return Optional.ofNullable(adapter).map(found -> new Route(found, upstream));
+    return Optional.ofNullable(adapter)
+        .map(found -> new Route(found, config.providers().get(found.name()), upstream));
   }
 }

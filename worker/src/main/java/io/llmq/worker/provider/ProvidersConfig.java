@@ -43,6 +43,14 @@ public interface ProvidersConfig {
     /** The provider's requests per minute, for the governor. No default: unknown. */
     Optional<Long> requestsPerMinute();
 
+    /**
+     * Whether the provider's rate limiter counts a call's {@code max_tokens} when it admits it (as
+     * OpenAI's does) rather than the tokens it finally produced. The governor settles accordingly.
+     * Default {@code true}.
+     */
+    @WithDefault("true")
+    boolean chargesMaxTokens();
+
     /** Whether calls stream (needed for live deltas). Default {@code true}. */
     @WithDefault("true")
     boolean stream();

@@ -186,6 +186,29 @@ class JobExecutionTest {
   }
 
   @Test
+  void aTenantOverItsTokensPerMinuteWaitsQueuedAndIsPutBackRatherThanHeld() {
+    // 120 tokens a minute (2 a second); each job reserves its prompt (~8) plus max_tokens 50.
+    UUID tenant = jobs.tenant(120);
+    UUID first = jobs.queued(tenant, "llmq-sim", "one", 3, 50);
+    UUID second = jobs.queued(tenant, "llmq-sim", "two", 3, 50);
+    UUID third = jobs.queued(tenant, "llmq-sim", "three", 3, 50);
+    jobs.publish(first, tenant);
+    awaitStatus(first, "succeeded");
+    jobs.publish(second, tenant);
+    awaitStatus(second, "succeeded");
+    jobs.publish(third, tenant);
+    // The third needs some 15 s of refill, far more than the test max-hold (2 s): back in the
+    // queue,
+    // still queued, with its message due again when the tenant has the capacity.
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> jobs.outboxDueIn(third).map(due -> due.toSeconds() >= 5).orElse(false));
+    assertEquals("queued", jobs.status(third));
+    assertEquals(0, jobs.row(third).get("attempts"));
+    assertTrue(metric("llmq_governor_wait_seconds_count") >= 3);
+  }
+
+  @Test
   void aCancelledJobIsNotRun() {
     UUID tenant = jobs.tenant();
     UUID job = jobs.queued(tenant, "gpt-4o-mini", "never mind", 3);

@@ -51,6 +51,11 @@ public record TestProviderConfig(
   }
 
   @Override
+  public boolean chargesMaxTokens() {
+    return true;
+  }
+
+  @Override
   public Duration connectTimeout() {
     return Duration.ofSeconds(2);
   }

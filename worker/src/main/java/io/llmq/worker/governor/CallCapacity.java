@@ -1,0 +1,148 @@
+package io.llmq.worker.governor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmq.common.job.FailureCode;
+import io.llmq.common.request.TokenEstimator;
+import io.llmq.worker.provider.Completion;
+import io.llmq.worker.provider.ProviderException;
+import io.llmq.worker.provider.Providers;
+import io.llmq.worker.provider.ProvidersConfig;
+import io.llmq.worker.provider.simulated.SimulatedProvider;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * What one job's call asks of the {@link Governor}, and what it gives back: the worst case reserved
+ * before the call (prompt tokens by the tokenizer plus {@code max_tokens} or the provider's
+ * default), settled afterwards against what the provider charged (its prompt tokens plus the {@code
+ * max_tokens} it counted at admission, or the tokens it produced), the tenant charged its real
+ * usage; a 429 refunds the call and pauses the provider. Waits are recorded in the {@code
+ * llmq.governor.wait} timer.
+ */
+@ApplicationScoped
+public class CallCapacity {
+
+  private final Governor governor;
+  private final GovernorConfig config;
+  private final ObjectMapper json;
+  private final MeterRegistry metrics;
+
+  CallCapacity(Governor governor, GovernorConfig config, ObjectMapper json, MeterRegistry metrics) {
+    this.governor = governor;
+    this.config = config;
+    this.json = json;
+    this.metrics = metrics;
+  }
+
+  /** Capacity granted to one call. */
+  public record Admission(
+      Reservation reservation,
+      Governor.Bucket bucket,
+      long maxTokens,
+      boolean chargesMaxTokens,
+      boolean deferred) {
+
+    public static final Admission NONE = new Admission(Reservation.NONE, null, 0, true, false);
+
+    public Duration delay() {
+      return reservation.delay();
+    }
+  }
+
+  /**
+   * Reserves the call's worst case. An admission whose wait exceeds {@code llmq.governor.max-hold}
+   * is {@link Admission#deferred()}: the caller puts the job back for that long instead of waiting.
+   */
+  public Uni<Admission> admit(
+      UUID tenantId, Long tenantTokensPerMinute, Providers.Route route, String requestJson) {
+    if (!config.enabled()) {
+      return Uni.createFrom().item(Admission.NONE);
+    }
+    ProvidersConfig.Provider settings = route.settings();
+    ObjectNode request = parse(requestJson);
+    request.put("model", route.upstreamModel());
+    JsonNode max =
+        request.has("max_completion_tokens")
+            ? request.get("max_completion_tokens")
+            : request.get("max_tokens");
+    long maxTokens =
+        max != null && max.canConvertToLong() ? max.longValue() : settings.defaultMaxTokens();
+    long worst =
+        TokenEstimator.worstCase(route.upstreamModel(), request, settings.defaultMaxTokens());
+    Governor.Bucket provider =
+        SimulatedProvider.KIND.equals(settings.kind())
+            ? null
+            : Governor.provider(
+                route.provider().name(),
+                settings.tokensPerMinute().orElse(0L),
+                settings.requestsPerMinute().orElse(0L));
+    Governor.Bucket tenant =
+        tenantTokensPerMinute == null ? null : Governor.tenant(tenantId, tenantTokensPerMinute);
+    return governor
+        .reserve(provider, tenant, worst)
+        .map(reservation -> {
+          Timer.builder("llmq.governor.wait")
+              .tag("provider", route.provider().name())
+              .register(metrics)
+              .record(reservation.delay());
+          return new Admission(
+              reservation,
+              provider,
+              maxTokens,
+              settings.chargesMaxTokens(),
+              reservation.delay().compareTo(config.maxHold()) > 0);
+        });
+  }
+
+  /** The call never happened: everything goes back. */
+  public Uni<Void> release(Admission admission) {
+    return governor.refund(admission.reservation());
+  }
+
+  /** The call answered: settle, and learn from its headers. */
+  public Uni<Void> spent(Admission admission, Completion completion) {
+    long providerCharge =
+        admission.chargesMaxTokens()
+            ? completion.promptTokens() + admission.maxTokens()
+            : completion.totalTokens();
+    Uni<Void> settled =
+        governor.settle(admission.reservation(), providerCharge, completion.totalTokens());
+    return admission.bucket() == null
+        ? settled
+        : settled.chain(() -> governor.learn(admission.bucket(), completion.limits(), null));
+  }
+
+  /**
+   * The call failed. A 429 was not charged, so it is refunded, and it pauses the provider for every
+   * replica for as long as the provider asked (or {@code llmq.governor.default-pause}); other
+   * failures keep their charge, since the provider may have counted them.
+   */
+  public Uni<Void> failed(Admission admission, ProviderException failure) {
+    if (admission.bucket() == null) {
+      return Uni.createFrom().voidItem();
+    }
+    if (failure.code() == FailureCode.UPSTREAM_RATE_LIMITED) {
+      Duration pause = failure.retryAfter() != null ? failure.retryAfter() : config.defaultPause();
+      return governor
+          .refund(admission.reservation())
+          .chain(() -> governor.learn(admission.bucket(), failure.limits(), pause));
+    }
+    return governor.learn(admission.bucket(), failure.limits(), null);
+  }
+
+  private ObjectNode parse(String requestJson) {
+    try {
+      return (ObjectNode) json.readTree(requestJson);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
