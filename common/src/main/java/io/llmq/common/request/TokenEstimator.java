@@ -55,19 +55,6 @@ public final class TokenEstimator {
     return tokens;
   }
 
-  /**
-   * The most the call can cost in tokens: the prompt plus {@code max_completion_tokens} or {@code
-   * max_tokens}, or {@code defaultMaxTokens} when the request sets neither.
-   */
-  public static int worstCase(String model, JsonNode request, int defaultMaxTokens) {
-    JsonNode max =
-        request.has("max_completion_tokens")
-            ? request.get("max_completion_tokens")
-            : request.get("max_tokens");
-    int completion = max != null && max.canConvertToInt() ? max.intValue() : defaultMaxTokens;
-    return promptTokens(model, request) + completion;
-  }
-
   /** Tokens of a piece of text for the model (its tokenizer, or the character estimate). */
   public static int textTokens(String model, String text) {
     return count(encodingFor(model), text);

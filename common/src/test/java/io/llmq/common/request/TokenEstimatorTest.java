@@ -43,16 +43,4 @@ class TokenEstimatorTest {
     String text = "a".repeat(35);
     assertEquals(3 + 3 + 2 + 10, TokenEstimator.promptTokens("claude-haiku-4-5", chat(text, "")));
   }
-
-  @Test
-  void theWorstCaseAddsMaxTokensOrTheDefault() throws Exception {
-    int prompt = TokenEstimator.promptTokens("gpt-4o", chat("Hi", ""));
-    assertEquals(
-        prompt + 100, TokenEstimator.worstCase("gpt-4o", chat("Hi", ",\"max_tokens\":100"), 4096));
-    assertEquals(
-        prompt + 50,
-        TokenEstimator.worstCase(
-            "gpt-4o", chat("Hi", ",\"max_completion_tokens\":50,\"max_tokens\":9"), 4096));
-    assertEquals(prompt + 4096, TokenEstimator.worstCase("gpt-4o", chat("Hi", ""), 4096));
-  }
 }

@@ -17,15 +17,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What one job's call asks of the {@link Governor}, and what it gives back: the worst case reserved
- * before the call (prompt tokens by the tokenizer plus {@code max_tokens} or the provider's
- * default), settled afterwards against what the provider charged (its prompt tokens plus the {@code
- * max_tokens} it counted at admission, or the tokens it produced), the tenant charged its real
- * usage; a 429 refunds the call and pauses the provider. Waits are recorded in the {@code
- * llmq.governor.wait} timer.
+ * before the call (prompt tokens by the tokenizer, scaled by how the provider has been seen to
+ * count them, plus {@code max_tokens} or the provider's default), settled afterwards against what
+ * the provider charged (its prompt tokens plus the {@code max_tokens} it counted at admission, or
+ * the tokens it produced), the tenant charged its real usage; a 429 refunds the call and pauses the
+ * provider. Waits are recorded in the {@code llmq.governor.wait} timer.
  */
 @ApplicationScoped
 public class CallCapacity {
@@ -34,6 +36,7 @@ public class CallCapacity {
   private final GovernorConfig config;
   private final ObjectMapper json;
   private final MeterRegistry metrics;
+  private final Map<String, Double> promptRatio = new ConcurrentHashMap<>();
 
   CallCapacity(Governor governor, GovernorConfig config, ObjectMapper json, MeterRegistry metrics) {
     this.governor = governor;
@@ -46,11 +49,14 @@ public class CallCapacity {
   public record Admission(
       Reservation reservation,
       Governor.Bucket bucket,
+      String provider,
+      long promptEstimate,
       long maxTokens,
       boolean chargesMaxTokens,
       boolean deferred) {
 
-    public static final Admission NONE = new Admission(Reservation.NONE, null, 0, true, false);
+    public static final Admission NONE =
+        new Admission(Reservation.NONE, null, null, 0, 0, true, false);
 
     public Duration delay() {
       return reservation.delay();
@@ -75,8 +81,9 @@ public class CallCapacity {
             : request.get("max_tokens");
     long maxTokens =
         max != null && max.canConvertToLong() ? max.longValue() : settings.defaultMaxTokens();
-    long worst =
-        TokenEstimator.worstCase(route.upstreamModel(), request, settings.defaultMaxTokens());
+    long prompt = TokenEstimator.promptTokens(route.upstreamModel(), request);
+    String name = route.provider().name();
+    long worst = (long) Math.ceil(prompt * promptRatio.getOrDefault(name, 1.0)) + maxTokens;
     Governor.Bucket provider =
         SimulatedProvider.KIND.equals(settings.kind())
             ? null
@@ -96,6 +103,8 @@ public class CallCapacity {
           return new Admission(
               reservation,
               provider,
+              name,
+              prompt,
               maxTokens,
               settings.chargesMaxTokens(),
               reservation.delay().compareTo(config.maxHold()) > 0);
@@ -109,6 +118,7 @@ public class CallCapacity {
 
   /** The call answered: settle, and learn from its headers. */
   public Uni<Void> spent(Admission admission, Completion completion) {
+    calibrate(admission, completion);
     long providerCharge =
         admission.chargesMaxTokens()
             ? completion.promptTokens() + admission.maxTokens()
@@ -136,6 +146,24 @@ public class CallCapacity {
           .chain(() -> governor.learn(admission.bucket(), failure.limits(), pause));
     }
     return governor.learn(admission.bucket(), failure.limits(), null);
+  }
+
+  /**
+   * Learns how the provider counts prompts against the estimate (its tokenizer may differ from
+   * ours, or be unknown): a moving average of actual / estimated prompt tokens, by which later
+   * estimates are scaled. Counting short would admit calls the provider then refuses.
+   */
+  private void calibrate(Admission admission, Completion completion) {
+    if (admission.provider() == null
+        || admission.promptEstimate() <= 0
+        || completion.promptTokens() <= 0) {
+      return;
+    }
+    double observed = (double) completion.promptTokens() / admission.promptEstimate();
+    promptRatio.merge(
+        admission.provider(),
+        Math.clamp(observed, 0.5, 4.0),
+        (old, sample) -> Math.clamp(old * 0.9 + sample * 0.1, 0.5, 4.0));
   }
 
   private ObjectNode parse(String requestJson) {
