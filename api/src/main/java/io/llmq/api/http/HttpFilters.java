@@ -35,10 +35,7 @@ public class HttpFilters {
   /** A chunked body that outgrew the limit while it was read. */
   private void tooLarge(RoutingContext context) {
     if (context.statusCode() == 413 && !context.response().headWritten()) {
-      problems.write(
-          context,
-          ErrorCode.PAYLOAD_TOO_LARGE,
-          "The request body is larger than " + maxBytes + " bytes.");
+      refuse(context);
       return;
     }
     context.next();
@@ -47,13 +44,17 @@ public class HttpFilters {
   private void limitBody(RoutingContext context) {
     String length = context.request().getHeader("Content-Length");
     if (length != null && exceeds(length)) {
-      problems.write(
-          context,
-          ErrorCode.PAYLOAD_TOO_LARGE,
-          "The request body is larger than " + maxBytes + " bytes.");
+      refuse(context);
       return;
     }
     context.next();
+  }
+
+  private void refuse(RoutingContext context) {
+    problems.write(
+        context,
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        "The request body is larger than " + maxBytes + " bytes.");
   }
 
   private boolean exceeds(String length) {
