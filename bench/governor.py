@@ -12,8 +12,8 @@ for the given minutes. It reports, over the steady window (after the first minut
 - the share of upstream calls answered 429 (whole run);
 - queue wait p50/p99 (created -> started) of jobs created in the window, and job outcomes.
 
-Run: bench/governor.sh [minutes] [tokens-per-minute] [jobs-per-second] -- with the governor on,
-then off. The default load (3 jobs/s, ~675 tokens each) is about twice a 60,000 TPM limit, so a
+Run: bench/governor.sh [minutes] [tokens-per-minute] [jobs-per-second] [on|off] -- with the
+governor on, then off (or only the one named). The default load (3 jobs/s, ~675 tokens each) is about twice a 60,000 TPM limit, so a
 backlog forms and the limit, not the load, decides the throughput; the steady window opens at
 90 s, once the backlog has drained the limiter's initial full bucket.
 Only loopback addresses are used; every loop is bounded in count and time.
@@ -197,9 +197,10 @@ def main():
     minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 3
     tpm = int(sys.argv[2]) if len(sys.argv) > 2 else 60000
     rate = float(sys.argv[3]) if len(sys.argv) > 3 else 3.0
+    modes = {"on": (True,), "off": (False,)}.get(sys.argv[4] if len(sys.argv) > 4 else "", (True, False))
     java = os.path.join(os.environ["JAVA_HOME"], "bin", "java")
     results = []
-    for governed in (True, False):
+    for governed in modes:
         result = run(governed, minutes, tpm, 1000, 2, rate, java)
         print(json.dumps(result), flush=True)
         results.append(result)
