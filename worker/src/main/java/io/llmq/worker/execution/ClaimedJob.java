@@ -1,6 +1,6 @@
 package io.llmq.worker.execution;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.UUID;
 
 /** A job this worker holds the lease of, at the version its claim wrote. */
@@ -8,7 +8,7 @@ record ClaimedJob(
     UUID id,
     UUID tenantId,
     String model,
-    JsonNode request,
+    ObjectNode request,
     int attempts,
     int maxAttempts,
     int version) {

@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
@@ -41,7 +42,7 @@ public class JobExecutor {
   private final Providers providers;
   private final ModelCatalog models;
   private final RetryPolicy retries;
-  private final ReactiveRedisDataSource redis;
+  private final ReactivePubSubCommands<String> notices;
   private final MeterRegistry metrics;
   private final WorkerIdentity identity;
   private final Duration lease;
@@ -65,7 +66,7 @@ public class JobExecutor {
     this.capacity = capacity;
     this.models = models;
     this.retries = retries;
-    this.redis = redis;
+    this.notices = redis.pubsub(String.class);
     this.metrics = metrics;
     this.identity = identity;
     this.lease = config.leaseDuration();
@@ -121,24 +122,29 @@ public class JobExecutor {
     if (job.attempts() >= job.maxAttempts()) {
       return giveUp(job);
     }
+    ObjectNode request = store.request(job);
     Optional<Providers.Route> route = providers.forModel(job.model());
     if (route.isEmpty()) {
       return claimThen(
           job,
+          request,
           Admission.NONE,
           claimed ->
               fail(claimed, FailureCode.INTERNAL, "No provider is configured for this model."));
     }
+    // From here on the request is the one the provider gets: under the model's upstream name.
+    request.put("model", route.get().upstreamModel());
     return capacity
-        .admit(job.tenantId(), job.tenantTokensPerMinute(), route.get(), job.requestJson())
-        .chain(admission -> admitted(job, route.get(), admission));
+        .admit(job.tenantId(), job.tenantTokensPerMinute(), route.get(), request)
+        .chain(admission -> admitted(job, request, route.get(), admission));
   }
 
   /**
    * Waits what the governor said, with the job still queued and its message held, then claims and
    * runs it. A wait too long to hold a message through puts the job back for that long.
    */
-  private Uni<Outcome> admitted(StoredJob job, Providers.Route route, Admission admission) {
+  private Uni<Outcome> admitted(
+      StoredJob job, ObjectNode request, Providers.Route route, Admission admission) {
     if (admission.deferred()) {
       Log.infof(
           "Job(id=%s) waits %d ms for capacity; back in the queue until then",
@@ -152,7 +158,8 @@ public class JobExecutor {
         admission.delay().isZero()
             ? Uni.createFrom().voidItem()
             : Uni.createFrom().voidItem().onItem().delayIt().by(admission.delay());
-    return wait.chain(() -> claimThen(job, admission, claimed -> run(claimed, route, admission)));
+    return wait.chain(
+        () -> claimThen(job, request, admission, claimed -> run(claimed, route, admission)));
   }
 
   /**
@@ -160,10 +167,11 @@ public class JobExecutor {
    */
   private Uni<Outcome> claimThen(
       StoredJob job,
+      ObjectNode request,
       Admission admission,
       java.util.function.Function<ClaimedJob, Uni<Outcome>> then) {
     return store
-        .claim(job, identity.id(), lease)
+        .claim(job, request, identity.id(), lease)
         .chain(claimed -> {
           if (claimed.isPresent()) {
             return then.apply(claimed.get());
@@ -191,9 +199,7 @@ public class JobExecutor {
 
   private Uni<Outcome> run(ClaimedJob job, Providers.Route route, Admission admission) {
     Log.infof("Job(id=%s) attempt %d started", job.id(), job.attempts());
-    ObjectNode request = job.request().deepCopy();
-    request.put("model", route.upstreamModel());
-    ProviderCall providerCall = new ProviderCall(request, delta -> deltas.increment());
+    ProviderCall providerCall = new ProviderCall(job.request(), delta -> deltas.increment());
     CompletableFuture<Void> leaseLost = new CompletableFuture<>();
     Cancellable renewal = keepLease(job.id(), leaseLost);
     Uni<Completion> call =
@@ -308,8 +314,7 @@ public class JobExecutor {
     }
     Log.infof("Job(id=%s) %s", jobId, outcome);
     metrics.counter("llmq.jobs.finished", "outcome", outcome).increment();
-    redis
-        .pubsub(String.class)
+    notices
         .publish(JobNotices.FINISHED, jobId.toString())
         .subscribe()
         .with(ignored -> {}, failure -> Log.debugf("Job(id=%s) notice not sent", jobId));

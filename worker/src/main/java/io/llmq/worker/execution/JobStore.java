@@ -1,7 +1,7 @@
 package io.llmq.worker.execution;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.common.failure.Outages;
 import io.llmq.common.job.FailureCode;
 import io.llmq.common.job.JobStatus;
@@ -85,7 +85,7 @@ class JobStore {
   }
 
   /** Takes the job's lease; empty when the job changed since it was read. */
-  Uni<Optional<ClaimedJob>> claim(StoredJob job, String owner, Duration lease) {
+  Uni<Optional<ClaimedJob>> claim(StoredJob job, ObjectNode request, String owner, Duration lease) {
     return patiently(
             pool.preparedQuery(CLAIM)
                 .execute(Tuple.of(job.id(), job.version(), owner, seconds(lease))))
@@ -99,7 +99,7 @@ class JobStore {
                   job.id(),
                   job.tenantId(),
                   job.model(),
-                  parse(job.requestJson()),
+                  request,
                   row.getInteger("attempts"),
                   job.maxAttempts(),
                   row.getInteger("version")));
@@ -189,9 +189,10 @@ class JobStore {
         row.getInteger("tenant_tpm") == null ? null : row.getInteger("tenant_tpm").longValue());
   }
 
-  private JsonNode parse(String request) {
+  /** The job's chat request, parsed; done once per message, after it is known to mean work. */
+  ObjectNode request(StoredJob job) {
     try {
-      return json.readTree(request);
+      return (ObjectNode) json.readTree(job.requestJson());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,8 +1,6 @@
 package io.llmq.worker.governor;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.common.job.FailureCode;
 import io.llmq.common.request.TokenEstimator;
 import io.llmq.worker.provider.Completion;
@@ -14,8 +12,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -34,14 +30,12 @@ public class CallCapacity {
 
   private final Governor governor;
   private final GovernorConfig config;
-  private final ObjectMapper json;
   private final MeterRegistry metrics;
   private final Map<String, Double> promptRatio = new ConcurrentHashMap<>();
 
-  CallCapacity(Governor governor, GovernorConfig config, ObjectMapper json, MeterRegistry metrics) {
+  CallCapacity(Governor governor, GovernorConfig config, MeterRegistry metrics) {
     this.governor = governor;
     this.config = config;
-    this.json = json;
     this.metrics = metrics;
   }
 
@@ -64,17 +58,16 @@ public class CallCapacity {
   }
 
   /**
-   * Reserves the call's worst case. An admission whose wait exceeds {@code llmq.governor.max-hold}
-   * is {@link Admission#deferred()}: the caller puts the job back for that long instead of waiting.
+   * Reserves the call's worst case for {@code request}, as the provider will get it (its model the
+   * upstream name). An admission whose wait exceeds {@code llmq.governor.max-hold} is {@link
+   * Admission#deferred()}: the caller puts the job back for that long instead of waiting.
    */
   public Uni<Admission> admit(
-      UUID tenantId, Long tenantTokensPerMinute, Providers.Route route, String requestJson) {
+      UUID tenantId, Long tenantTokensPerMinute, Providers.Route route, JsonNode request) {
     if (!config.enabled()) {
       return Uni.createFrom().item(Admission.NONE);
     }
     ProvidersConfig.Provider settings = route.settings();
-    ObjectNode request = parse(requestJson);
-    request.put("model", route.upstreamModel());
     JsonNode max =
         request.has("max_completion_tokens")
             ? request.get("max_completion_tokens")
@@ -164,13 +157,5 @@ public class CallCapacity {
         admission.provider(),
         Math.clamp(observed, 0.5, 4.0),
         (old, sample) -> Math.clamp(old * 0.9 + sample * 0.1, 0.5, 4.0));
-  }
-
-  private ObjectNode parse(String requestJson) {
-    try {
-      return (ObjectNode) json.readTree(requestJson);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
