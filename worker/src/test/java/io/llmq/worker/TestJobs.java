@@ -23,7 +23,9 @@ public final class TestJobs {
 
   private java.sql.Connection db() throws SQLException {
     return DriverManager.getConnection(
-        "jdbc:" + services.dbUrl("llmq_test"), services.pgUser(), services.pgPassword());
+        "jdbc:" + services.dbUrl(TestServices.testDatabase()),
+        services.pgUser(),
+        services.pgPassword());
   }
 
   public UUID tenant() {

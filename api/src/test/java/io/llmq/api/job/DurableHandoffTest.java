@@ -51,7 +51,9 @@ class DurableHandoffTest {
   private long outboxRows() throws java.sql.SQLException {
     try (var connection =
             java.sql.DriverManager.getConnection(
-                "jdbc:" + services.dbUrl("llmq_test"), services.pgUser(), services.pgPassword());
+                "jdbc:" + services.dbUrl(TestServices.testDatabase()),
+                services.pgUser(),
+                services.pgPassword());
         var rows = connection.createStatement().executeQuery("SELECT count(*) FROM job_outbox")) {
       rows.next();
       return rows.getLong(1);

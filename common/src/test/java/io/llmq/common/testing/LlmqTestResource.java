@@ -18,7 +18,7 @@ public class LlmqTestResource implements QuarkusTestResourceLifecycleManager {
   @Override
   public Map<String, String> start() {
     services = TestServices.get();
-    String dbUrl = services.freshDatabase("llmq_test");
+    String dbUrl = services.freshDatabase(TestServices.testDatabase());
     return Map.ofEntries(
         Map.entry("llmq.db.url", dbUrl),
         Map.entry("quarkus.datasource.username", services.pgUser()),

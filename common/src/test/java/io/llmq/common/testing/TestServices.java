@@ -124,6 +124,15 @@ public final class TestServices {
   }
 
   /** The llmq-style database URL ({@code postgresql://host:port/name}). */
+  /**
+   * The database tests use: {@code llmq_test}, or {@code LLMQ_TEST_DB} so that two suites can run
+   * side by side on one PostgreSQL (each drops and recreates its own).
+   */
+  public static String testDatabase() {
+    String name = System.getenv("LLMQ_TEST_DB");
+    return name == null || name.isBlank() ? "llmq_test" : name;
+  }
+
   public String dbUrl(String name) {
     return "postgresql://" + pgHost + ":" + pgPort + "/" + name;
   }
