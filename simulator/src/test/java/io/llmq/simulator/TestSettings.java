@@ -30,6 +30,7 @@ public final class TestSettings {
     settings.put("reset_rate", 0);
     settings.put("hang_rate", 0);
     settings.put("malformed_rate", 0);
+    settings.put("refund_unused", false);
     settings.putAll(changes);
     given()
         .contentType(ContentType.JSON)

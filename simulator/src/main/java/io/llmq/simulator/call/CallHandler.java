@@ -11,6 +11,7 @@ import io.llmq.simulator.ratelimit.Refusal;
 import io.llmq.simulator.settings.LiveSettings;
 import io.llmq.simulator.settings.Settings;
 import io.llmq.simulator.stats.Stats;
+import io.quarkus.logging.Log;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -67,6 +68,15 @@ public class CallHandler {
     Admission admission = limiter.admit(apiKey, call.charge());
     if (!admission.admitted()) {
       stats.rateLimited();
+      Refusal refusal = admission.refusal();
+      Log.infof(
+          "429 for %s: %s limit %d, in use %d, asked %d, retry after %d ms",
+          call.charge(),
+          refusal.limit(),
+          refusal.capacity(),
+          refusal.used(),
+          refusal.requested(),
+          refusal.retryAfterMillis());
       fail(dialect, ctx, dialect.rateLimited(admission.refusal()), admission.quotas());
       return;
     }
@@ -122,6 +132,11 @@ public class CallHandler {
         () -> {
           if (fault == null) {
             stats.billed(usage.total(), answer.size());
+            long unused = call.reservedTokens() - answer.size();
+            if (current.refundUnused() && unused > 0) {
+              limiter.giveBack(exchange.apiKey(), unused);
+              stats.charged(-unused);
+            }
           }
         };
     if (call.stream()) {

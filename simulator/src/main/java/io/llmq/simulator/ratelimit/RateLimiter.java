@@ -40,6 +40,18 @@ public class RateLimiter {
     }
   }
 
+  /**
+   * Gives {@code tokens} back to the key's token bucket (never above its limit): what a completed
+   * call reserved at admission and did not use, when the settings say so.
+   */
+  public void giveBack(String apiKey, long tokens) {
+    Buckets pair = bucketsOf(apiKey);
+    synchronized (pair) {
+      pair.refill(System.nanoTime());
+      pair.tokens().giveBack(tokens);
+    }
+  }
+
   /** The buckets as they are, charging nothing: for answers that bypass admission. */
   public Quotas peek(String apiKey) {
     Buckets pair = bucketsOf(apiKey);

@@ -34,6 +34,10 @@ final class TokenBucket {
     level -= amount;
   }
 
+  void giveBack(long amount) {
+    level = Math.min(limit, level + amount);
+  }
+
   /** How long until {@code amount} fits; an amount above the limit never does, so until full. */
   Duration until(long amount) {
     return amount > limit ? untilFull() : timeFor(amount - level);

@@ -15,7 +15,8 @@ public record Settings(
     double errorRate,
     double resetRate,
     double hangRate,
-    double malformedRate) {
+    double malformedRate,
+    boolean refundUnused) {
 
   public Settings {
     require(tokensPerMinute >= 1, "tokens_per_minute must be at least 1");
@@ -41,7 +42,8 @@ public record Settings(
         config.errorRate(),
         config.resetRate(),
         config.hangRate(),
-        config.malformedRate());
+        config.malformedRate(),
+        config.refundUnused());
   }
 
   /** Whether both settings give the same bucket sizes (buckets restart when they change). */

@@ -80,7 +80,8 @@ public class SettingsRoutes {
         .put("error_rate", s.errorRate())
         .put("reset_rate", s.resetRate())
         .put("hang_rate", s.hangRate())
-        .put("malformed_rate", s.malformedRate());
+        .put("malformed_rate", s.malformedRate())
+        .put("refund_unused", s.refundUnused());
   }
 
   private static Settings patched(Settings s, JsonNode patch) {
@@ -92,6 +93,7 @@ public class SettingsRoutes {
     double reset = s.resetRate();
     double hang = s.hangRate();
     double malformed = s.malformedRate();
+    boolean refund = s.refundUnused();
     for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
       JsonNode value = field.getValue();
@@ -105,10 +107,16 @@ public class SettingsRoutes {
         case "reset_rate" -> reset = rate(field.getKey(), value);
         case "hang_rate" -> hang = rate(field.getKey(), value);
         case "malformed_rate" -> malformed = rate(field.getKey(), value);
+        case "refund_unused" -> {
+          if (!value.isBoolean()) {
+            throw new IllegalArgumentException("refund_unused must be true or false");
+          }
+          refund = value.booleanValue();
+        }
         default -> throw new IllegalArgumentException("unknown setting '" + field.getKey() + "'");
       }
     }
-    return new Settings(tpm, rpm, ttft, tps, error, reset, hang, malformed);
+    return new Settings(tpm, rpm, ttft, tps, error, reset, hang, malformed, refund);
   }
 
   private static long whole(String name, JsonNode value) {

@@ -49,4 +49,13 @@ public interface SimulatorConfig {
    */
   @WithDefault("0")
   double malformedRate();
+
+  /**
+   * Whether a completed call gives back the output tokens it reserved at admission and did not
+   * produce, as Anthropic's output-token limit does (estimated from {@code max_tokens} at the
+   * start, adjusted at the end). Default {@code false}: the call keeps its whole charge, as
+   * OpenAI's does.
+   */
+  @WithDefault("false")
+  boolean refundUnused();
 }

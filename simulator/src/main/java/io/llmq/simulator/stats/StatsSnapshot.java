@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * The body of {@code GET /stats}. Token figures: {@code prompt_tokens} and {@code
  * completion_tokens} are billed when a call completes; {@code tokens_charged} is what admission
- * took from the buckets (prompt plus reserved output), refused calls excluded.
+ * took from the buckets (prompt plus reserved output), refused calls excluded, net of what
+ * completed calls gave back when {@code refund_unused} is on.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record StatsSnapshot(

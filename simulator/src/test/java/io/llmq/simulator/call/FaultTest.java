@@ -12,7 +12,7 @@ class FaultTest {
 
   @Test
   void aRollLandsOnTheFaultWhoseShareItFallsIn() {
-    Settings settings = new Settings(1, 1, Duration.ZERO, 1, 0.1, 0.2, 0.3, 0.1);
+    Settings settings = new Settings(1, 1, Duration.ZERO, 1, 0.1, 0.2, 0.3, 0.1, false);
 
     assertEquals(Fault.ERROR, Fault.draw(settings, 0.0));
     assertEquals(Fault.RESET, Fault.draw(settings, 0.15));
@@ -23,7 +23,7 @@ class FaultTest {
 
   @Test
   void ratesOfZeroNeverFault() {
-    assertNull(Fault.draw(new Settings(1, 1, Duration.ZERO, 1, 0, 0, 0, 0), 0.0));
+    assertNull(Fault.draw(new Settings(1, 1, Duration.ZERO, 1, 0, 0, 0, 0, false), 0.0));
   }
 
   @Test
