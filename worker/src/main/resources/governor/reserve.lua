@@ -5,17 +5,20 @@
 -- exactly once, and nobody polls.
 --
 -- KEYS[i]: a bucket. ARGV: per bucket, in order, tokens to charge, tokens per minute, requests per
--- minute (0 = that limit is not enforced). Limits learned from the provider's headers (fields tpm,
--- rpm) take precedence. A pause (field pause, epoch ms) set after a 429 is a floor under the wait.
+-- minute (0 = that limit is not enforced), and the share of the token limit to keep unspent as a
+-- margin for estimates that run short (it costs no throughput: a steady bucket refills at the same
+-- rate whatever level it hovers at). Limits learned from the provider's headers (fields tpm, rpm)
+-- take precedence. A pause (field pause, epoch ms) set after a 429 is a floor under the wait.
 -- Returns the wait in milliseconds.
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local wait = 0
 for i, key in ipairs(KEYS) do
-  local base = (i - 1) * 3
+  local base = (i - 1) * 4
   local cost = tonumber(ARGV[base + 1])
   local tpm = tonumber(ARGV[base + 2])
   local rpm = tonumber(ARGV[base + 3])
+  local headroom = tonumber(ARGV[base + 4])
   local s = redis.call('HMGET', key, 't', 'r', 'ts', 'pause', 'tpm', 'rpm')
   if s[5] then tpm = tonumber(s[5]) end
   if s[6] then rpm = tonumber(s[6]) end
@@ -26,7 +29,8 @@ for i, key in ipairs(KEYS) do
   local w = 0
   if tpm > 0 then
     t = math.min(tpm, t + elapsed * tpm / 60000) - cost
-    if t < 0 then w = math.max(w, -t * 60000 / tpm) end
+    local keep = headroom * tpm
+    if t < keep then w = math.max(w, (keep - t) * 60000 / tpm) end
   end
   if rpm > 0 then
     r = math.min(rpm, r + elapsed * rpm / 60000) - 1

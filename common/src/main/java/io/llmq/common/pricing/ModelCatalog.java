@@ -34,6 +34,22 @@ public class ModelCatalog {
         .map(m -> m.upstreamModel().orElse(model));
   }
 
+  /** The model's own limits at its provider, per minute; 0 where it has none. */
+  public Limits limitsOf(String model) {
+    return Optional.ofNullable(config.models().get(model))
+        .map(m -> new Limits(m.tokensPerMinute().orElse(0L), m.requestsPerMinute().orElse(0L)))
+        .orElse(Limits.NONE);
+  }
+
+  /** Tokens and requests per minute; 0 means not limited. */
+  public record Limits(long tokensPerMinute, long requestsPerMinute) {
+    public static final Limits NONE = new Limits(0, 0);
+
+    public boolean any() {
+      return tokensPerMinute > 0 || requestsPerMinute > 0;
+    }
+  }
+
   public Optional<Price> priceOf(String model) {
     return Optional.ofNullable(config.models().get(model))
         .map(m ->

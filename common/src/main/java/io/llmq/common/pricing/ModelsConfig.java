@@ -32,6 +32,15 @@ public interface ModelsConfig {
     /** The name the provider knows the model by. Default: the entry's own name. */
     Optional<String> upstreamModel();
 
+    /**
+     * The model's own tokens-per-minute limit at its provider, governed beside the provider's
+     * (OpenAI, for one, limits each model separately). Default: none.
+     */
+    Optional<Long> tokensPerMinute();
+
+    /** The model's own requests-per-minute limit at its provider. Default: none. */
+    Optional<Long> requestsPerMinute();
+
     /** USD per million prompt tokens. Default {@code 0}. */
     @WithDefault("0")
     BigDecimal inputUsdPerMtok();

@@ -9,6 +9,8 @@ import io.llmq.common.pricing.ModelCatalog;
 import io.llmq.worker.config.WorkerConfig;
 import io.llmq.worker.governor.CallCapacity;
 import io.llmq.worker.governor.CallCapacity.Admission;
+import io.llmq.worker.governor.CallSlots;
+import io.llmq.worker.governor.Reservation;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 import org.jboss.logging.MDC;
 
 /**
@@ -50,6 +53,9 @@ public class JobExecutor {
   private final Duration callTimeout;
   private final Counter deltas;
   private final CallCapacity capacity;
+
+  /** How soon a job that found no free call slot tries again. */
+  private static final Duration SLOT_RETRY = Duration.ofSeconds(1);
 
   JobExecutor(
       JobStore store,
@@ -117,7 +123,7 @@ public class JobExecutor {
       return Uni.createFrom().item(Outcome.ACK);
     }
     if (job.status() == JobStatus.QUEUED && job.pastDeadline()) {
-      return expire(job);
+      return expire(job, store.keptReservation(job));
     }
     if (job.attempts() >= job.maxAttempts()) {
       return giveUp(job);
@@ -135,13 +141,19 @@ public class JobExecutor {
     // From here on the request is the one the provider gets: under the model's upstream name.
     request.put("model", route.get().upstreamModel());
     return capacity
-        .admit(job.tenantId(), job.tenantTokensPerMinute(), route.get(), request)
+        .admit(
+            job.tenantId(),
+            job.tenantTokensPerMinute(),
+            route.get(),
+            request,
+            store.keptReservation(job))
         .chain(admission -> admitted(job, request, route.get(), admission));
   }
 
   /**
    * Waits what the governor said, with the job still queued and its message held, then claims and
-   * runs it. A wait too long to hold a message through puts the job back for that long.
+   * runs it. A wait too long to hold a message through puts the job back for that long, keeping its
+   * reservation: it waits once and keeps its place.
    */
   private Uni<Outcome> admitted(
       StoredJob job, ObjectNode request, Providers.Route route, Admission admission) {
@@ -149,17 +161,37 @@ public class JobExecutor {
       Log.infof(
           "Job(id=%s) waits %d ms for capacity; back in the queue until then",
           job.id(), admission.delay().toMillis());
-      return capacity
-          .release(admission)
-          .chain(() -> store.defer(job, admission.delay()))
+      return store
+          .defer(job, admission.reservation(), admission.delay())
+          .chain(deferred -> deferred ? Uni.createFrom().voidItem() : giveBack(admission))
           .replaceWith(Outcome.ACK);
     }
     Uni<Void> wait =
         admission.delay().isZero()
             ? Uni.createFrom().voidItem()
             : Uni.createFrom().voidItem().onItem().delayIt().by(admission.delay());
-    return wait.chain(
-        () -> claimThen(job, request, admission, claimed -> run(claimed, route, admission)));
+    return wait.chain(() -> capacity.slot(route, job.id() + ":" + job.version()))
+        .onFailure(TimeoutException.class)
+        .recoverWithNull()
+        .chain(slot -> {
+          if (slot == null) {
+            return slotless(job, admission);
+          }
+          return claimThen(job, request, admission, claimed -> run(claimed, route, admission, slot))
+              .eventually(() -> capacity.free(slot));
+        });
+  }
+
+  /**
+   * Every call slot of the provider stayed taken through {@code max-hold}: the job goes back,
+   * keeping its reservation, and tries again shortly.
+   */
+  private Uni<Outcome> slotless(StoredJob job, Admission admission) {
+    Log.infof("Job(id=%s) found no free call slot; back in the queue", job.id());
+    return store
+        .defer(job, admission.reservation(), SLOT_RETRY)
+        .chain(deferred -> deferred ? Uni.createFrom().voidItem() : giveBack(admission))
+        .replaceWith(Outcome.ACK);
   }
 
   /**
@@ -176,14 +208,24 @@ public class JobExecutor {
           if (claimed.isPresent()) {
             return then.apply(claimed.get());
           }
-          return capacity.release(admission).replaceWith(Outcome.ACK);
+          return giveBack(admission).replaceWith(Outcome.ACK);
         });
   }
 
-  private Uni<Outcome> expire(StoredJob job) {
+  /**
+   * This message lost the race for its job: its own reservation goes back; one the job kept stays,
+   * for the message that won.
+   */
+  private Uni<Void> giveBack(Admission admission) {
+    return admission.kept() ? Uni.createFrom().voidItem() : capacity.release(admission);
+  }
+
+  private Uni<Outcome> expire(StoredJob job, Reservation kept) {
     return store
         .expire(job)
         .invoke(changed -> ended(job.id(), changed, "expired"))
+        .chain(changed ->
+            changed && kept != null ? capacity.release(kept) : Uni.createFrom().voidItem())
         .replaceWith(Outcome.ACK);
   }
 
@@ -197,11 +239,12 @@ public class JobExecutor {
         .replaceWith(Outcome.DEAD_LETTER);
   }
 
-  private Uni<Outcome> run(ClaimedJob job, Providers.Route route, Admission admission) {
+  private Uni<Outcome> run(
+      ClaimedJob job, Providers.Route route, Admission admission, CallSlots.Slot slot) {
     Log.infof("Job(id=%s) attempt %d started", job.id(), job.attempts());
     ProviderCall providerCall = new ProviderCall(job.request(), delta -> deltas.increment());
     CompletableFuture<Void> leaseLost = new CompletableFuture<>();
-    Cancellable renewal = keepLease(job.id(), leaseLost);
+    Cancellable renewal = keepLease(job.id(), leaseLost, capacity.keep(route, slot));
     Uni<Completion> call =
         Uni.createFrom()
             .deferred(() -> route.provider().complete(providerCall))
@@ -263,11 +306,7 @@ public class JobExecutor {
 
   private Uni<Outcome> providerFailed(ClaimedJob job, ProviderException failure) {
     if (failure.code().retryable() && job.hasAttemptsLeft()) {
-      // The provider's Retry-After is a floor under the jittered backoff.
-      Duration delay = retries.delayAfter(job.attempts());
-      if (failure.retryAfter() != null && failure.retryAfter().compareTo(delay) > 0) {
-        delay = failure.retryAfter();
-      }
+      Duration delay = retries.delayAfter(job.attempts(), failure.retryAfter());
       Log.infof(
           "Job(id=%s) attempt %d failed (%s); retrying in %d ms",
           job.id(), job.attempts(), failure.code().wire(), delay.toMillis());
@@ -284,19 +323,24 @@ public class JobExecutor {
   }
 
   /**
-   * Renews the lease while the call runs; the returned handle stops it. A renewal that finds the
-   * job no longer ours (cancelled, or taken back after a stall) completes {@code lost}. Ticks that
-   * arrive while a renewal is still running are dropped, never queued.
+   * Renews the lease, and the call's slot ({@code slotKept}), while the call runs; the returned
+   * handle stops it. A renewal that finds the job no longer ours (cancelled, or taken back after a
+   * stall) completes {@code lost}. Ticks that arrive while a renewal is still running are dropped,
+   * never queued.
    */
-  private Cancellable keepLease(UUID jobId, CompletableFuture<Void> lost) {
+  private Cancellable keepLease(UUID jobId, CompletableFuture<Void> lost, Uni<Void> slotKept) {
     return Multi.createFrom()
         .ticks()
         .every(heartbeat)
         .onOverflow()
         .drop()
         .onItem()
-        .transformToUniAndConcatenate(
-            tick -> store.heartbeat(jobId, identity.id(), lease).onFailure().recoverWithItem(true))
+        .transformToUniAndConcatenate(tick ->
+            store
+                .heartbeat(jobId, identity.id(), lease)
+                .onFailure()
+                .recoverWithItem(true)
+                .call(() -> slotKept))
         .subscribe()
         .with(
             renewed -> {

@@ -33,6 +33,15 @@ class RetryPolicy {
   }
 
   /** The wait after {@code attempt} attempts, drawn with full jitter. */
+  /**
+   * The wait before retrying after {@code attempt} failed: the jittered backoff, or the provider's
+   * {@code Retry-After} when it asks for longer (it is a floor, never shortened by the jitter).
+   */
+  Duration delayAfter(int attempt, Duration retryAfter) {
+    Duration backoff = delayAfter(attempt);
+    return retryAfter != null && retryAfter.compareTo(backoff) > 0 ? retryAfter : backoff;
+  }
+
   Duration delayAfter(int attempt) {
     long ceiling = ceiling(attempt).toMillis();
     return Duration.ofMillis(ceiling == 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1));

@@ -2,6 +2,7 @@ package io.llmq.worker.governor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmq.common.job.FailureCode;
+import io.llmq.common.pricing.ModelCatalog;
 import io.llmq.common.request.TokenEstimator;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.ProviderException;
@@ -10,10 +11,14 @@ import io.llmq.worker.provider.ProvidersConfig;
 import io.llmq.worker.provider.simulated.SimulatedProvider;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -29,17 +34,29 @@ import java.util.concurrent.ConcurrentHashMap;
 public class CallCapacity {
 
   private final Governor governor;
+  private final CallSlots slots;
   private final GovernorConfig config;
   private final MeterRegistry metrics;
   private final Map<String, Double> promptRatio = new ConcurrentHashMap<>();
 
-  CallCapacity(Governor governor, GovernorConfig config, MeterRegistry metrics) {
+  CallCapacity(Governor governor, CallSlots slots, GovernorConfig config, MeterRegistry metrics) {
     this.governor = governor;
+    this.slots = slots;
     this.config = config;
     this.metrics = metrics;
   }
 
-  /** Capacity granted to one call. */
+  /**
+   * Capacity granted to one call.
+   *
+   * @param bucket the upstream bucket the provider's headers and 429s teach: the model's when it
+   *     has limits of its own (providers that limit per model report per model), else the
+   *     provider's; {@code null} for a provider that is not governed
+   * @param deferred the wait is longer than {@code llmq.governor.max-hold}: the caller puts the job
+   *     back, keeping the reservation, instead of holding its message
+   * @param kept the reservation is one the job kept when it was put back: it belongs to the job,
+   *     not to this message, so a message that loses the race for the job must not give it back
+   */
   public record Admission(
       Reservation reservation,
       Governor.Bucket bucket,
@@ -47,10 +64,11 @@ public class CallCapacity {
       long promptEstimate,
       long maxTokens,
       boolean chargesMaxTokens,
-      boolean deferred) {
+      boolean deferred,
+      boolean kept) {
 
     public static final Admission NONE =
-        new Admission(Reservation.NONE, null, null, 0, 0, true, false);
+        new Admission(Reservation.NONE, null, null, 0, 0, true, false, false);
 
     public Duration delay() {
       return reservation.delay();
@@ -59,11 +77,15 @@ public class CallCapacity {
 
   /**
    * Reserves the call's worst case for {@code request}, as the provider will get it (its model the
-   * upstream name). An admission whose wait exceeds {@code llmq.governor.max-hold} is {@link
-   * Admission#deferred()}: the caller puts the job back for that long instead of waiting.
+   * upstream name), or takes up the reservation the job kept when it was put back ({@code held}),
+   * so that a job waits for capacity once and keeps its place.
    */
   public Uni<Admission> admit(
-      UUID tenantId, Long tenantTokensPerMinute, Providers.Route route, JsonNode request) {
+      UUID tenantId,
+      Long tenantTokensPerMinute,
+      Providers.Route route,
+      JsonNode request,
+      Reservation held) {
     if (!config.enabled()) {
       return Uni.createFrom().item(Admission.NONE);
     }
@@ -76,37 +98,86 @@ public class CallCapacity {
         max != null && max.canConvertToLong() ? max.longValue() : settings.defaultMaxTokens();
     long prompt = TokenEstimator.promptTokens(route.upstreamModel(), request);
     String name = route.provider().name();
-    long worst = (long) Math.ceil(prompt * promptRatio.getOrDefault(name, 1.0)) + maxTokens;
-    Governor.Bucket provider =
-        SimulatedProvider.KIND.equals(settings.kind())
-            ? null
-            : Governor.provider(
-                route.provider().name(),
-                settings.tokensPerMinute().orElse(0L),
-                settings.requestsPerMinute().orElse(0L));
-    Governor.Bucket tenant =
-        tenantTokensPerMinute == null ? null : Governor.tenant(tenantId, tenantTokensPerMinute);
-    return governor
-        .reserve(provider, tenant, worst)
-        .map(reservation -> {
-          Timer.builder("llmq.governor.wait")
-              .tag("provider", route.provider().name())
-              .register(metrics)
-              .record(reservation.delay());
-          return new Admission(
-              reservation,
-              provider,
-              name,
-              prompt,
-              maxTokens,
-              settings.chargesMaxTokens(),
-              reservation.delay().compareTo(config.maxHold()) > 0);
-        });
+    List<Governor.Bucket> upstream = new ArrayList<>(2);
+    Governor.Bucket learner = null;
+    if (!SimulatedProvider.KIND.equals(settings.kind())) {
+      learner =
+          Governor.provider(
+              name, settings.tokensPerMinute().orElse(0L), settings.requestsPerMinute().orElse(0L));
+      upstream.add(learner);
+      ModelCatalog.Limits limits = route.modelLimits();
+      if (limits.any()) {
+        learner =
+            Governor.model(
+                name, route.upstreamModel(), limits.tokensPerMinute(), limits.requestsPerMinute());
+        upstream.add(learner);
+      }
+    }
+    Governor.Bucket learns = learner;
+    Uni<Reservation> reserved;
+    if (held != null) {
+      reserved = Uni.createFrom().item(held);
+    } else {
+      long worst = (long) Math.ceil(prompt * promptRatio.getOrDefault(name, 1.0)) + maxTokens;
+      Governor.Bucket tenant =
+          tenantTokensPerMinute == null ? null : Governor.tenant(tenantId, tenantTokensPerMinute);
+      reserved =
+          governor
+              .reserve(upstream, tenant, worst)
+              .invoke(reservation -> {
+                Log.debugf(
+                    "Reserved %d tokens (prompt estimate %d, max %d) on %s: wait %d ms",
+                    worst, prompt, maxTokens, name, reservation.delay().toMillis());
+                Timer.builder("llmq.governor.wait")
+                    .tag("provider", name)
+                    .register(metrics)
+                    .record(reservation.delay());
+              });
+    }
+    return reserved.map(reservation ->
+        new Admission(
+            reservation,
+            learns,
+            name,
+            prompt,
+            maxTokens,
+            settings.chargesMaxTokens(),
+            reservation.delay().compareTo(config.maxHold()) > 0,
+            held != null));
+  }
+
+  /**
+   * A slot among the provider's {@code max-concurrent-calls} for the call {@code callId}, waiting
+   * at most {@code llmq.governor.max-hold}; {@link CallSlots.Slot#NONE} when the provider has no
+   * cap or the governor is off. Fails with a {@link java.util.concurrent.TimeoutException} when
+   * none came free in time.
+   */
+  public Uni<CallSlots.Slot> slot(Providers.Route route, String callId) {
+    Optional<Integer> cap = route.settings().maxConcurrentCalls();
+    if (!config.enabled() || cap.isEmpty()) {
+      return Uni.createFrom().item(CallSlots.Slot.NONE);
+    }
+    return slots.acquire(route.provider().name(), cap.get(), callId, config.maxHold());
+  }
+
+  /** Keeps the call's slot while it runs. */
+  public Uni<Void> keep(Providers.Route route, CallSlots.Slot slot) {
+    return slots.renew(slot, route.settings().maxConcurrentCalls().orElse(1)).replaceWithVoid();
+  }
+
+  /** The call ended: its slot is free for the next. */
+  public Uni<Void> free(CallSlots.Slot slot) {
+    return slots.release(slot);
   }
 
   /** The call never happened: everything goes back. */
   public Uni<Void> release(Admission admission) {
-    return governor.refund(admission.reservation());
+    return release(admission.reservation());
+  }
+
+  /** A reservation the job kept will never be used (the job expired): everything goes back. */
+  public Uni<Void> release(Reservation reservation) {
+    return governor.refund(reservation);
   }
 
   /** The call answered: settle, and learn from its headers. */

@@ -7,10 +7,6 @@ import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,19 +26,25 @@ public class Governor {
   static final String PREFIX = "llmq:governor:";
 
   private final ReactiveRedisDataSource redis;
+  private final double headroom;
   private final LocalBuckets local;
   private final Counter fallbacks;
-  private final Script reserve = new Script("governor/reserve.lua");
-  private final Script adjust = new Script("governor/adjust.lua");
+  private final LuaScript reserve = new LuaScript("governor/reserve.lua");
+  private final LuaScript adjust = new LuaScript("governor/adjust.lua");
 
   Governor(ReactiveRedisDataSource redis, GovernorConfig config, MeterRegistry metrics) {
     this.redis = redis;
+    this.headroom = config.headroom();
     this.local = new LocalBuckets(config.fallbackShare());
     this.fallbacks = metrics.counter("llmq.governor.fallbacks");
   }
 
-  /** A bucket: its Redis key and limits per minute (0 = not enforced). */
-  public record Bucket(String key, long tokensPerMinute, long requestsPerMinute) {
+  /**
+   * A bucket: its Redis key and limits per minute (0 = not enforced). An upstream bucket (a
+   * provider's or a model's) keeps {@code llmq.governor.headroom} of its tokens unspent as a margin
+   * for estimates that run short; a tenant's is llmq's own limit and is spent to the last token.
+   */
+  public record Bucket(String key, long tokensPerMinute, long requestsPerMinute, boolean upstream) {
 
     boolean limited() {
       return tokensPerMinute > 0 || requestsPerMinute > 0;
@@ -50,28 +52,34 @@ public class Governor {
   }
 
   public static Bucket provider(String name, long tokensPerMinute, long requestsPerMinute) {
-    return new Bucket(PREFIX + "provider:" + name, tokensPerMinute, requestsPerMinute);
+    return new Bucket(PREFIX + "provider:" + name, tokensPerMinute, requestsPerMinute, true);
+  }
+
+  /** A model's own limits at its provider, beside the provider's. */
+  public static Bucket model(
+      String provider, String model, long tokensPerMinute, long requestsPerMinute) {
+    return new Bucket(
+        PREFIX + "model:" + provider + ":" + model, tokensPerMinute, requestsPerMinute, true);
   }
 
   public static Bucket tenant(UUID tenantId, long tokensPerMinute) {
-    return new Bucket(PREFIX + "tenant:" + tenantId, tokensPerMinute, 0);
+    return new Bucket(PREFIX + "tenant:" + tenantId, tokensPerMinute, 0, false);
   }
 
   /**
-   * Charges {@code tokens} to the provider's bucket (always consulted, if only for a pause after a
-   * 429) and to the tenant's when it has a limit; the reservation says how long to wait.
+   * Charges {@code tokens} to every upstream bucket (always consulted, if only for a pause after a
+   * 429) and to the tenant's when it has a limit; the reservation says when the call may start.
    *
-   * @param provider the provider's bucket, {@code null} for one that needs no governing (the
-   *     built-in simulator)
+   * @param upstream the provider's bucket and the model's where it has limits of its own; empty for
+   *     a provider that needs no governing (the built-in simulator)
    * @param tenant the tenant's bucket, {@code null} for none
    */
-  public Uni<Reservation> reserve(Bucket provider, Bucket tenant, long tokens) {
-    List<Bucket> buckets = new ArrayList<>(2);
-    if (provider != null) {
-      buckets.add(provider);
-    }
+  public Uni<Reservation> reserve(List<Bucket> upstream, Bucket tenant, long tokens) {
+    List<Bucket> buckets = new ArrayList<>(upstream);
+    String tenantKey = null;
     if (tenant != null && tenant.limited()) {
       buckets.add(tenant);
+      tenantKey = tenant.key();
     }
     if (buckets.isEmpty()) {
       return Uni.createFrom().item(Reservation.NONE);
@@ -82,12 +90,14 @@ public class Governor {
       args.add(Long.toString(tokens));
       args.add(Long.toString(bucket.tokensPerMinute()));
       args.add(Long.toString(bucket.requestsPerMinute()));
+      args.add(Double.toString(bucket.upstream() ? headroom : 0));
     }
-    String providerKey = provider == null ? null : provider.key();
-    String tenantKey = tenant != null && tenant.limited() ? tenant.key() : null;
+    List<String> upstreamKeys = upstream.stream().map(Bucket::key).toList();
+    String tenantBucket = tenantKey;
     return run(reserve, keys, args)
         .map(waitMs ->
-            new Reservation(providerKey, tenantKey, tokens, Duration.ofMillis(waitMs), false))
+            new Reservation(
+                upstreamKeys, tenantBucket, tokens, System.currentTimeMillis() + waitMs, false))
         .onFailure()
         .recoverWithItem(failure -> {
           fallbacks.increment();
@@ -105,14 +115,13 @@ public class Governor {
                         bucket.requestsPerMinute(),
                         now));
           }
-          return new Reservation(providerKey, tenantKey, tokens, Duration.ofMillis(wait), true);
+          return new Reservation(upstreamKeys, tenantBucket, tokens, now + wait, true);
         });
   }
 
-  /** The call never happened (cancelled, lost a race, deferred): everything goes back. */
+  /** The call never happened (cancelled, lost a race): everything goes back. */
   public Uni<Void> refund(Reservation reservation) {
-    return adjust(reservation, reservation.providerKey(), reservation.tokens(), 1)
-        .chain(() -> adjust(reservation, reservation.tenantKey(), reservation.tokens(), 1));
+    return settle(reservation, 0, 0, 1);
   }
 
   /**
@@ -120,16 +129,27 @@ public class Governor {
    * (negative: it is charged the difference).
    */
   public Uni<Void> settle(Reservation reservation, long providerCharge, long tenantCharge) {
-    return adjust(reservation, reservation.providerKey(), reservation.tokens() - providerCharge, 0)
-        .chain(() ->
-            adjust(reservation, reservation.tenantKey(), reservation.tokens() - tenantCharge, 0));
+    return settle(reservation, providerCharge, tenantCharge, 0);
+  }
+
+  private Uni<Void> settle(
+      Reservation reservation, long providerCharge, long tenantCharge, long requests) {
+    Uni<Void> done = Uni.createFrom().voidItem();
+    for (String key : reservation.upstreamKeys()) {
+      done =
+          done.chain(
+              () -> adjust(reservation, key, reservation.tokens() - providerCharge, requests));
+    }
+    return done.chain(() ->
+        adjust(
+            reservation, reservation.tenantKey(), reservation.tokens() - tenantCharge, requests));
   }
 
   /**
-   * Teaches the provider's bucket what its response headers said: the real limits, the budget that
+   * Teaches an upstream bucket what its response headers said: the real limits, the budget that
    * remains, and, after a 429, a pause every replica honours.
    */
-  public Uni<Void> learn(Bucket provider, RateLimitSnapshot limits, Duration pause) {
+  public Uni<Void> learn(Bucket bucket, RateLimitSnapshot limits, Duration pause) {
     List<String> args =
         List.of(
             "0",
@@ -139,10 +159,7 @@ public class Governor {
             Long.toString(limits.tokensRemaining() == null ? -1 : limits.tokensRemaining()),
             Long.toString(limits.requestsRemaining() == null ? -1 : limits.requestsRemaining()),
             Long.toString(pause == null ? 0 : pause.toMillis()));
-    return run(adjust, List.of(provider.key()), args)
-        .replaceWithVoid()
-        .onFailure()
-        .recoverWithNull();
+    return run(adjust, List.of(bucket.key()), args).replaceWithVoid().onFailure().recoverWithNull();
   }
 
   private Uni<Void> adjust(Reservation reservation, String key, long tokens, long requests) {
@@ -158,48 +175,11 @@ public class Governor {
     return run(adjust, List.of(key), args).replaceWithVoid().onFailure().recoverWithNull();
   }
 
-  private Uni<Long> run(Script script, List<String> keys, List<String> args) {
-    List<String> call = new ArrayList<>();
-    call.add(script.sha);
-    call.add(Integer.toString(keys.size()));
-    call.addAll(keys);
-    call.addAll(args);
-    return redis
-        .execute("EVALSHA", call.toArray(String[]::new))
-        .onFailure(failure -> String.valueOf(failure.getMessage()).contains("NOSCRIPT"))
-        .recoverWithUni(() -> {
-          call.set(0, script.text);
-          return redis.execute("EVAL", call.toArray(String[]::new));
-        })
-        .map(response -> response == null ? 0L : response.toLong());
+  private Uni<Long> run(LuaScript script, List<String> keys, List<String> args) {
+    return script.run(redis, keys, args);
   }
 
   private static long orZero(Long value) {
     return value == null ? 0 : value;
-  }
-
-  /** A Lua script of this package, with its SHA-1 for EVALSHA. */
-  private static final class Script {
-    final String text;
-    final String sha;
-
-    Script(String resource) {
-      try (InputStream in = Governor.class.getClassLoader().getResourceAsStream(resource)) {
-        this.text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      this.sha = sha1(text);
-    }
-
-    private static String sha1(String text) {
-      try {
-        var digest = java.security.MessageDigest.getInstance("SHA-1");
-        return java.util.HexFormat.of()
-            .formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
-      } catch (java.security.NoSuchAlgorithmException e) {
-        throw new IllegalStateException("every JVM has SHA-1", e);
-      }
-    }
   }
 }

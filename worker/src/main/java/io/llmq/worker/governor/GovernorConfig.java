@@ -29,6 +29,15 @@ public interface GovernorConfig {
   @WithDefault("30s")
   Duration maxHold();
 
+  /**
+   * Share of a provider's (or model's) token limit the governor keeps unspent, a margin for prompt
+   * estimates that run short of what the provider counts. It costs no throughput once the bucket is
+   * in use: a bucket refills at the same rate whatever level it hovers at; only the first burst is
+   * smaller. Default {@code 0.02}.
+   */
+  @WithDefault("0.02")
+  double headroom();
+
   /** Pause after a 429 that named no wait. Default {@code 1s}. */
   @WithDefault("1s")
   Duration defaultPause();

@@ -28,8 +28,15 @@ import java.util.TreeSet;
 public class Providers {
 
   /** Where a model's calls go: the adapter, and the model's name as that provider knows it. */
+  /**
+   * Where a model's calls go: the provider, its settings, the model's name there, and the model's
+   * own limits at that provider ({@link ModelCatalog.Limits#NONE} when only the provider's apply).
+   */
   public record Route(
-      ChatProvider provider, ProvidersConfig.Provider settings, String upstreamModel) {}
+      ChatProvider provider,
+      ProvidersConfig.Provider settings,
+      String upstreamModel,
+      ModelCatalog.Limits modelLimits) {}
 
   private final Map<String, ChatProvider> byName = new HashMap<>();
   private final ProvidersConfig config;
@@ -92,6 +99,8 @@ public class Providers {
       adapter = byName.get(SimulatedProvider.KIND);
     }
     return Optional.ofNullable(adapter)
-        .map(found -> new Route(found, config.providers().get(found.name()), upstream));
+        .map(found ->
+            new Route(
+                found, config.providers().get(found.name()), upstream, models.limitsOf(model)));
   }
 }

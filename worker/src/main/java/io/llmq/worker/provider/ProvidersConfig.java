@@ -44,6 +44,12 @@ public interface ProvidersConfig {
     Optional<Long> requestsPerMinute();
 
     /**
+     * Most calls to the provider in flight at once, across every worker replica (a call that finds
+     * them all taken waits, its job still queued). No default: no cap.
+     */
+    Optional<Integer> maxConcurrentCalls();
+
+    /**
      * Whether the provider's rate limiter counts a call's {@code max_tokens} when it admits it (as
      * OpenAI's does) rather than the tokens it finally produced. The governor settles accordingly.
      * Default {@code true}.

@@ -126,6 +126,29 @@ class JobExecutionTest {
   }
 
   @Test
+  void a429IsRetriedNoSoonerThanItsRetryAfterAndExhaustedAttemptsFailRateLimited() {
+    UUID tenant = jobs.tenant();
+    UUID job =
+        jobs.queued(
+            tenant,
+            "gpt-4o-mini",
+            "always 429 [[sim fail=upstream_rate_limited]] [[sim retry_after_ms=1500]]",
+            3);
+    jobs.publish(job, tenant);
+    awaitStatus(job, "failed");
+    Map<String, Object> row = jobs.row(job);
+    assertEquals("upstream_rate_limited", row.get("error_code"));
+    assertEquals(3, row.get("attempts"));
+    // Two retries, each after at least the 1.5 s asked for (the test backoff alone caps at 0.5 s).
+    var started = ((java.sql.Timestamp) row.get("started_at")).toInstant();
+    var ended = ((java.sql.Timestamp) row.get("completed_at")).toInstant();
+    assertTrue(
+        Duration.between(started, ended).compareTo(Duration.ofMillis(3_000)) >= 0,
+        "retries waited " + Duration.between(started, ended));
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> jobs.deadLettered(job));
+  }
+
+  @Test
   void aPermanentFailureIsNotRetried() {
     UUID tenant = jobs.tenant();
     UUID job = jobs.queued(tenant, "gpt-4o-mini", "bad request [[sim fail=upstream_rejected]]", 5);
@@ -198,14 +221,35 @@ class JobExecutionTest {
     awaitStatus(second, "succeeded");
     jobs.publish(third, tenant);
     // The third needs some 15 s of refill, far more than the test max-hold (2 s): back in the
-    // queue,
-    // still queued, with its message due again when the tenant has the capacity.
+    // queue, still queued, with its message due again when the tenant has the capacity.
     Awaitility.await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> jobs.outboxDueIn(third).map(due -> due.toSeconds() >= 5).orElse(false));
     assertEquals("queued", jobs.status(third));
     assertEquals(0, jobs.row(third).get("attempts"));
     assertTrue(metric("llmq_governor_wait_seconds_count") >= 3);
+  }
+
+  @Test
+  void aJobPutBackKeepsItsReservationAndRunsOnItWhenItComesBack() {
+    // 600 tokens a minute (10 a second). The first job reserves ~550 of them and runs 3 s; the
+    // second, reserving ~110, is ~6 s short: put back, keeping its place.
+    UUID tenant = jobs.tenant(600);
+    UUID first = jobs.queued(tenant, "llmq-sim", "one [[sim delay_ms=3000]]", 3, 540);
+    UUID second = jobs.queued(tenant, "llmq-sim", "two", 3, 100);
+    jobs.publish(first, tenant);
+    awaitStatus(first, "running");
+    jobs.publish(second, tenant);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> jobs.row(second).get("capacity_reservation") != null);
+    assertEquals("queued", jobs.status(second));
+    double reservations = metric("llmq_governor_wait_seconds_count");
+    // The first job's settlement gives most of its tokens back meanwhile; the second still starts
+    // when its kept reservation said, without reserving again.
+    awaitStatus(second, "succeeded");
+    assertEquals(reservations, metric("llmq_governor_wait_seconds_count"));
+    assertNull(jobs.row(second).get("capacity_reservation"));
   }
 
   @Test

@@ -34,6 +34,18 @@ class RetryPolicyTest {
     assertTrue(below > 350 && below < 650, "draws below half the ceiling: " + below);
   }
 
+  @Test
+  void aRetryAfterIsAFloorUnderTheBackoffNeverShortenedByIt() {
+    for (int i = 0; i < 100; i++) {
+      assertEquals(Duration.ofSeconds(45), policy.delayAfter(2, Duration.ofSeconds(45)));
+      Duration delay = policy.delayAfter(6, Duration.ofMillis(10));
+      assertTrue(delay.compareTo(Duration.ofMillis(10)) >= 0, delay.toString());
+      assertTrue(delay.compareTo(Duration.ofSeconds(30)) <= 0, delay.toString());
+    }
+    Duration unset = policy.delayAfter(1, null);
+    assertTrue(unset.compareTo(Duration.ofSeconds(1)) <= 0, unset.toString());
+  }
+
   static WorkerConfig.Retry config(Duration initial, double coefficient, Duration maximum) {
     return new WorkerConfig.Retry() {
       @Override

@@ -12,6 +12,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +32,7 @@ class GovernorTest {
   }
 
   private long reserveMs(Governor on, Governor.Bucket bucket, long tokens) {
-    return on.reserve(bucket, null, tokens).await().atMost(WAIT).delay().toMillis();
+    return on.reserve(List.of(bucket), null, tokens).await().atMost(WAIT).delay().toMillis();
   }
 
   /** Asserts a wait within a few hundred milliseconds of what the arithmetic says. */
@@ -61,11 +62,11 @@ class GovernorTest {
   @Test
   void settlementGivesBackWhatWasNotSpentAndARefundGivesBackEverything() {
     Governor.Bucket bucket = bucket(6_000, 0);
-    Reservation whole = governor.reserve(bucket, null, 6_000).await().atMost(WAIT);
+    Reservation whole = governor.reserve(List.of(bucket), null, 6_000).await().atMost(WAIT);
     // Reserved 6,000, the provider charged 3,000: 3,000 come back.
     governor.settle(whole, 3_000, 3_000).await().atMost(WAIT);
     assertEquals(0, reserveMs(governor, bucket, 2_900));
-    Reservation next = governor.reserve(bucket, null, 600).await().atMost(WAIT);
+    Reservation next = governor.reserve(List.of(bucket), null, 600).await().atMost(WAIT);
     assertAbout(5_000, next.delay().toMillis());
     governor.refund(next).await().atMost(WAIT);
     assertAbout(5_000, reserveMs(governor, bucket, 600));
@@ -76,8 +77,9 @@ class GovernorTest {
     Governor.Bucket provider = bucket(600_000, 0);
     Governor.Bucket tenant = Governor.tenant(UUID.randomUUID(), 6_000);
     assertEquals(
-        0, governor.reserve(provider, tenant, 6_000).await().atMost(WAIT).delay().toMillis());
-    Reservation limited = governor.reserve(provider, tenant, 600).await().atMost(WAIT);
+        0,
+        governor.reserve(List.of(provider), tenant, 6_000).await().atMost(WAIT).delay().toMillis());
+    Reservation limited = governor.reserve(List.of(provider), tenant, 600).await().atMost(WAIT);
     assertAbout(6_000, limited.delay().toMillis());
   }
 
@@ -104,19 +106,68 @@ class GovernorTest {
     Governor.Bucket bucket = bucket(6_000, 0);
     // A value of the wrong type under the bucket's key makes every script fail, as an outage would.
     redis.value(String.class).set(bucket.key(), "not a bucket").await().atMost(WAIT);
-    Reservation first = governor.reserve(bucket, null, 1_500).await().atMost(WAIT);
+    Reservation first = governor.reserve(List.of(bucket), null, 1_500).await().atMost(WAIT);
     assertTrue(first.local());
     assertEquals(0, first.delay().toMillis());
     // The local share is 25 % of 6,000: 1,500 a minute, all spent; 150 more wait 6 s.
     assertAbout(6_000, reserveMs(governor, bucket, 150));
     governor.refund(first).await().atMost(WAIT);
     redis.key().del(bucket.key()).await().atMost(WAIT);
-    assertFalse(governor.reserve(bucket, null, 1).await().atMost(WAIT).local());
+    assertFalse(governor.reserve(List.of(bucket), null, 1).await().atMost(WAIT).local());
+  }
+
+  @Test
+  void anUpstreamBucketKeepsItsHeadroomUnspentAndATenantBucketDoesNot() {
+    Governor keepsTenth = new Governor(redis, withHeadroom(0.1), new SimpleMeterRegistry());
+    Governor.Bucket provider = bucket(6_000, 0); // 100 tokens a second, 600 kept
+    assertEquals(0, reserveMs(keepsTenth, provider, 5_400));
+    // 60 more would dip into the 600 kept: they wait until the bucket is back above them.
+    assertAbout(600, reserveMs(keepsTenth, provider, 60));
+    Governor.Bucket tenant = Governor.tenant(UUID.randomUUID(), 6_000);
+    assertEquals(
+        0, keepsTenth.reserve(List.of(), tenant, 6_000).await().atMost(WAIT).delay().toMillis());
+  }
+
+  @Test
+  void aModelsOwnLimitAppliesBesideItsProviders() {
+    Governor.Bucket provider = bucket(600_000, 0);
+    Governor.Bucket model = Governor.model("test", "m-" + UUID.randomUUID(), 6_000, 0);
+    List<Governor.Bucket> both = List.of(provider, model);
+    assertEquals(0, governor.reserve(both, null, 6_000).await().atMost(WAIT).delay().toMillis());
+    Reservation limited = governor.reserve(both, null, 600).await().atMost(WAIT);
+    assertAbout(6_000, limited.delay().toMillis());
+    // Settlement and refunds reach both buckets.
+    governor.refund(limited).await().atMost(WAIT);
+    assertAbout(6_000, reserveMs(governor, model, 600));
+  }
+
+  private GovernorConfig withHeadroom(double share) {
+    return new GovernorConfig() {
+      public boolean enabled() {
+        return true;
+      }
+
+      public double fallbackShare() {
+        return config.fallbackShare();
+      }
+
+      public Duration maxHold() {
+        return config.maxHold();
+      }
+
+      public double headroom() {
+        return share;
+      }
+
+      public Duration defaultPause() {
+        return config.defaultPause();
+      }
+    };
   }
 
   @Test
   void noBucketsReserveNothing() {
-    Reservation none = governor.reserve(null, null, 1_000_000).await().atMost(WAIT);
+    Reservation none = governor.reserve(List.of(), null, 1_000_000).await().atMost(WAIT);
     assertTrue(none.isEmpty());
     assertEquals(Duration.ZERO, none.delay());
   }

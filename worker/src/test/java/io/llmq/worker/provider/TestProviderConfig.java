@@ -51,6 +51,11 @@ public record TestProviderConfig(
   }
 
   @Override
+  public Optional<Integer> maxConcurrentCalls() {
+    return Optional.empty();
+  }
+
+  @Override
   public boolean chargesMaxTokens() {
     return true;
   }

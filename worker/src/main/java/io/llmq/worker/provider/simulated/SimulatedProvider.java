@@ -119,7 +119,13 @@ public class SimulatedProvider implements ChatProvider {
             : Uni.createFrom().voidItem().onItem().delayIt().by(pace);
     return wait.map(ignored -> {
       if (directives.fail() != null) {
-        throw new ProviderException(directives.fail(), "The simulated provider failed on request.");
+        throw new ProviderException(
+            directives.fail(),
+            "The simulated provider failed on request.",
+            directives.retryAfterMs() == null
+                ? null
+                : java.time.Duration.ofMillis(directives.retryAfterMs()),
+            io.llmq.worker.provider.RateLimitSnapshot.NONE);
       }
       String content = text(random, tokens);
       String finish = natural > limit ? "length" : "stop";

@@ -1,0 +1,57 @@
+package io.llmq.worker.governor;
+
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.mutiny.Uni;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A Lua script of this package, run by its SHA-1 ({@code EVALSHA}), sent whole only when Redis does
+ * not know it yet (after a restart, say). Scripts are how the governor's shared state changes
+ * atomically for every worker replica.
+ */
+final class LuaScript {
+
+  private final String text;
+  private final String sha;
+
+  LuaScript(String resource) {
+    try (InputStream in = LuaScript.class.getClassLoader().getResourceAsStream(resource)) {
+      this.text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try {
+      this.sha =
+          HexFormat.of()
+              .formatHex(
+                  MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-1", e);
+    }
+  }
+
+  /** Runs the script; its integer answer, 0 for none. */
+  Uni<Long> run(ReactiveRedisDataSource redis, List<String> keys, List<String> args) {
+    List<String> call = new ArrayList<>();
+    call.add(sha);
+    call.add(Integer.toString(keys.size()));
+    call.addAll(keys);
+    call.addAll(args);
+    String[] bySha = call.toArray(String[]::new);
+    call.set(0, text);
+    String[] whole = call.toArray(String[]::new);
+    return redis
+        .execute("EVALSHA", bySha)
+        .onFailure(failure -> String.valueOf(failure.getMessage()).contains("NOSCRIPT"))
+        .recoverWithUni(() -> redis.execute("EVAL", whole))
+        .map(response -> response == null ? 0L : response.toLong());
+  }
+}
