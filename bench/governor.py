@@ -6,16 +6,23 @@ processes whose `openai` provider points at it (with the same limits configured)
 mixed workload (prompts of 20-2,000 characters, max_tokens 50-800) faster than the limit allows,
 for the given minutes. It reports, over the steady window (after the first minute):
 
-- limiter use: tokens the provider's limiter charged per minute / the limit (the simulator, like
-  OpenAI, charges prompt + max_tokens when it admits a call);
-- billed tokens per minute (prompt + completion of completed calls);
+- goodput: billed tokens per minute (prompt + completion of completed calls) / the limit;
+- limiter use: tokens the provider's limiter charged per minute / the limit;
 - the share of upstream calls answered 429 (whole run);
 - queue wait p50/p99 (created -> started) of jobs created in the window, and job outcomes.
 
-Run: bench/governor.sh [minutes] [tokens-per-minute] [jobs-per-second] [on|off] -- with the
-governor on, then off (or only the one named). The default load (3 jobs/s, ~675 tokens each) is about twice a 60,000 TPM limit, so a
-backlog forms and the limit, not the load, decides the throughput; the steady window opens at
-90 s, once the backlog has drained the limiter's initial full bucket.
+Modes: `on` -- the governor on, the simulator charging prompt + max_tokens at admission and keeping
+it, as OpenAI does (billed tokens then stay below the limit unless answers fill max_tokens, so
+limiter use is the figure that can reach 1); `on-usage` -- the governor on, the simulator giving
+back the unused max_tokens when a call completes, as Anthropic's output limit does, and the worker
+settling on usage (`charges-max-tokens=false`), so billed tokens can reach the limit; `off` -- the
+governor off, retries only, against the simulator of `on`.
+
+Run: bench/governor.sh [minutes] [tokens-per-minute] [jobs-per-second] [on|on-usage|off] -- every
+mode in turn, or only the one named. The default load (4 jobs/s, ~675 tokens reserved and ~390
+billed each) is well above a 60,000 TPM limit, so a backlog forms and the limit, not the load,
+decides the throughput; the steady window opens at 90 s, once the backlog has drained the
+limiter's initial full bucket.
 Only loopback addresses are used; every loop is bounded in count and time.
 """
 import json
@@ -68,7 +75,9 @@ def psql(sql, db):
                           check=True, capture_output=True, text=True).stdout.strip()
 
 
-def run(governed, minutes, tpm, rpm, workers, rate, java):
+def run(mode, minutes, tpm, rpm, workers, rate, java):
+    governed = mode != "off"
+    refunds = mode == "on-usage"
     name = "llmq_bench"
     psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", "postgres")
     psql(f"CREATE DATABASE {name}", "postgres")
@@ -85,15 +94,18 @@ def run(governed, minutes, tpm, rpm, workers, rate, java):
         "LLMQ_OPENAI_TOKENS_PER_MINUTE": str(tpm), "LLMQ_OPENAI_REQUESTS_PER_MINUTE": str(rpm),
         "LLMQ_GOVERNOR_ENABLED": "true" if governed else "false",
         "QUARKUS_LOG_CONSOLE_JSON_ENABLED": "false",
+        "QUARKUS_LOG_CATEGORY__IO_LLMQ_WORKER_GOVERNOR__LEVEL": "DEBUG",
         "LLMQ_SIMULATOR_PORT": str(sim_port), "LLMQ_SIMULATOR_TOKENS_PER_MINUTE": str(tpm),
         "LLMQ_SIMULATOR_REQUESTS_PER_MINUTE": str(rpm),
+        "LLMQ_SIMULATOR_REFUND_UNUSED": "true" if refunds else "false",
     })
     processes = []
 
     def launch(module, label, extra):
         log = open(os.path.join(out, f"{label}.log"), "w")
         jar = os.path.join(ROOT, module, "target", "quarkus-app", "quarkus-run.jar")
-        process = subprocess.Popen([java, "-Xmx512m", "-jar", jar], env={**env, **extra},
+        flags = [f"-Dllmq.providers.openai.charges-max-tokens={'false' if refunds else 'true'}"]
+        process = subprocess.Popen([java, "-Xmx512m", *flags, "-jar", jar], env={**env, **extra},
                                    stdout=log, stderr=subprocess.STDOUT)
         processes.append(process)
         return process
@@ -178,7 +190,7 @@ def run(governed, minutes, tpm, rpm, workers, rate, java):
                         " (SELECT status, count(*) n FROM jobs GROUP BY status ORDER BY status) s", name)
         p50, p99 = (waits.split("|") + ["", ""])[:2]
         return {
-            "governor": "on" if governed else "off", "workers": workers, "tpm": tpm, "rpm": rpm,
+            "governor": mode, "workers": workers, "tpm": tpm, "rpm": rpm, "goodput": billed / tpm,
             "submitted": total, "submit_errors": errors[0], "limiter_use": charged / tpm,
             "billed_per_minute": billed, "upstream_calls": calls, "share_429": limited / calls if calls else 0,
             "wait_p50_s": p50, "wait_p99_s": p99, "jobs": outcomes,
@@ -196,20 +208,22 @@ def run(governed, minutes, tpm, rpm, workers, rate, java):
 def main():
     minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 3
     tpm = int(sys.argv[2]) if len(sys.argv) > 2 else 60000
-    rate = float(sys.argv[3]) if len(sys.argv) > 3 else 3.0
-    modes = {"on": (True,), "off": (False,)}.get(sys.argv[4] if len(sys.argv) > 4 else "", (True, False))
+    rate = float(sys.argv[3]) if len(sys.argv) > 3 else 4.0
+    known = ("on", "on-usage", "off")
+    modes = (sys.argv[4],) if len(sys.argv) > 4 and sys.argv[4] in known else known
     java = os.path.join(os.environ["JAVA_HOME"], "bin", "java")
     results = []
-    for governed in modes:
-        result = run(governed, minutes, tpm, 1000, 2, rate, java)
+    for mode in modes:
+        result = run(mode, minutes, tpm, 1000, 2, rate, java)
         print(json.dumps(result), flush=True)
         results.append(result)
     print()
-    print("| governor | workers | TPM limit | limiter use | billed tokens/min | upstream calls | 429 share | queue wait p50 / p99 | jobs |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| governor | workers | TPM limit | goodput | limiter use | billed tokens/min | upstream calls | 429 share | queue wait p50 / p99 | jobs |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
-        print(f"| {r['governor']} | {r['workers']} | {r['tpm']:,} | {r['limiter_use']:.3f} | {r['billed_per_minute']:,.0f}"
-              f" | {r['upstream_calls']} | {r['share_429']:.4f} | {r['wait_p50_s']} s / {r['wait_p99_s']} s | {r['jobs']} |")
+        print(f"| {r['governor']} | {r['workers']} | {r['tpm']:,} | {r['goodput']:.3f} | {r['limiter_use']:.3f}"
+              f" | {r['billed_per_minute']:,.0f} | {r['upstream_calls']} | {r['share_429']:.4f}"
+              f" | {r['wait_p50_s']} s / {r['wait_p99_s']} s | {r['jobs']} |")
 
 
 if __name__ == "__main__":
