@@ -79,6 +79,12 @@ def run(mode, minutes, tpm, rpm, workers, rate, java):
     governed = mode != "off"
     refunds = mode == "on-usage"
     name = "llmq_bench"
+    # Every run starts with fresh governor buckets: a previous run's backlog leaves its reservations
+    # (debt) in Redis for the jobs it kept waiting, which this run's database no longer has.
+    stale = subprocess.run(["redis-cli", "-h", "127.0.0.1", "--scan", "--pattern", "llmq:governor:*"],
+                           check=True, capture_output=True, text=True).stdout.split()
+    if stale:
+        subprocess.run(["redis-cli", "-h", "127.0.0.1", "del", *stale], check=True, capture_output=True)
     psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", "postgres")
     psql(f"CREATE DATABASE {name}", "postgres")
     queue = "llmq-bench-" + uuid.uuid4().hex[:8]

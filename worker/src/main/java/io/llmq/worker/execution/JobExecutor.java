@@ -10,7 +10,7 @@ import io.llmq.worker.config.WorkerConfig;
 import io.llmq.worker.governor.CallCapacity;
 import io.llmq.worker.governor.CallCapacity.Admission;
 import io.llmq.worker.governor.CallSlots;
-import io.llmq.worker.governor.Reservation;
+import io.llmq.worker.governor.GovernorConfig;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
@@ -53,8 +53,9 @@ public class JobExecutor {
   private final Duration callTimeout;
   private final Counter deltas;
   private final CallCapacity capacity;
+  private final Duration maxHold;
 
-  /** How soon a job that found no free call slot tries again. */
+  /** How soon a job that found no free call slot (or was just past the horizon) tries again. */
   private static final Duration SLOT_RETRY = Duration.ofSeconds(1);
 
   JobExecutor(
@@ -66,7 +67,8 @@ public class JobExecutor {
       ReactiveRedisDataSource redis,
       MeterRegistry metrics,
       WorkerIdentity identity,
-      WorkerConfig config) {
+      WorkerConfig config,
+      GovernorConfig governor) {
     this.store = store;
     this.providers = providers;
     this.capacity = capacity;
@@ -78,6 +80,7 @@ public class JobExecutor {
     this.lease = config.leaseDuration();
     this.heartbeat = config.heartbeatInterval();
     this.callTimeout = config.callTimeout();
+    this.maxHold = governor.maxHold();
     this.deltas = metrics.counter("llmq.provider.deltas");
   }
 
@@ -123,7 +126,7 @@ public class JobExecutor {
       return Uni.createFrom().item(Outcome.ACK);
     }
     if (job.status() == JobStatus.QUEUED && job.pastDeadline()) {
-      return expire(job, store.keptReservation(job));
+      return expire(job);
     }
     if (job.attempts() >= job.maxAttempts()) {
       return giveUp(job);
@@ -141,19 +144,14 @@ public class JobExecutor {
     // From here on the request is the one the provider gets: under the model's upstream name.
     request.put("model", route.get().upstreamModel());
     return capacity
-        .admit(
-            job.tenantId(),
-            job.tenantTokensPerMinute(),
-            route.get(),
-            request,
-            store.keptReservation(job))
+        .admit(job.tenantId(), job.tenantTokensPerMinute(), route.get(), request)
         .chain(admission -> admitted(job, request, route.get(), admission));
   }
 
   /**
    * Waits what the governor said, with the job still queued and its message held, then claims and
-   * runs it. A wait too long to hold a message through puts the job back for that long, keeping its
-   * reservation: it waits once and keeps its place.
+   * runs it. A wait too long to hold a message through (nothing was charged for it) puts the job
+   * back until it is within reach.
    */
   private Uni<Outcome> admitted(
       StoredJob job, ObjectNode request, Providers.Route route, Admission admission) {
@@ -161,9 +159,9 @@ public class JobExecutor {
       Log.infof(
           "Job(id=%s) waits %d ms for capacity; back in the queue until then",
           job.id(), admission.delay().toMillis());
+      Duration back = admission.delay().minus(maxHold);
       return store
-          .defer(job, admission.reservation(), admission.delay())
-          .chain(deferred -> deferred ? Uni.createFrom().voidItem() : giveBack(admission))
+          .defer(job, back.compareTo(SLOT_RETRY) > 0 ? back : SLOT_RETRY)
           .replaceWith(Outcome.ACK);
     }
     Uni<Void> wait =
@@ -183,14 +181,14 @@ public class JobExecutor {
   }
 
   /**
-   * Every call slot of the provider stayed taken through {@code max-hold}: the job goes back,
-   * keeping its reservation, and tries again shortly.
+   * Every call slot of the provider stayed taken through {@code max-hold}: the reservation goes
+   * back, and so does the job, to try again shortly.
    */
   private Uni<Outcome> slotless(StoredJob job, Admission admission) {
     Log.infof("Job(id=%s) found no free call slot; back in the queue", job.id());
-    return store
-        .defer(job, admission.reservation(), SLOT_RETRY)
-        .chain(deferred -> deferred ? Uni.createFrom().voidItem() : giveBack(admission))
+    return capacity
+        .release(admission)
+        .chain(() -> store.defer(job, SLOT_RETRY))
         .replaceWith(Outcome.ACK);
   }
 
@@ -208,24 +206,14 @@ public class JobExecutor {
           if (claimed.isPresent()) {
             return then.apply(claimed.get());
           }
-          return giveBack(admission).replaceWith(Outcome.ACK);
+          return capacity.release(admission).replaceWith(Outcome.ACK);
         });
   }
 
-  /**
-   * This message lost the race for its job: its own reservation goes back; one the job kept stays,
-   * for the message that won.
-   */
-  private Uni<Void> giveBack(Admission admission) {
-    return admission.kept() ? Uni.createFrom().voidItem() : capacity.release(admission);
-  }
-
-  private Uni<Outcome> expire(StoredJob job, Reservation kept) {
+  private Uni<Outcome> expire(StoredJob job) {
     return store
         .expire(job)
         .invoke(changed -> ended(job.id(), changed, "expired"))
-        .chain(changed ->
-            changed && kept != null ? capacity.release(kept) : Uni.createFrom().voidItem())
         .replaceWith(Outcome.ACK);
   }
 

@@ -7,7 +7,6 @@ import io.llmq.common.job.FailureCode;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.OutboxRelay;
-import io.llmq.worker.governor.Reservation;
 import io.llmq.worker.provider.Completion;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -38,20 +37,17 @@ class JobStore {
           + " j.max_attempts, j.version,"
           + " coalesce(j.deadline_at < now() AND j.started_at IS NULL, false) AS past_deadline,"
           + " coalesce(j.lease_expires_at < now(), true) AS lease_lapsed,"
-          + " j.capacity_reservation::text AS capacity_reservation,"
           + " t.tokens_per_minute AS tenant_tpm"
           + " FROM jobs j JOIN tenants t ON t.id = j.tenant_id WHERE j.id = $1";
   private static final String DEFER =
-      "WITH kept AS (UPDATE jobs SET capacity_reservation = $4::text::jsonb,"
-          + " version = version + 1 WHERE id = $1 AND version = $2 AND status = 'queued'"
-          + " RETURNING id, tenant_id)"
-          + " INSERT INTO job_outbox (job_id, tenant_id, available_at)"
-          + " SELECT id, tenant_id, now() + make_interval(secs => $3) FROM kept";
+      "INSERT INTO job_outbox (job_id, tenant_id, available_at)"
+          + " SELECT id, tenant_id, now() + make_interval(secs => $3) FROM jobs"
+          + " WHERE id = $1 AND version = $2 AND status = 'queued'";
   private static final String CLAIM =
       "UPDATE jobs SET status = 'running', attempts = attempts + 1,"
           + " started_at = coalesce(started_at, now()), lease_owner = $3,"
-          + " lease_expires_at = now() + make_interval(secs => $4), capacity_reservation = NULL,"
-          + " version = version + 1 WHERE id = $1 AND version = $2 RETURNING attempts, version";
+          + " lease_expires_at = now() + make_interval(secs => $4), version = version + 1"
+          + " WHERE id = $1 AND version = $2 RETURNING attempts, version";
   private static final String HEARTBEAT =
       "UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3)"
           + " WHERE id = $1 AND lease_owner = $2 AND status = 'running'";
@@ -111,20 +107,12 @@ class JobStore {
   }
 
   /**
-   * Has the job's message published again after {@code delay}, the job still queued and keeping its
-   * reservation: for a job whose wait for capacity is too long to hold its message through. False
-   * when the job changed meanwhile (another message of it got there first).
+   * Has the job's message published again after {@code delay}, without touching the job (it stays
+   * queued): for a job whose wait for capacity is too long to hold its message through.
    */
-  Uni<Boolean> defer(StoredJob job, Reservation kept, Duration delay) {
-    String reservation;
-    try {
-      reservation = json.writeValueAsString(kept);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+  Uni<Boolean> defer(StoredJob job, Duration delay) {
     return patiently(
-            pool.preparedQuery(DEFER)
-                .execute(Tuple.of(job.id(), job.version(), seconds(delay), reservation)))
+            pool.preparedQuery(DEFER).execute(Tuple.of(job.id(), job.version(), seconds(delay))))
         .map(rows -> rows.rowCount() == 1);
   }
 
@@ -198,7 +186,6 @@ class JobStore {
         row.getInteger("version"),
         row.getBoolean("past_deadline"),
         row.getBoolean("lease_lapsed"),
-        row.getString("capacity_reservation"),
         row.getInteger("tenant_tpm") == null ? null : row.getInteger("tenant_tpm").longValue());
   }
 
@@ -206,18 +193,6 @@ class JobStore {
   ObjectNode request(StoredJob job) {
     try {
       return (ObjectNode) json.readTree(job.requestJson());
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** The capacity the job kept when it was put back, or {@code null}. */
-  Reservation keptReservation(StoredJob job) {
-    if (job.reservationJson() == null) {
-      return null;
-    }
-    try {
-      return json.readValue(job.reservationJson(), Reservation.class);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }

@@ -9,8 +9,6 @@ import java.util.UUID;
  * @param pastDeadline the deadline passed before the job ever started (a job that started and is
  *     retried does not expire)
  * @param leaseLapsed no worker holds a live lease on the job
- * @param reservationJson the governor's reservation kept while the job was put back, or {@code
- *     null}
  * @param tenantTokensPerMinute the tenant's own limit, {@code null} for none
  */
 record StoredJob(
@@ -24,5 +22,4 @@ record StoredJob(
     int version,
     boolean pastDeadline,
     boolean leaseLapsed,
-    String reservationJson,
     Long tenantTokensPerMinute) {}

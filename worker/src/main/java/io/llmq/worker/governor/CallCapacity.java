@@ -52,10 +52,8 @@ public class CallCapacity {
    * @param bucket the upstream bucket the provider's headers and 429s teach: the model's when it
    *     has limits of its own (providers that limit per model report per model), else the
    *     provider's; {@code null} for a provider that is not governed
-   * @param deferred the wait is longer than {@code llmq.governor.max-hold}: the caller puts the job
-   *     back, keeping the reservation, instead of holding its message
-   * @param kept the reservation is one the job kept when it was put back: it belongs to the job,
-   *     not to this message, so a message that loses the race for the job must not give it back
+   * @param deferred the wait passes {@code llmq.governor.max-hold} and nothing was charged: the
+   *     caller puts the job back instead of holding its message
    */
   public record Admission(
       Reservation reservation,
@@ -64,11 +62,10 @@ public class CallCapacity {
       long promptEstimate,
       long maxTokens,
       boolean chargesMaxTokens,
-      boolean deferred,
-      boolean kept) {
+      boolean deferred) {
 
     public static final Admission NONE =
-        new Admission(Reservation.NONE, null, null, 0, 0, true, false, false);
+        new Admission(Reservation.NONE, null, null, 0, 0, true, false);
 
     public Duration delay() {
       return reservation.delay();
@@ -77,15 +74,11 @@ public class CallCapacity {
 
   /**
    * Reserves the call's worst case for {@code request}, as the provider will get it (its model the
-   * upstream name), or takes up the reservation the job kept when it was put back ({@code held}),
-   * so that a job waits for capacity once and keeps its place.
+   * upstream name). An admission whose wait passes {@code llmq.governor.max-hold} charges nothing
+   * and is {@link Admission#deferred()}: the caller puts the job back instead of waiting.
    */
   public Uni<Admission> admit(
-      UUID tenantId,
-      Long tenantTokensPerMinute,
-      Providers.Route route,
-      JsonNode request,
-      Reservation held) {
+      UUID tenantId, Long tenantTokensPerMinute, Providers.Route route, JsonNode request) {
     if (!config.enabled()) {
       return Uni.createFrom().item(Admission.NONE);
     }
@@ -114,26 +107,26 @@ public class CallCapacity {
       }
     }
     Governor.Bucket learns = learner;
-    Uni<Reservation> reserved;
-    if (held != null) {
-      reserved = Uni.createFrom().item(held);
-    } else {
-      long worst = (long) Math.ceil(prompt * promptRatio.getOrDefault(name, 1.0)) + maxTokens;
-      Governor.Bucket tenant =
-          tenantTokensPerMinute == null ? null : Governor.tenant(tenantId, tenantTokensPerMinute);
-      reserved =
-          governor
-              .reserve(upstream, tenant, worst)
-              .invoke(reservation -> {
-                Log.debugf(
-                    "Reserved %d tokens (prompt estimate %d, max %d) on %s: wait %d ms",
-                    worst, prompt, maxTokens, name, reservation.delay().toMillis());
-                Timer.builder("llmq.governor.wait")
-                    .tag("provider", name)
-                    .register(metrics)
-                    .record(reservation.delay());
-              });
-    }
+    long worst = (long) Math.ceil(prompt * promptRatio.getOrDefault(name, 1.0)) + maxTokens;
+    Governor.Bucket tenant =
+        tenantTokensPerMinute == null ? null : Governor.tenant(tenantId, tenantTokensPerMinute);
+    Uni<Reservation> reserved =
+        governor
+            .reserve(upstream, tenant, worst)
+            .invoke(reservation -> {
+              Log.debugf(
+                  "Reserved %d tokens (prompt estimate %d, max %d) on %s: wait %d ms%s",
+                  worst,
+                  prompt,
+                  maxTokens,
+                  name,
+                  reservation.delay().toMillis(),
+                  reservation.charged() ? "" : ", past the horizon: not charged");
+              Timer.builder("llmq.governor.wait")
+                  .tag("provider", name)
+                  .register(metrics)
+                  .record(reservation.delay());
+            });
     return reserved.map(reservation ->
         new Admission(
             reservation,
@@ -142,8 +135,7 @@ public class CallCapacity {
             prompt,
             maxTokens,
             settings.chargesMaxTokens(),
-            reservation.delay().compareTo(config.maxHold()) > 0,
-            held != null));
+            !reservation.charged()));
   }
 
   /**
@@ -172,12 +164,7 @@ public class CallCapacity {
 
   /** The call never happened: everything goes back. */
   public Uni<Void> release(Admission admission) {
-    return release(admission.reservation());
-  }
-
-  /** A reservation the job kept will never be used (the job expired): everything goes back. */
-  public Uni<Void> release(Reservation reservation) {
-    return governor.refund(reservation);
+    return governor.refund(admission.reservation());
   }
 
   /** The call answered: settle, and learn from its headers. */

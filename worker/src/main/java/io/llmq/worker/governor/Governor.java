@@ -27,6 +27,7 @@ public class Governor {
 
   private final ReactiveRedisDataSource redis;
   private final double headroom;
+  private final Duration horizon;
   private final LocalBuckets local;
   private final Counter fallbacks;
   private final LuaScript reserve = new LuaScript("governor/reserve.lua");
@@ -35,6 +36,7 @@ public class Governor {
   Governor(ReactiveRedisDataSource redis, GovernorConfig config, MeterRegistry metrics) {
     this.redis = redis;
     this.headroom = config.headroom();
+    this.horizon = config.maxHold();
     this.local = new LocalBuckets(config.fallbackShare());
     this.fallbacks = metrics.counter("llmq.governor.fallbacks");
   }
@@ -86,37 +88,49 @@ public class Governor {
     }
     List<String> keys = buckets.stream().map(Bucket::key).toList();
     List<String> args = new ArrayList<>();
+    args.add(Long.toString(horizon.toMillis()));
     for (Bucket bucket : buckets) {
       args.add(Long.toString(tokens));
       args.add(Long.toString(bucket.tokensPerMinute()));
       args.add(Long.toString(bucket.requestsPerMinute()));
-      args.add(Double.toString(bucket.upstream() ? headroom : 0));
+      args.add(Double.toString(headroomOf(bucket)));
     }
     List<String> upstreamKeys = upstream.stream().map(Bucket::key).toList();
     String tenantBucket = tenantKey;
     return run(reserve, keys, args)
-        .map(waitMs ->
-            new Reservation(
-                upstreamKeys, tenantBucket, tokens, System.currentTimeMillis() + waitMs, false))
+        .map(waitMs -> reservation(upstreamKeys, tenantBucket, tokens, waitMs, false))
         .onFailure()
         .recoverWithItem(failure -> {
           fallbacks.increment();
           Log.warnf("Governor falls back to local buckets (Redis: %s)", failure.getMessage());
-          long now = System.currentTimeMillis();
-          long wait = 0;
-          for (Bucket bucket : buckets) {
-            wait =
-                Math.max(
-                    wait,
-                    local.reserve(
-                        bucket.key(),
-                        tokens,
-                        bucket.tokensPerMinute(),
-                        bucket.requestsPerMinute(),
-                        now));
-          }
-          return new Reservation(upstreamKeys, tenantBucket, tokens, now + wait, true);
+          long waitMs =
+              local.reserve(
+                  buckets.stream()
+                      .map(bucket ->
+                          new LocalBuckets.Charge(
+                              bucket.key(),
+                              tokens,
+                              bucket.tokensPerMinute(),
+                              bucket.requestsPerMinute(),
+                              headroomOf(bucket)))
+                      .toList(),
+                  horizon.toMillis(),
+                  System.currentTimeMillis());
+          return reservation(upstreamKeys, tenantBucket, tokens, waitMs, true);
         });
+  }
+
+  /** A script's answer as a reservation: a negative wait is one past the horizon, not charged. */
+  private static Reservation reservation(
+      List<String> upstreamKeys, String tenantKey, long tokens, long waitMs, boolean local) {
+    long readyAt = System.currentTimeMillis() + Math.abs(waitMs);
+    return waitMs < 0
+        ? new Reservation(List.of(), null, 0, readyAt, false, local)
+        : new Reservation(upstreamKeys, tenantKey, tokens, readyAt, true, local);
+  }
+
+  private double headroomOf(Bucket bucket) {
+    return bucket.upstream() ? headroom : 0;
   }
 
   /** The call never happened (cancelled, lost a race): everything goes back. */

@@ -14,6 +14,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The governor's buckets in the real Redis: reservation, settlement, learning, pauses, outages. */
@@ -23,9 +24,16 @@ class GovernorTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
 
-  @Inject Governor governor;
   @Inject GovernorConfig config;
   @Inject ReactiveRedisDataSource redis;
+
+  /** A governor whose horizon is far off, so the arithmetic tests see every charge. */
+  private Governor governor;
+
+  @BeforeEach
+  void patientGovernor() {
+    governor = new Governor(redis, settings(0, Duration.ofMinutes(10)), new SimpleMeterRegistry());
+  }
 
   private static Governor.Bucket bucket(long tpm, long rpm) {
     return Governor.provider("test-" + UUID.randomUUID(), tpm, rpm);
@@ -96,7 +104,8 @@ class GovernorTest {
   @Test
   void a429PausesTheProviderForEveryReplica() {
     Governor.Bucket bucket = bucket(600_000, 0);
-    Governor otherReplica = new Governor(redis, config, new SimpleMeterRegistry());
+    Governor otherReplica =
+        new Governor(redis, settings(0, Duration.ofMinutes(10)), new SimpleMeterRegistry());
     governor.learn(bucket, RateLimitSnapshot.NONE, Duration.ofSeconds(5)).await().atMost(WAIT);
     assertAbout(5_000, reserveMs(otherReplica, bucket, 10));
   }
@@ -118,7 +127,8 @@ class GovernorTest {
 
   @Test
   void anUpstreamBucketKeepsItsHeadroomUnspentAndATenantBucketDoesNot() {
-    Governor keepsTenth = new Governor(redis, withHeadroom(0.1), new SimpleMeterRegistry());
+    Governor keepsTenth =
+        new Governor(redis, settings(0.1, Duration.ofMinutes(10)), new SimpleMeterRegistry());
     Governor.Bucket provider = bucket(6_000, 0); // 100 tokens a second, 600 kept
     assertEquals(0, reserveMs(keepsTenth, provider, 5_400));
     // 60 more would dip into the 600 kept: they wait until the bucket is back above them.
@@ -141,7 +151,31 @@ class GovernorTest {
     assertAbout(6_000, reserveMs(governor, model, 600));
   }
 
-  private GovernorConfig withHeadroom(double share) {
+  @Test
+  void aReservationPastTheHorizonChargesNothing() {
+    Governor within2s =
+        new Governor(redis, settings(0, Duration.ofSeconds(2)), new SimpleMeterRegistry());
+    Governor.Bucket bucket = bucket(6_000, 0); // 100 tokens a second
+    assertEquals(0, reserveMs(within2s, bucket, 6_000));
+    Reservation far = within2s.reserve(List.of(bucket), null, 600).await().atMost(WAIT);
+    assertFalse(far.charged());
+    assertAbout(6_000, far.delay().toMillis());
+    // The 600 were not charged: 100 more wait one second, not seven.
+    assertAbout(1_000, reserveMs(within2s, bucket, 100));
+  }
+
+  @Test
+  void aCallTooBigForTheHorizonIsStillChargedFromAFullBucket() {
+    Governor within2s =
+        new Governor(redis, settings(0, Duration.ofSeconds(2)), new SimpleMeterRegistry());
+    Governor.Bucket bucket = bucket(6_000, 0);
+    // 9,000 never fit a 6,000 bucket at once; from a full one they wait 30 s, the best there is.
+    Reservation big = within2s.reserve(List.of(bucket), null, 9_000).await().atMost(WAIT);
+    assertTrue(big.charged());
+    assertAbout(30_000, big.delay().toMillis());
+  }
+
+  private GovernorConfig settings(double headroom, Duration horizon) {
     return new GovernorConfig() {
       public boolean enabled() {
         return true;
@@ -152,11 +186,11 @@ class GovernorTest {
       }
 
       public Duration maxHold() {
-        return config.maxHold();
+        return horizon;
       }
 
       public double headroom() {
-        return share;
+        return headroom;
       }
 
       public Duration defaultPause() {
