@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * calls, and overwrites the entry; {@code bypass} neither reads nor writes. A follower holds its
  * message at most {@code llmq.cache.single-flight.max-wait}; then its job goes back to the queue
  * for as long again. Redis down never fails a job: lookups, locks and stores that fail or time out
- * are skipped, counted in {@code llmq.cache.unavailable} and logged once per outage.
+ * are skipped, counted in {@code llmq.cache.unavailable} and logged at most once a minute.
  *
  * <p>Metrics: {@code llmq.cache.hits} (jobs completed from the cache, followers included), {@code
  * llmq.cache.misses} (default-mode jobs that called), {@code llmq.cache.followers} (hits served
@@ -57,6 +57,8 @@ public class ResultCache {
   /** A call this replica makes whose answer is stored under {@code key}. */
   private record Flight(CacheKey key, SingleFlight.Lock lock, Cancellable renewal) {}
 
+  private static final Duration WARNING_INTERVAL = Duration.ofMinutes(1);
+
   private final CacheConfig config;
   private final CachedAnswers answers;
   private final SingleFlight flights;
@@ -65,7 +67,8 @@ public class ResultCache {
   private final Counter followers;
   private final Counter unavailable;
   private final Map<UUID, Flight> flying = new ConcurrentHashMap<>();
-  private final AtomicBoolean down = new AtomicBoolean();
+  private final AtomicLong lastWarning =
+      new AtomicLong(System.nanoTime() - 2 * WARNING_INTERVAL.toNanos());
 
   ResultCache(
       CacheConfig config, CachedAnswers answers, SingleFlight flights, MeterRegistry metrics) {
@@ -133,7 +136,6 @@ public class ResultCache {
     }
     return answers
         .put(flight.key(), answer)
-        .invoke(this::available)
         .onFailure()
         .recoverWithUni(failure -> unavailable(failure));
   }
@@ -149,7 +151,6 @@ public class ResultCache {
           }
           return single ? follow(key, bell, until) : Uni.createFrom().item(new Lead(key, null));
         })
-        .invoke(this::available)
         .eventually(() -> {
           if (bell != null) {
             bell.close();
@@ -214,18 +215,20 @@ public class ResultCache {
     return flights.land(flight.lock()).onFailure().recoverWithUni(failure -> unavailable(failure));
   }
 
-  private void available(Object ignored) {
-    if (down.compareAndSet(true, false)) {
-      Log.info("The cache answers again");
-    }
-  }
-
+  /**
+   * Counts a failed cache operation. A warning names the first failure of an outage and then at
+   * most one a minute, so a flapping Redis does not flood the log.
+   */
   private Uni<Void> unavailable(Throwable failure) {
     unavailable.increment();
-    if (down.compareAndSet(false, true)) {
-      Log.warnf("The cache is unavailable; jobs run without it meanwhile (%s)", failure.toString());
+    long now = System.nanoTime();
+    long last = lastWarning.get();
+    if (now - last > WARNING_INTERVAL.toNanos() && lastWarning.compareAndSet(last, now)) {
+      Log.warnf(
+          "The cache is unavailable; jobs run without it meanwhile (%s; %d cache failures so far)",
+          failure.toString(), (long) unavailable.count());
     } else {
-      Log.debugf("The cache is still unavailable (%s)", failure.toString());
+      Log.debugf("The cache is unavailable (%s)", failure.toString());
     }
     return Uni.createFrom().voidItem();
   }
