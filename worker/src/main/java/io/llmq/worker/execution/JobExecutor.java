@@ -6,6 +6,7 @@ import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.pricing.ModelCatalog;
+import io.llmq.worker.cache.ResultCache;
 import io.llmq.worker.config.WorkerConfig;
 import io.llmq.worker.governor.CallCapacity;
 import io.llmq.worker.governor.CallCapacity.Admission;
@@ -33,8 +34,9 @@ import java.util.concurrent.TimeoutException;
 import org.jboss.logging.MDC;
 
 /**
- * Runs one job message to its outcome: decide whether the message still means work, wait for the
- * governor's capacity (the job stays queued), claim the job's lease, call the provider with no
+ * Runs one job message to its outcome: decide whether the message still means work, answer it from
+ * the cache when an identical request was answered or is in flight ({@link ResultCache}), wait for
+ * the governor's capacity (the job stays queued), claim the job's lease, call the provider with no
  * transaction open, settle the capacity, record the result with a version check, and ring the
  * doorbell for waiting clients. Each outcome is a method of its own.
  */
@@ -53,6 +55,7 @@ public class JobExecutor {
   private final Duration callTimeout;
   private final Counter deltas;
   private final CallCapacity capacity;
+  private final ResultCache cache;
   private final Duration maxHold;
 
   /** How soon a job that found no free call slot (or was just past the horizon) tries again. */
@@ -62,6 +65,7 @@ public class JobExecutor {
       JobStore store,
       Providers providers,
       CallCapacity capacity,
+      ResultCache cache,
       ModelCatalog models,
       RetryPolicy retries,
       ReactiveRedisDataSource redis,
@@ -72,6 +76,7 @@ public class JobExecutor {
     this.store = store;
     this.providers = providers;
     this.capacity = capacity;
+    this.cache = cache;
     this.models = models;
     this.retries = retries;
     this.notices = redis.pubsub(String.class);
@@ -132,6 +137,15 @@ public class JobExecutor {
       return giveUp(job);
     }
     ObjectNode request = store.request(job);
+    return cache.serve(
+        new ResultCache.Ask(job.id(), job.tenantId(), job.cacheMode(), request),
+        answer -> fromCache(job, request, answer),
+        delay -> store.defer(job, delay).replaceWith(Outcome.ACK),
+        () -> call(job, request));
+  }
+
+  /** No answer to reuse: route the job to its provider and wait for capacity to call it. */
+  private Uni<Outcome> call(StoredJob job, ObjectNode request) {
     Optional<Providers.Route> route = providers.forModel(job.model());
     if (route.isEmpty()) {
       return claimThen(
@@ -210,6 +224,25 @@ public class JobExecutor {
         });
   }
 
+  /**
+   * Completes the job with an answer from the cache: claimed (so it passes through running, as
+   * every job does) and completed in two version-checked writes, with no capacity reserved and no
+   * call. The job reports the usage of the call that produced the answer, {@code cost_usd} 0, and
+   * what that call would cost now as {@code cost_saved_usd}.
+   */
+  private Uni<Outcome> fromCache(StoredJob job, ObjectNode request, Completion answer) {
+    BigDecimal saved = costOf(job.model(), answer);
+    return claimThen(
+        job,
+        request,
+        Admission.NONE,
+        claimed ->
+            store
+                .succeedFromCache(claimed, answer, saved)
+                .invoke(changed -> ended(job.id(), changed, "succeeded"))
+                .replaceWith(Outcome.ACK));
+  }
+
   private Uni<Outcome> expire(StoredJob job) {
     return store
         .expire(job)
@@ -276,20 +309,24 @@ public class JobExecutor {
   }
 
   private Uni<Outcome> succeed(ClaimedJob job, Completion completion) {
-    BigDecimal cost =
-        models
-            .priceOf(job.model())
-            .map(price ->
-                price.costOf(
-                    completion.promptTokens(),
-                    completion.cachedPromptTokens(),
-                    completion.cacheWriteTokens(),
-                    completion.completionTokens()))
-            .orElse(BigDecimal.ZERO);
-    return store
-        .succeed(job, completion, cost)
+    BigDecimal cost = costOf(job.model(), completion);
+    return cache
+        .remember(job.id(), completion)
+        .chain(() -> store.succeed(job, completion, cost))
         .invoke(changed -> ended(job.id(), changed, "succeeded"))
         .replaceWith(Outcome.ACK);
+  }
+
+  private BigDecimal costOf(String model, Completion completion) {
+    return models
+        .priceOf(model)
+        .map(price ->
+            price.costOf(
+                completion.promptTokens(),
+                completion.cachedPromptTokens(),
+                completion.cacheWriteTokens(),
+                completion.completionTokens()))
+        .orElse(BigDecimal.ZERO);
   }
 
   private Uni<Outcome> providerFailed(ClaimedJob job, ProviderException failure) {

@@ -3,6 +3,7 @@ package io.llmq.worker.execution;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.common.failure.Outages;
+import io.llmq.common.job.CacheMode;
 import io.llmq.common.job.FailureCode;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
@@ -33,7 +34,8 @@ import java.util.UUID;
 class JobStore {
 
   private static final String LOAD =
-      "SELECT j.id, j.tenant_id, j.status, j.model, j.request::text AS request, j.attempts,"
+      "SELECT j.id, j.tenant_id, j.status, j.model, j.request::text AS request, j.cache_mode,"
+          + " j.attempts,"
           + " j.max_attempts, j.version,"
           + " coalesce(j.deadline_at < now() AND j.started_at IS NULL, false) AS past_deadline,"
           + " coalesce(j.lease_expires_at < now(), true) AS lease_lapsed,"
@@ -57,6 +59,12 @@ class JobStore {
           + " cost_usd = coalesce(cost_usd, 0) + $7::text::numeric, completed_at = now(),"
           + " lease_owner = NULL, lease_expires_at = NULL, version = version + 1"
           + " WHERE id = $1 AND version = $2";
+  private static final String SUCCEED_CACHED =
+      "UPDATE jobs SET status = 'succeeded', cached = true, result = $3::text::jsonb,"
+          + " prompt_tokens = $4, completion_tokens = $5, total_tokens = $6,"
+          + " cost_usd = coalesce(cost_usd, 0), cost_saved_usd = $7::text::numeric,"
+          + " completed_at = now(), lease_owner = NULL, lease_expires_at = NULL,"
+          + " version = version + 1 WHERE id = $1 AND version = $2";
   private static final String END =
       "UPDATE jobs SET status = $3, error_code = $4, error_message = $5, completed_at = now(),"
           + " lease_owner = NULL, lease_expires_at = NULL, version = version + 1"
@@ -134,6 +142,22 @@ class JobStore {
     return patiently(pool.preparedQuery(SUCCEED).execute(values)).map(rows -> rows.rowCount() == 1);
   }
 
+  /**
+   * Records an answer from the cache: {@code cached}, no cost of its own (earlier attempts' costs,
+   * if any, stay), the usage of the call that produced the answer, and what that call would cost
+   * now as {@code cost_saved_usd}. False when the job changed meanwhile.
+   */
+  Uni<Boolean> succeedFromCache(ClaimedJob job, Completion answer, BigDecimal saved) {
+    Tuple values =
+        Tuple.of(job.id(), job.version(), answer.result().toString())
+            .addInteger(answer.promptTokens())
+            .addInteger(answer.completionTokens())
+            .addInteger(answer.totalTokens())
+            .addString(saved.toPlainString());
+    return patiently(pool.preparedQuery(SUCCEED_CACHED).execute(values))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
   /** Ends the job failed; false when it changed meanwhile. */
   Uni<Boolean> fail(UUID id, int version, FailureCode code, String message) {
     return end(id, version, JobStatus.FAILED, code.wire(), message);
@@ -181,6 +205,7 @@ class JobStore {
         JobStatus.fromWire(row.getString("status")),
         row.getString("model"),
         row.getString("request"),
+        CacheMode.fromWire(row.getString("cache_mode")),
         row.getInteger("attempts"),
         row.getInteger("max_attempts"),
         row.getInteger("version"),

@@ -1,11 +1,13 @@
 package io.llmq.worker.execution;
 
+import io.llmq.common.job.CacheMode;
 import io.llmq.common.job.JobStatus;
 import java.util.UUID;
 
 /**
  * A job row as the worker finds it before deciding what to do with a message.
  *
+ * @param cacheMode how the job uses the result cache
  * @param pastDeadline the deadline passed before the job ever started (a job that started and is
  *     retried does not expire)
  * @param leaseLapsed no worker holds a live lease on the job
@@ -17,6 +19,7 @@ record StoredJob(
     JobStatus status,
     String model,
     String requestJson,
+    CacheMode cacheMode,
     int attempts,
     int maxAttempts,
     int version,

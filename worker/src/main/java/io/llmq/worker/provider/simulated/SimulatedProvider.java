@@ -15,7 +15,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The built-in provider: no network, no key. It answers with text derived from the request's hash,
@@ -86,6 +89,7 @@ public class SimulatedProvider implements ChatProvider {
   private final String name;
   private final ProvidersConfig.Provider config;
   private final ObjectMapper json;
+  private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
 
   public SimulatedProvider(String name, ProvidersConfig.Provider config, ObjectMapper json) {
     this.name = name;
@@ -98,9 +102,19 @@ public class SimulatedProvider implements ChatProvider {
     return name;
   }
 
+  /**
+   * How many calls this provider took for {@code model} (the name in the request it got): what a
+   * real provider would have billed, for tests that count upstream calls.
+   */
+  public long calls(String model) {
+    LongAdder count = calls.get(model);
+    return count == null ? 0 : count.sum();
+  }
+
   @Override
   public Uni<Completion> complete(ProviderCall call) {
     JsonNode request = call.request();
+    calls.computeIfAbsent(request.path("model").asText(), m -> new LongAdder()).increment();
     String prompt = promptText(request);
     Directives directives = Directives.in(prompt);
     SplittableRandom random = new SplittableRandom(seedOf(request));

@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Cache benchmark: cache-hit latency and single flight, against the simulator.
+
+Starts the simulator (2 s to the first token, then 100 tokens/s), the api and two worker
+processes whose provider for `gpt-4o-mini` points at it, then:
+
+1. Cache hit, submit -> succeeded: submits one request and waits for its answer (a miss), then
+   submits the identical request `hits` times more, one after another, each with
+   `Prefer: wait=10` on a kept-alive connection, after 200 unmeasured warm-up hits. The figure is
+   the client's time from sending the submit to reading its 200 answer with status `succeeded`
+   and `cached: true`: the api's commit and publish, the queue, the worker's lookup and two
+   writes, and the doorbell back to the waiting request. The database's
+   `completed_at - created_at` of the same jobs is shown beside it, and its part up to
+   `started_at` (the claim): the dispatch path that every job takes.
+   For comparison the same is measured for uncached jobs (`"cache": "bypass"`) calling the
+   built-in simulated provider with no delay; the two kinds take turns, so both see the same
+   machine.
+2. Single flight: `jobs` identical jobs (a fresh prompt, a call of 2-3 s) submitted at once
+   from as many threads; the upstream calls they made are the simulator's request count, and
+   the workers' `llmq.cache.followers` says how many waited for the leader's call (the others
+   arrived after it ended and were plain hits).
+3. The same with `"cache": "bypass"`, for comparison: every job calls.
+
+Only loopback addresses are used; every loop is bounded in count and time.
+"""
+import http.client as httpclient
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from governor import free_port, http, wait_ready  # noqa: E402
+from governor import psql as psql_once  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DB = "llmq_bench_cache"
+PROVIDER_NAME = "bench-cache"
+PROVIDER = []
+
+
+def psql(sql, db):
+    """psql, retried a few times: a shared PostgreSQL may be out of connections for a moment."""
+    for attempt in range(10):
+        try:
+            return psql_once(sql, db)
+        except subprocess.CalledProcessError:
+            if attempt == 9:
+                raise
+            time.sleep(1)
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def metric(port, name):
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/q/metrics", timeout=10).read().decode()
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            # OpenMetrics: "name{labels} value # {exemplar labels} value time"
+            total += float(line.split(" # ")[0].rsplit(" ", 1)[1])
+    return total
+
+
+def sequential_latency(api_port, auth, kinds, count):
+    """Submits each kind's body once (it must succeed uncached), then 200 times each unmeasured,
+    then `count` times each measured, the kinds taking turns so that both see the same machine;
+    one at a time with `Prefer: wait=10`. Each answer must be `succeeded`, `cached` as the kind
+    says. `kinds` maps a label to (body, cached)."""
+    headers = {**auth, "Content-Type": "application/json", "Prefer": "wait=10"}
+    connection = httpclient.HTTPConnection("127.0.0.1", api_port, timeout=30)
+
+    def submit(body):
+        started = time.perf_counter()
+        connection.request("POST", "/v1/jobs", json.dumps(body), headers)
+        response = connection.getresponse()
+        job = json.loads(response.read())
+        return (time.perf_counter() - started) * 1000, response.status, job
+
+    for label, (body, _) in kinds.items():
+        _, status, first = submit(body)
+        if first.get("status") != "succeeded" or first.get("cached"):
+            raise SystemExit(f"{label}: the first job did not succeed uncached: {status} {first}")
+    for _ in range(200):
+        for body, _ in kinds.values():
+            submit(body)
+    times = {label: [] for label in kinds}
+    ids = {label: [] for label in kinds}
+    unexpected = {label: 0 for label in kinds}
+    for _ in range(count):
+        for label, (body, cached) in kinds.items():
+            ms, status, job = submit(body)
+            if status != 200 or job.get("status") != "succeeded" or job.get("cached") != cached:
+                unexpected[label] += 1
+            times[label].append(ms)
+            ids[label].append(job["id"])
+    connection.close()
+    results = {}
+    for label in kinds:
+        id_list = ",".join(f"'{i}'" for i in ids[label])
+
+        def db_percentile(p, start, end):
+            return float(psql(
+                f"SELECT round(percentile_cont({p}) WITHIN GROUP (ORDER BY extract(epoch FROM"
+                f" {end} - {start}) * 1000)::numeric, 2) FROM jobs WHERE id IN ({id_list})", DB))
+
+        results[label] = {
+            "label": label, "jobs": count, "unexpected": unexpected[label],
+            "p50_ms": round(percentile(times[label], 50), 2),
+            "p99_ms": round(percentile(times[label], 99), 2),
+            "db_p50_ms": db_percentile(0.5, "created_at", "completed_at"),
+            "db_p99_ms": db_percentile(0.99, "created_at", "completed_at"),
+            "db_created_to_started_p50_ms": db_percentile(0.5, "created_at", "started_at"),
+            "db_started_to_completed_p50_ms": db_percentile(0.5, "started_at", "completed_at")}
+    return results
+
+
+def latencies(api_port, auth, count):
+    """Cache hits, and for comparison uncached jobs calling the built-in zero-latency simulator."""
+    hit = {"request": {"model": "gpt-4o-mini", "max_tokens": 40,
+                       "messages": [{"role": "user", "content": f"cache hit {uuid.uuid4()}"}]}}
+    uncached = {"cache": "bypass", "request": {"model": "llmq-sim", "max_tokens": 40, "messages": [
+        {"role": "user", "content": f"no cache {uuid.uuid4()} [[sim delay_ms=0]]"}]}}
+    return sequential_latency(api_port, auth, {
+        "cache hit": (hit, True),
+        "no cache, zero-latency simulated call (comparison)": (uncached, False)}, count)
+
+
+def identical_burst(base, auth, sim_port, worker_ports, count, cache):
+    prompt = f"single flight {uuid.uuid4()}"
+    body = {"cache": cache, "request": {"model": "gpt-4o-mini", "max_tokens": 100,
+                                        "messages": [{"role": "user", "content": prompt}]}}
+    before = http("GET", f"http://127.0.0.1:{sim_port}/stats")["requests"]
+    followers_before = sum(metric(p, "llmq_cache_followers_total") for p in worker_ports)
+    gate = threading.Barrier(count)
+    ids, errors = [], [0]
+
+    def submit():
+        gate.wait(timeout=30)
+        try:
+            ids.append(http("POST", base + "/v1/jobs", body, auth)["id"])
+        except Exception:
+            errors[0] += 1
+
+    threads = [threading.Thread(target=submit) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    id_list = ",".join(f"'{i}'" for i in ids)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        open_jobs = int(psql(f"SELECT count(*) FROM jobs WHERE id IN ({id_list})"
+                             " AND status IN ('queued', 'running')", DB))
+        if open_jobs == 0:
+            break
+        time.sleep(0.5)
+    calls = http("GET", f"http://127.0.0.1:{sim_port}/stats")["requests"] - before
+    outcome = psql("SELECT string_agg(k || '=' || n, ' ') FROM (SELECT status || CASE WHEN cached"
+                   " THEN '(cached)' ELSE '' END AS k, count(*) n FROM jobs"
+                   f" WHERE id IN ({id_list}) GROUP BY 1 ORDER BY 1) s", DB)
+    followers = sum(metric(p, "llmq_cache_followers_total") for p in worker_ports) - followers_before
+    return {"cache": cache, "jobs": count, "submit_errors": errors[0], "upstream_calls": calls,
+            "followers_served": int(followers), "outcome": outcome}
+
+
+def main():
+    hits = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    java = os.path.join(os.environ["JAVA_HOME"], "bin", "java")
+    psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)", "postgres")
+    psql(f"CREATE DATABASE {DB}", "postgres")
+    queue = "llmq-bench-cache-" + uuid.uuid4().hex[:8]
+    sim_port, api_port = free_port(), free_port()
+    worker_ports = [free_port(), free_port()]
+    out = os.path.join(ROOT, "bench", "out")
+    os.makedirs(out, exist_ok=True)
+    env = dict(os.environ)
+    env.update({
+        "LLMQ_DB_URL": f"postgresql://127.0.0.1:5432/{DB}", "LLMQ_ADMIN_TOKEN": "bench-admin",
+        "LLMQ_QUEUE_EXCHANGE": queue, "LLMQ_QUEUE_NAME": queue,
+        "LLMQ_QUEUE_DEAD_LETTER_EXCHANGE": queue + ".dlx", "LLMQ_QUEUE_DEAD_LETTER_QUEUE": queue + ".dlq",
+        "QUARKUS_LOG_CONSOLE_JSON_ENABLED": "false", "LLMQ_SIMULATOR_PORT": str(sim_port),
+        # PostgreSQL is shared with other runs: three apps of 8 connections leave room for them.
+        "LLMQ_DB_POOL_SIZE": "8",
+        # Calls of 2-4 s, as LLM calls go, so a burst's jobs arrive while the first call runs.
+        "LLMQ_SIMULATOR_TIME_TO_FIRST_TOKEN": "2s",
+    })
+    # gpt-4o-mini goes to a provider of this benchmark's own, so its governor bucket in Redis
+    # (llmq:governor:provider:<name>) is not the one another run on the same Redis uses.
+    PROVIDER[:] = [f"-Dllmq.providers.{PROVIDER_NAME}.kind=openai",
+                   f"-Dllmq.providers.{PROVIDER_NAME}.base-url=http://127.0.0.1:{sim_port}/v1",
+                   f"-Dllmq.providers.{PROVIDER_NAME}.api-key=bench-key",
+                   f"-Dllmq.models.gpt-4o-mini.provider={PROVIDER_NAME}"]
+    processes = []
+
+    def launch(module, label, extra):
+        log = open(os.path.join(out, f"cache-{label}.log"), "w")
+        jar = os.path.join(ROOT, module, "target", "quarkus-app", "quarkus-run.jar")
+        process = subprocess.Popen([java, "-Xmx512m", *PROVIDER, "-jar", jar], env={**env, **extra},
+                                   stdout=log, stderr=subprocess.STDOUT)
+        processes.append(process)
+        return process
+
+    try:
+        sim = launch("simulator", "simulator", {})
+        wait_ready(f"http://127.0.0.1:{sim_port}/stats", sim)
+        api = launch("api", "api", {"LLMQ_API_PORT": str(api_port)})
+        for i, port in enumerate(worker_ports):
+            worker = launch("worker", f"worker-{i + 1}", {"LLMQ_WORKER_PORT": str(port)})
+            wait_ready(f"http://127.0.0.1:{port}/q/health/ready", worker)
+        wait_ready(f"http://127.0.0.1:{api_port}/q/health/ready", api)
+        admin = {"Authorization": "Bearer bench-admin"}
+        base = f"http://127.0.0.1:{api_port}"
+        tenant = http("POST", base + "/v1/admin/tenants", {"name": "bench"}, admin)["id"]
+        key = http("POST", f"{base}/v1/admin/tenants/{tenant}/keys", {"name": "bench"}, admin)["key"]
+        auth = {"Authorization": "Bearer " + key}
+
+        measured = latencies(api_port, auth, hits)
+        for result in measured.values():
+            print(json.dumps(result), flush=True)
+        flight = identical_burst(base, auth, sim_port, worker_ports, count, "default")
+        print(json.dumps(flight), flush=True)
+        bypass = identical_burst(base, auth, sim_port, worker_ports, count, "bypass")
+        print(json.dumps(bypass), flush=True)
+
+        print()
+        print("| measure | figure |")
+        print("| --- | --- |")
+        for label, r in measured.items():
+            print(f"| {label}: submit → succeeded (client, `Prefer: wait`), p50 / p99 |"
+                  f" {r['p50_ms']} ms / {r['p99_ms']} ms ({r['jobs']} jobs, {r['unexpected']} not"
+                  " as expected) |")
+            print(f"| {label}: `created_at` → `completed_at` (database), p50 / p99 |"
+                  f" {r['db_p50_ms']} ms / {r['db_p99_ms']} ms (→ `started_at` p50"
+                  f" {r['db_created_to_started_p50_ms']} ms) |")
+        for r in (flight, bypass):
+            print(f"| {r['jobs']} identical concurrent jobs, cache `{r['cache']}` → upstream calls | "
+                  f"{r['upstream_calls']} ({r['outcome']}; {r['followers_served']} followers served) |")
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+if __name__ == "__main__":
+    main()

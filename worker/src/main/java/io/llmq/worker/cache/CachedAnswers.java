@@ -1,0 +1,82 @@
+package io.llmq.worker.cache;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmq.worker.provider.Completion;
+import io.llmq.worker.provider.RateLimitSnapshot;
+import io.quarkus.logging.Log;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.redis.datasource.value.ReactiveValueCommands;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The answers in Redis: one string per {@link CacheKey}, expiring after {@code llmq.cache.ttl},
+ * holding the provider's {@code chat.completion} object (all {@code n} choices, a streamed answer
+ * as it was assembled) and the usage it was billed. Only successful answers are ever stored. Every
+ * operation fails rather than waits past {@code llmq.cache.timeout}; the caller decides what a
+ * failure means.
+ */
+@ApplicationScoped
+public class CachedAnswers {
+
+  private final ReactiveValueCommands<String, String> values;
+  private final ObjectMapper json;
+  private final Duration ttl;
+  private final Duration timeout;
+
+  CachedAnswers(ReactiveRedisDataSource redis, ObjectMapper json, CacheConfig config) {
+    this.values = redis.value(String.class);
+    this.json = json;
+    this.ttl = config.ttl();
+    this.timeout = config.timeout();
+  }
+
+  /** The stored answer, if there is one; an entry that does not parse counts as none. */
+  Uni<Optional<Completion>> get(CacheKey key) {
+    return values
+        .get(key.entry())
+        .ifNoItem()
+        .after(timeout)
+        .fail()
+        .map(text -> text == null ? Optional.empty() : parse(key, text));
+  }
+
+  /** Stores {@code answer} under {@code key} for the TTL, replacing what was there. */
+  Uni<Void> put(CacheKey key, Completion answer) {
+    ObjectNode entry = json.createObjectNode();
+    entry.set("result", answer.result());
+    entry.put("prompt_tokens", answer.promptTokens());
+    entry.put("cached_prompt_tokens", answer.cachedPromptTokens());
+    entry.put("cache_write_tokens", answer.cacheWriteTokens());
+    entry.put("completion_tokens", answer.completionTokens());
+    return values
+        .psetex(key.entry(), ttl.toMillis(), entry.toString())
+        .ifNoItem()
+        .after(timeout)
+        .fail();
+  }
+
+  private Optional<Completion> parse(CacheKey key, String text) {
+    try {
+      JsonNode entry = json.readTree(text);
+      if (!(entry.get("result") instanceof ObjectNode result)) {
+        throw new IllegalArgumentException("no result");
+      }
+      return Optional.of(
+          new Completion(
+              result,
+              entry.path("prompt_tokens").asInt(),
+              entry.path("cached_prompt_tokens").asInt(),
+              entry.path("cache_write_tokens").asInt(),
+              entry.path("completion_tokens").asInt(),
+              RateLimitSnapshot.NONE));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+      Log.warnf("Cache entry %s does not parse; treated as a miss", key.entry());
+      return Optional.empty();
+    }
+  }
+}
