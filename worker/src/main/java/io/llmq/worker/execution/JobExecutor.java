@@ -11,7 +11,6 @@ import io.llmq.worker.config.WorkerConfig;
 import io.llmq.worker.governor.CallCapacity;
 import io.llmq.worker.governor.CallCapacity.Admission;
 import io.llmq.worker.governor.CallSlots;
-import io.llmq.worker.governor.GovernorConfig;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
@@ -56,9 +55,8 @@ public class JobExecutor {
   private final Counter deltas;
   private final CallCapacity capacity;
   private final ResultCache cache;
-  private final Duration maxHold;
 
-  /** How soon a job that found no free call slot (or was just past the horizon) tries again. */
+  /** How soon a job that found no free call slot tries again. */
   private static final Duration SLOT_RETRY = Duration.ofSeconds(1);
 
   JobExecutor(
@@ -71,8 +69,7 @@ public class JobExecutor {
       ReactiveRedisDataSource redis,
       MeterRegistry metrics,
       WorkerIdentity identity,
-      WorkerConfig config,
-      GovernorConfig governor) {
+      WorkerConfig config) {
     this.store = store;
     this.providers = providers;
     this.capacity = capacity;
@@ -85,7 +82,7 @@ public class JobExecutor {
     this.lease = config.leaseDuration();
     this.heartbeat = config.heartbeatInterval();
     this.callTimeout = config.callTimeout();
-    this.maxHold = governor.maxHold();
+
     this.deltas = metrics.counter("llmq.provider.deltas");
   }
 
@@ -165,7 +162,8 @@ public class JobExecutor {
   /**
    * Waits what the governor said, with the job still queued and its message held, then claims and
    * runs it. A wait too long to hold a message through (nothing was charged for it) puts the job
-   * back until it is within reach.
+   * back for that long: it comes back about when its capacity would have come, without cycling
+   * through the queue meanwhile.
    */
   private Uni<Outcome> admitted(
       StoredJob job, ObjectNode request, Providers.Route route, Admission admission) {
@@ -173,10 +171,7 @@ public class JobExecutor {
       Log.infof(
           "Job(id=%s) waits %d ms for capacity; back in the queue until then",
           job.id(), admission.delay().toMillis());
-      Duration back = admission.delay().minus(maxHold);
-      return store
-          .defer(job, back.compareTo(SLOT_RETRY) > 0 ? back : SLOT_RETRY)
-          .replaceWith(Outcome.ACK);
+      return store.defer(job, admission.delay()).replaceWith(Outcome.ACK);
     }
     Uni<Void> wait =
         admission.delay().isZero()

@@ -8,8 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The governor's stand-in while Redis is unreachable: the same buckets, with the same rules as
  * {@code reserve.lua}, in this process only, sized at a conservative share of each limit (other
- * replicas are spending too, unseen). Never a stall, never a crash; shared state resumes when Redis
- * answers again.
+ * replicas are spending too, unseen). A bucket starts empty, not full: the shared bucket may be
+ * spent to the last token when Redis stops answering, so a fallback allows no burst, only the share
+ * of the refill. Never a stall, never a crash; shared state resumes when Redis answers again.
  */
 final class LocalBuckets {
 
@@ -47,7 +48,7 @@ final class LocalBuckets {
     for (Charge charge : charges) {
       double tpm = charge.tpm() * share;
       double rpm = charge.rpm() * share;
-      Bucket bucket = buckets.computeIfAbsent(charge.key(), k -> new Bucket(tpm, rpm, now));
+      Bucket bucket = buckets.computeIfAbsent(charge.key(), k -> new Bucket(0, 0, now));
       long elapsed = Math.max(0, now - bucket.at);
       double tokens = bucket.tokens;
       double requests = bucket.requests;
