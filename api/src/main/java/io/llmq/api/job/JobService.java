@@ -2,6 +2,9 @@ package io.llmq.api.job;
 
 import io.llmq.api.config.ApiConfig;
 import io.llmq.api.problem.ProblemException;
+import io.llmq.common.events.Announcer;
+import io.llmq.common.events.EventLog;
+import io.llmq.common.events.JobEvent;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.OutboxRelay;
@@ -28,6 +31,8 @@ class JobService {
   private final JobRepository jobs;
   private final OutboxRelay outbox;
   private final JobWaiter waiter;
+  private final EventLog events;
+  private final Announcer announcer;
   private final ApiConfig config;
   private final MeterRegistry metrics;
 
@@ -35,11 +40,15 @@ class JobService {
       JobRepository jobs,
       OutboxRelay outbox,
       JobWaiter waiter,
+      EventLog events,
+      Announcer announcer,
       ApiConfig config,
       MeterRegistry metrics) {
     this.jobs = jobs;
     this.outbox = outbox;
     this.waiter = waiter;
+    this.events = events;
+    this.announcer = announcer;
     this.config = config;
     this.metrics = metrics;
   }
@@ -71,6 +80,7 @@ class JobService {
             return replayOf(job);
           }
           publishAfterCommit(stored);
+          firstEvent(stored.job());
           metrics.counter("llmq.jobs.submitted", "model", job.model()).increment();
           return Uni.createFrom().item(new Submitted(stored.job(), false));
         });
@@ -82,6 +92,17 @@ class JobService {
         .relay(stored.outboxId(), JobMessage.of(job.id(), job.tenantId()))
         .subscribe()
         .with(ignored -> {}, failure -> Log.debugf("Job(id=%s) publish deferred", job.id()));
+  }
+
+  /**
+   * The job's first progress event, {@code status} queued, so a stream opened right after the
+   * submit starts with the job. Best effort: a lost one only means the stream starts later.
+   */
+  private void firstEvent(JobRecord job) {
+    events
+        .append(job.id(), JobEvent.STATUS, job.version(), job.view().json())
+        .subscribe()
+        .with(ignored -> {}, failure -> Log.debugf("Job(id=%s) first event not written", job.id()));
   }
 
   private Uni<Submitted> replayOf(NewJob job) {
@@ -107,8 +128,9 @@ class JobService {
   }
 
   /**
-   * Cancels a queued or running job. A running job's worker finds its job cancelled and drops its
-   * result; aborting the upstream call itself arrives with live progress events.
+   * Cancels a queued or running job. A queued job's end is announced here; a running job's worker
+   * finds its job cancelled at its next heartbeat and drops its result, and the announcement sweep
+   * ends its stream after {@code llmq.events.announce-grace}.
    */
   Uni<JobRecord> cancel(UUID tenantId, UUID jobId) {
     return cancel(tenantId, jobId, CANCEL_TRIES);
@@ -125,6 +147,9 @@ class JobService {
               .chain(done -> {
                 if (done.isPresent()) {
                   waiter.announce(jobId);
+                  if (job.status() == JobStatus.QUEUED) {
+                    announcer.announceLater(jobId);
+                  }
                   return Uni.createFrom().item(done.get());
                 }
                 if (triesLeft <= 1) {

@@ -7,6 +7,8 @@ import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.pricing.ModelCatalog;
 import io.llmq.worker.config.WorkerConfig;
+import io.llmq.worker.events.JobProgress;
+import io.llmq.worker.events.RunEvents;
 import io.llmq.worker.governor.CallCapacity;
 import io.llmq.worker.governor.CallCapacity.Admission;
 import io.llmq.worker.provider.Completion;
@@ -50,6 +52,7 @@ public class JobExecutor {
   private final Duration callTimeout;
   private final Counter deltas;
   private final CallCapacity capacity;
+  private final JobProgress progress;
 
   JobExecutor(
       JobStore store,
@@ -60,7 +63,8 @@ public class JobExecutor {
       ReactiveRedisDataSource redis,
       MeterRegistry metrics,
       WorkerIdentity identity,
-      WorkerConfig config) {
+      WorkerConfig config,
+      JobProgress progress) {
     this.store = store;
     this.providers = providers;
     this.capacity = capacity;
@@ -73,6 +77,7 @@ public class JobExecutor {
     this.heartbeat = config.heartbeatInterval();
     this.callTimeout = config.callTimeout();
     this.deltas = metrics.counter("llmq.provider.deltas");
+    this.progress = progress;
   }
 
   /** The job was cancelled or taken back while its call ran: nothing of this run is recorded. */
@@ -199,7 +204,14 @@ public class JobExecutor {
 
   private Uni<Outcome> run(ClaimedJob job, Providers.Route route, Admission admission) {
     Log.infof("Job(id=%s) attempt %d started", job.id(), job.attempts());
-    ProviderCall providerCall = new ProviderCall(job.request(), delta -> deltas.increment());
+    RunEvents events = progress.started(job.id(), job.version());
+    ProviderCall providerCall =
+        new ProviderCall(
+            job.request(),
+            delta -> {
+              deltas.increment();
+              events.delta(delta);
+            });
     CompletableFuture<Void> leaseLost = new CompletableFuture<>();
     Cancellable renewal = keepLease(job.id(), leaseLost);
     Uni<Completion> call =
@@ -218,6 +230,8 @@ public class JobExecutor {
         .any()
         .of(call, abort)
         .eventually(renewal::cancel)
+        .onItemOrFailure()
+        .call((completion, failure) -> events.flush())
         .onItemOrFailure()
         .transformToUni((completion, failure) -> {
           if (failure == null) {
@@ -271,7 +285,14 @@ public class JobExecutor {
       Log.infof(
           "Job(id=%s) attempt %d failed (%s); retrying in %d ms",
           job.id(), job.attempts(), failure.code().wire(), delay.toMillis());
-      return store.requeue(job, delay).replaceWith(Outcome.ACK);
+      return store
+          .requeue(job, delay)
+          .invoke(requeued -> {
+            if (requeued) {
+              progress.changed(job.id());
+            }
+          })
+          .replaceWith(Outcome.ACK);
     }
     return fail(job, failure.code(), failure.getMessage());
   }
@@ -314,6 +335,7 @@ public class JobExecutor {
     }
     Log.infof("Job(id=%s) %s", jobId, outcome);
     metrics.counter("llmq.jobs.finished", "outcome", outcome).increment();
+    progress.ended(jobId);
     notices
         .publish(JobNotices.FINISHED, jobId.toString())
         .subscribe()
