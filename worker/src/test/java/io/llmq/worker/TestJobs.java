@@ -49,6 +49,38 @@ public final class TestJobs {
     return id;
   }
 
+  /** Ends a queued or running job cancelled, as the api's cancel does. */
+  public boolean cancel(UUID job) {
+    return !rows("UPDATE jobs SET status = 'cancelled', completed_at = now(), lease_owner = NULL,"
+            + " lease_expires_at = NULL, version = version + 1 WHERE id = '"
+            + job
+            + "' AND status IN ('queued', 'running') RETURNING id")
+        .isEmpty();
+  }
+
+  /** Every row a query answers, column name to value. */
+  public java.util.List<Map<String, Object>> rows(String sql) {
+    try (var connection = db();
+        var statement = connection.createStatement()) {
+      java.util.List<Map<String, Object>> all = new java.util.ArrayList<>();
+      if (!statement.execute(sql)) {
+        return all;
+      }
+      try (ResultSet rows = statement.getResultSet()) {
+        while (rows.next()) {
+          Map<String, Object> row = new HashMap<>();
+          for (int i = 1; i <= rows.getMetaData().getColumnCount(); i++) {
+            row.put(rows.getMetaData().getColumnName(i), rows.getObject(i));
+          }
+          all.add(row);
+        }
+      }
+      return all;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** A queued job asking the simulated provider to answer {@code prompt}. */
   public UUID queued(UUID tenant, String model, String prompt, int maxAttempts) {
     return insert(tenant, model, prompt, maxAttempts, "queued", "NULL", "NULL", 0, "");

@@ -7,9 +7,12 @@ import io.llmq.common.events.EventLog;
 import io.llmq.common.events.JobEvent;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
+import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.messaging.OutboxRelay;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -33,6 +36,7 @@ class JobService {
   private final JobWaiter waiter;
   private final EventLog events;
   private final Announcer announcer;
+  private final ReactivePubSubCommands<String> notices;
   private final ApiConfig config;
   private final MeterRegistry metrics;
 
@@ -42,6 +46,7 @@ class JobService {
       JobWaiter waiter,
       EventLog events,
       Announcer announcer,
+      ReactiveRedisDataSource redis,
       ApiConfig config,
       MeterRegistry metrics) {
     this.jobs = jobs;
@@ -49,6 +54,7 @@ class JobService {
     this.waiter = waiter;
     this.events = events;
     this.announcer = announcer;
+    this.notices = redis.pubsub(String.class);
     this.config = config;
     this.metrics = metrics;
   }
@@ -128,9 +134,11 @@ class JobService {
   }
 
   /**
-   * Cancels a queued or running job. A queued job's end is announced here; a running job's worker
-   * finds its job cancelled at its next heartbeat and drops its result, and the announcement sweep
-   * ends its stream after {@code llmq.events.announce-grace}.
+   * Cancels a queued or running job, and tells every worker at once: the one running the job aborts
+   * the upstream call, accounts the tokens used so far and then announces the end (with the final
+   * usage); one holding a queued job while it waits for capacity lets it go. A queued job's end is
+   * announced here. Should the worker never report, the announcement sweep ends the stream and
+   * sends the webhook after {@code llmq.events.announce-grace}.
    */
   Uni<JobRecord> cancel(UUID tenantId, UUID jobId) {
     return cancel(tenantId, jobId, CANCEL_TRIES);
@@ -147,6 +155,12 @@ class JobService {
               .chain(done -> {
                 if (done.isPresent()) {
                   waiter.announce(jobId);
+                  notices
+                      .publish(JobNotices.CANCELLED, jobId.toString())
+                      .subscribe()
+                      .with(
+                          ignored -> {},
+                          failure -> Log.debugf("Job(id=%s) cancel notice not sent", jobId));
                   if (job.status() == JobStatus.QUEUED) {
                     announcer.announceLater(jobId);
                   }

@@ -58,6 +58,11 @@ public class JobProgress {
     announcer.announceLater(jobId);
   }
 
+  /** The job's end, with whatever was accounted after it (a cancelled call's usage). */
+  public Uni<Long> endedNow(UUID jobId) {
+    return announcer.announce(jobId);
+  }
+
   /** Appends the job's current status, if it is {@code expected} (any live status when null). */
   private Uni<Void> statusNow(UUID jobId, JobStatus expected) {
     return pool.preparedQuery(VIEW)

@@ -6,6 +6,8 @@ import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.pricing.ModelCatalog;
+import io.llmq.worker.cancel.AbortedCalls;
+import io.llmq.worker.cancel.Cancellations;
 import io.llmq.worker.config.WorkerConfig;
 import io.llmq.worker.events.JobProgress;
 import io.llmq.worker.events.RunEvents;
@@ -53,6 +55,8 @@ public class JobExecutor {
   private final Counter deltas;
   private final CallCapacity capacity;
   private final JobProgress progress;
+  private final Cancellations cancels;
+  private final AbortedCalls aborted;
 
   JobExecutor(
       JobStore store,
@@ -64,7 +68,9 @@ public class JobExecutor {
       MeterRegistry metrics,
       WorkerIdentity identity,
       WorkerConfig config,
-      JobProgress progress) {
+      JobProgress progress,
+      Cancellations cancels,
+      AbortedCalls aborted) {
     this.store = store;
     this.providers = providers;
     this.capacity = capacity;
@@ -78,9 +84,14 @@ public class JobExecutor {
     this.callTimeout = config.callTimeout();
     this.deltas = metrics.counter("llmq.provider.deltas");
     this.progress = progress;
+    this.cancels = cancels;
+    this.aborted = aborted;
   }
 
-  /** The job was cancelled or taken back while its call ran: nothing of this run is recorded. */
+  /**
+   * The job was cancelled or taken back while its call ran: its result is never recorded, only what
+   * the aborted call used ({@link AbortedCalls}).
+   */
   private static final class LeaseLost extends RuntimeException {
     LeaseLost() {
       super("lease lost", null, false, false);
@@ -159,12 +170,14 @@ public class JobExecutor {
           .chain(() -> store.defer(job, admission.delay()))
           .replaceWith(Outcome.ACK);
     }
-    Uni<Void> wait =
-        admission.delay().isZero()
-            ? Uni.createFrom().voidItem()
-            : Uni.createFrom().voidItem().onItem().delayIt().by(admission.delay());
-    return wait.chain(
-        () -> claimThen(job, request, admission, claimed -> run(claimed, route, admission)));
+    // A cancel ends the wait at once; the claim then fails and the capacity goes back.
+    CompletableFuture<Void> cancelled = cancels.watch(job.id());
+    return cancels
+        .waitUnless(cancelled, admission.delay())
+        .chain(() ->
+            claimThen(
+                job, request, admission, claimed -> run(claimed, route, admission, cancelled)))
+        .eventually(() -> cancels.forget(job.id(), cancelled));
   }
 
   /**
@@ -202,7 +215,15 @@ public class JobExecutor {
         .replaceWith(Outcome.DEAD_LETTER);
   }
 
-  private Uni<Outcome> run(ClaimedJob job, Providers.Route route, Admission admission) {
+  /**
+   * Runs the call; {@code leaseLost} completes when the job is no longer this worker's to run (a
+   * cancel notice, or a heartbeat that finds the job changed), which aborts the call.
+   */
+  private Uni<Outcome> run(
+      ClaimedJob job,
+      Providers.Route route,
+      Admission admission,
+      CompletableFuture<Void> leaseLost) {
     Log.infof("Job(id=%s) attempt %d started", job.id(), job.attempts());
     RunEvents events = progress.started(job.id(), job.version());
     ProviderCall providerCall =
@@ -212,7 +233,6 @@ public class JobExecutor {
               deltas.increment();
               events.delta(delta);
             });
-    CompletableFuture<Void> leaseLost = new CompletableFuture<>();
     Cancellable renewal = keepLease(job.id(), leaseLost);
     Uni<Completion> call =
         Uni.createFrom()
@@ -244,7 +264,15 @@ public class JobExecutor {
           if (failure instanceof LeaseLost) {
             Log.infof("Job(id=%s) call abandoned: the job is no longer ours", job.id());
             metrics.counter("llmq.jobs.abandoned").increment();
-            return Uni.createFrom().item(Outcome.ACK);
+            return aborted
+                .settle(
+                    job.id(),
+                    job.version(),
+                    job.model(),
+                    job.request(),
+                    admission,
+                    events.completionTokens())
+                .replaceWith(Outcome.ACK);
           }
           if (failure instanceof ProviderException rejected) {
             return capacity
