@@ -13,6 +13,10 @@ public class ProductionLikeProfile implements QuarkusTestProfile {
   @Override
   public Map<String, String> getConfigOverrides() {
     // Profiled keys too: the test profile's own %test. values must not outrank these.
-    return Map.of("llmq.governor.max-hold", "30s", "%test.llmq.governor.max-hold", "30s");
+    return Map.of(
+        "llmq.webhooks.allow-insecure", "false",
+        "%test.llmq.webhooks.allow-insecure", "false",
+        "llmq.governor.max-hold", "30s",
+        "%test.llmq.governor.max-hold", "30s");
   }
 }

@@ -39,14 +39,38 @@ public final class TestJobs {
 
   private UUID tenant(String tokensPerMinute) {
     UUID id = UUID.randomUUID();
+    byte[] secret = new byte[32];
+    new java.security.SecureRandom().nextBytes(secret);
     update(
         "INSERT INTO tenants (id, name, tokens_per_minute, webhook_secret, created_at, updated_at)"
             + " VALUES ('"
             + id
             + "', 'worker-test', "
             + tokensPerMinute
-            + ", 'whsec_test', now(), now())");
+            + ", 'whsec_"
+            + java.util.Base64.getEncoder().encodeToString(secret)
+            + "', now(), now())");
     return id;
+  }
+
+  /** The tenant's webhook secret ({@code whsec_...}). */
+  public String webhookSecret(UUID tenant) {
+    return (String)
+        rows("SELECT webhook_secret FROM tenants WHERE id = '" + tenant + "'")
+            .get(0)
+            .get("webhook_secret");
+  }
+
+  /** A queued job whose end is POSTed to {@code webhookUrl}. */
+  public UUID queuedWithWebhook(UUID tenant, String prompt, String webhookUrl) {
+    UUID job = queued(tenant, "llmq-sim", prompt, 1);
+    update(
+        "UPDATE jobs SET webhook_url = '"
+            + webhookUrl.replace("'", "''")
+            + "' WHERE id = '"
+            + job
+            + "'");
+    return job;
   }
 
   /** Ends a queued or running job cancelled, as the api's cancel does. */

@@ -59,8 +59,9 @@ public class JobResource {
     UUID tenantId = caller.get().tenantId();
     NewJob job = parser.parse(body, tenantId, idempotencyKey);
     Duration wait = Prefer.waitOf(prefer, config.maxWait());
-    return service
-        .submit(job)
+    return parser
+        .checkTarget(job)
+        .chain(service::submit)
         .chain(submitted -> {
           if (wait.isZero() || submitted.job().terminal()) {
             return Uni.createFrom().item(submitted);

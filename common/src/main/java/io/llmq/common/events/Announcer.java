@@ -1,7 +1,9 @@
 package io.llmq.common.events;
 
 import io.llmq.common.job.JobView;
+import io.llmq.common.messaging.JobNotices;
 import io.quarkus.logging.Log;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -13,11 +15,11 @@ import java.time.Duration;
 import java.util.UUID;
 
 /**
- * Appends a job's terminal ({@code done}) event and records its id on the job row. It runs right
- * after whatever committed the terminal status (a worker's result, a cancel), and a sweep in every
- * replica covers an announcement that never came: the process died after the commit, Redis was
- * away, or a cancelled job's worker never reported. Appending {@code done} twice yields the same
- * id, so racing announcers agree.
+ * Appends a job's terminal ({@code done}) event and records its id on the job row, which makes it
+ * the job's {@code webhook-id} too. It runs right after whatever committed the terminal status (a
+ * worker's result, a cancel), and a sweep in every replica covers an announcement that never came:
+ * the process died after the commit, Redis was away, or a cancelled job's worker never reported.
+ * Appending {@code done} twice yields the same id, so racing announcers agree.
  *
  * <p>Order matters: the event is appended first, then its id is stored. A crash in between leaves
  * the id unstored, and the next announcement finds the same event again.
@@ -38,11 +40,13 @@ public class Announcer {
 
   private final Pool pool;
   private final EventLog events;
+  private final ReactiveRedisDataSource redis;
   private final Duration grace;
 
-  Announcer(Pool pool, EventLog events, EventsConfig config) {
+  Announcer(Pool pool, EventLog events, ReactiveRedisDataSource redis, EventsConfig config) {
     this.pool = pool;
     this.events = events;
+    this.redis = redis;
     this.grace = config.announceGrace();
   }
 
@@ -85,7 +89,17 @@ public class Announcer {
     if (id <= 0) {
       return Uni.createFrom().failure(new IllegalStateException("done event refused: " + id));
     }
-    return pool.preparedQuery(RECORD).execute(Tuple.of(job.id(), (int) id)).replaceWith(id);
+    return pool.preparedQuery(RECORD)
+        .execute(Tuple.of(job.id(), (int) id))
+        .call(() ->
+            job.webhookUrl() == null
+                ? Uni.createFrom().voidItem()
+                : redis
+                    .pubsub(String.class)
+                    .publish(JobNotices.WEBHOOKS_DUE, job.id().toString())
+                    .onFailure()
+                    .recoverWithNull())
+        .replaceWith(id);
   }
 
   /** Announces jobs that ended more than {@code llmq.events.announce-grace} ago, unannounced. */

@@ -18,5 +18,11 @@ public final class JobNotices {
    */
   public static final String CANCELLED = "llmq:jobs:cancelled";
 
+  /**
+   * A webhook delivery became due (a job ended, or a redelivery was asked for); workers look for
+   * due deliveries at once instead of at their next poll.
+   */
+  public static final String WEBHOOKS_DUE = "llmq:webhooks:due";
+
   private JobNotices() {}
 }
