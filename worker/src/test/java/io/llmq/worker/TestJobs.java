@@ -39,14 +39,70 @@ public final class TestJobs {
 
   private UUID tenant(String tokensPerMinute) {
     UUID id = UUID.randomUUID();
+    byte[] secret = new byte[32];
+    new java.security.SecureRandom().nextBytes(secret);
     update(
         "INSERT INTO tenants (id, name, tokens_per_minute, webhook_secret, created_at, updated_at)"
             + " VALUES ('"
             + id
             + "', 'worker-test', "
             + tokensPerMinute
-            + ", 'whsec_test', now(), now())");
+            + ", 'whsec_"
+            + java.util.Base64.getEncoder().encodeToString(secret)
+            + "', now(), now())");
     return id;
+  }
+
+  /** The tenant's webhook secret ({@code whsec_...}). */
+  public String webhookSecret(UUID tenant) {
+    return (String)
+        rows("SELECT webhook_secret FROM tenants WHERE id = '" + tenant + "'")
+            .get(0)
+            .get("webhook_secret");
+  }
+
+  /** A queued job whose end is POSTed to {@code webhookUrl}. */
+  public UUID queuedWithWebhook(UUID tenant, String prompt, String webhookUrl) {
+    UUID job = queued(tenant, "llmq-sim", prompt, 1);
+    update(
+        "UPDATE jobs SET webhook_url = '"
+            + webhookUrl.replace("'", "''")
+            + "' WHERE id = '"
+            + job
+            + "'");
+    return job;
+  }
+
+  /** Ends a queued or running job cancelled, as the api's cancel does. */
+  public boolean cancel(UUID job) {
+    return !rows("UPDATE jobs SET status = 'cancelled', completed_at = now(), lease_owner = NULL,"
+            + " lease_expires_at = NULL, version = version + 1 WHERE id = '"
+            + job
+            + "' AND status IN ('queued', 'running') RETURNING id")
+        .isEmpty();
+  }
+
+  /** Every row a query answers, column name to value. */
+  public java.util.List<Map<String, Object>> rows(String sql) {
+    try (var connection = db();
+        var statement = connection.createStatement()) {
+      java.util.List<Map<String, Object>> all = new java.util.ArrayList<>();
+      if (!statement.execute(sql)) {
+        return all;
+      }
+      try (ResultSet rows = statement.getResultSet()) {
+        while (rows.next()) {
+          Map<String, Object> row = new HashMap<>();
+          for (int i = 1; i <= rows.getMetaData().getColumnCount(); i++) {
+            row.put(rows.getMetaData().getColumnName(i), rows.getObject(i));
+          }
+          all.add(row);
+        }
+      }
+      return all;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** A queued job asking the simulated provider to answer {@code prompt}. */

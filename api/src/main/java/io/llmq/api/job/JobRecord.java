@@ -1,9 +1,9 @@
 package io.llmq.api.job;
 
 import io.llmq.common.job.JobStatus;
+import io.llmq.common.job.JobView;
 import io.vertx.mutiny.sqlclient.Row;
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.UUID;
 
@@ -65,7 +65,25 @@ record JobRecord(
     return status.isTerminal();
   }
 
-  static Instant instant(OffsetDateTime time) {
-    return time == null ? null : time.toInstant();
+  /** The job as clients see it. */
+  JobView view() {
+    return JobView.of(
+        id,
+        status,
+        model,
+        createdAt,
+        startedAt,
+        completedAt,
+        attempts,
+        cached,
+        resultJson,
+        promptTokens,
+        completionTokens,
+        totalTokens,
+        costUsd,
+        errorCode,
+        errorMessage,
+        metadataJson,
+        webhookUrl);
   }
 }

@@ -8,6 +8,7 @@ import io.llmq.api.config.ApiConfig;
 import io.llmq.api.problem.PathIds;
 import io.llmq.api.problem.ProblemException;
 import io.llmq.common.job.JobStatus;
+import io.llmq.common.job.JobView;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -58,8 +59,9 @@ public class JobResource {
     UUID tenantId = caller.get().tenantId();
     NewJob job = parser.parse(body, tenantId, idempotencyKey);
     Duration wait = Prefer.waitOf(prefer, config.maxWait());
-    return service
-        .submit(job)
+    return parser
+        .checkTarget(job)
+        .chain(service::submit)
         .chain(submitted -> {
           if (wait.isZero() || submitted.job().terminal()) {
             return Uni.createFrom().item(submitted);
@@ -82,7 +84,7 @@ public class JobResource {
     Response.ResponseBuilder response =
         submitted.replay() || answered ? Response.ok() : Response.accepted();
     URI location = uri.getBaseUriBuilder().path("/v1/jobs/" + job.id()).build();
-    response.location(location).entity(JobResponse.of(job));
+    response.location(location).entity(job.view());
     if (answered) {
       response.header("Preference-Applied", "wait=" + wait.toSeconds());
     }
@@ -92,10 +94,10 @@ public class JobResource {
   @GET
   @Path("/{id}")
   @Requires(Scope.JOBS_READ)
-  public Uni<JobResponse> get(@RestPath String id, @RestQuery("wait_seconds") String waitSeconds) {
+  public Uni<JobView> get(@RestPath String id, @RestQuery("wait_seconds") String waitSeconds) {
     UUID jobId = PathIds.parse(id, "No job with this id.");
     Duration wait = Duration.ofSeconds(seconds(waitSeconds));
-    return service.get(caller.get().tenantId(), jobId, wait).map(JobResponse::of);
+    return service.get(caller.get().tenantId(), jobId, wait).map(JobRecord::view);
   }
 
   @GET
@@ -110,7 +112,7 @@ public class JobResource {
         .map(jobs -> {
           List<JobRecord> page = jobs.size() > size ? jobs.subList(0, size) : jobs;
           Map<String, Object> body = new HashMap<>();
-          body.put("data", page.stream().map(JobResponse::of).toList());
+          body.put("data", page.stream().map(JobRecord::view).toList());
           body.put(
               "next_cursor",
               jobs.size() > size ? Cursor.after(page.get(page.size() - 1)).encode() : null);
@@ -121,9 +123,9 @@ public class JobResource {
   @POST
   @Path("/{id}/cancel")
   @Requires(Scope.JOBS_WRITE)
-  public Uni<JobResponse> cancel(@RestPath String id) {
+  public Uni<JobView> cancel(@RestPath String id) {
     UUID jobId = PathIds.parse(id, "No job with this id.");
-    return service.cancel(caller.get().tenantId(), jobId).map(JobResponse::of);
+    return service.cancel(caller.get().tenantId(), jobId).map(JobRecord::view);
   }
 
   private long seconds(String waitSeconds) {

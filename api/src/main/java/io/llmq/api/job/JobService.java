@@ -2,11 +2,17 @@ package io.llmq.api.job;
 
 import io.llmq.api.config.ApiConfig;
 import io.llmq.api.problem.ProblemException;
+import io.llmq.common.events.Announcer;
+import io.llmq.common.events.EventLog;
+import io.llmq.common.events.JobEvent;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
+import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.messaging.OutboxRelay;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -28,6 +34,9 @@ class JobService {
   private final JobRepository jobs;
   private final OutboxRelay outbox;
   private final JobWaiter waiter;
+  private final EventLog events;
+  private final Announcer announcer;
+  private final ReactivePubSubCommands<String> notices;
   private final ApiConfig config;
   private final MeterRegistry metrics;
 
@@ -35,11 +44,17 @@ class JobService {
       JobRepository jobs,
       OutboxRelay outbox,
       JobWaiter waiter,
+      EventLog events,
+      Announcer announcer,
+      ReactiveRedisDataSource redis,
       ApiConfig config,
       MeterRegistry metrics) {
     this.jobs = jobs;
     this.outbox = outbox;
     this.waiter = waiter;
+    this.events = events;
+    this.announcer = announcer;
+    this.notices = redis.pubsub(String.class);
     this.config = config;
     this.metrics = metrics;
   }
@@ -71,6 +86,7 @@ class JobService {
             return replayOf(job);
           }
           publishAfterCommit(stored);
+          firstEvent(stored.job());
           metrics.counter("llmq.jobs.submitted", "model", job.model()).increment();
           return Uni.createFrom().item(new Submitted(stored.job(), false));
         });
@@ -82,6 +98,17 @@ class JobService {
         .relay(stored.outboxId(), JobMessage.of(job.id(), job.tenantId()))
         .subscribe()
         .with(ignored -> {}, failure -> Log.debugf("Job(id=%s) publish deferred", job.id()));
+  }
+
+  /**
+   * The job's first progress event, {@code status} queued, so a stream opened right after the
+   * submit starts with the job. Best effort: a lost one only means the stream starts later.
+   */
+  private void firstEvent(JobRecord job) {
+    events
+        .append(job.id(), JobEvent.STATUS, job.version(), job.view().json())
+        .subscribe()
+        .with(ignored -> {}, failure -> Log.debugf("Job(id=%s) first event not written", job.id()));
   }
 
   private Uni<Submitted> replayOf(NewJob job) {
@@ -107,8 +134,11 @@ class JobService {
   }
 
   /**
-   * Cancels a queued or running job. A running job's worker finds its job cancelled and drops its
-   * result; aborting the upstream call itself arrives with live progress events.
+   * Cancels a queued or running job, and tells every worker at once: the one running the job aborts
+   * the upstream call, accounts the tokens used so far and then announces the end (with the final
+   * usage); one holding a queued job while it waits for capacity lets it go. A queued job's end is
+   * announced here. Should the worker never report, the announcement sweep ends the stream and
+   * sends the webhook after {@code llmq.events.announce-grace}.
    */
   Uni<JobRecord> cancel(UUID tenantId, UUID jobId) {
     return cancel(tenantId, jobId, CANCEL_TRIES);
@@ -125,6 +155,15 @@ class JobService {
               .chain(done -> {
                 if (done.isPresent()) {
                   waiter.announce(jobId);
+                  notices
+                      .publish(JobNotices.CANCELLED, jobId.toString())
+                      .subscribe()
+                      .with(
+                          ignored -> {},
+                          failure -> Log.debugf("Job(id=%s) cancel notice not sent", jobId));
+                  if (job.status() == JobStatus.QUEUED) {
+                    announcer.announceLater(jobId);
+                  }
                   return Uni.createFrom().item(done.get());
                 }
                 if (triesLeft <= 1) {

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.api.problem.Fields;
 import io.llmq.api.problem.ProblemException;
 import io.llmq.common.request.CanonicalJson;
+import io.llmq.common.webhook.WebhookTargets;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -31,9 +31,11 @@ class SubmitParser {
   private static final int MAX_IDEMPOTENCY_KEY = 255;
 
   private final ChatRequestValidator requests;
+  private final WebhookTargets targets;
 
-  SubmitParser(ChatRequestValidator requests) {
+  SubmitParser(ChatRequestValidator requests, WebhookTargets targets) {
     this.requests = requests;
+    this.targets = targets;
   }
 
   NewJob parse(JsonNode body, UUID tenantId, String idempotencyKey) {
@@ -84,23 +86,36 @@ class SubmitParser {
     return CanonicalJson.write(metadata);
   }
 
-  /**
-   * Checks the URL's form: absolute {@code https} with a host. Whether it resolves to a private
-   * address is checked with the webhook delivery itself.
-   */
-  private static String webhookUrl(String url) {
+  /** Checks the URL's form: absolute {@code https} with a host, no credentials. */
+  private String webhookUrl(String url) {
     if (url == null) {
       return null;
     }
     try {
-      URI uri = new URI(url);
-      if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-        throw ProblemException.invalid("'webhook_url' must be an absolute https URL.");
-      }
-      return uri.toString();
-    } catch (URISyntaxException e) {
-      throw ProblemException.invalid("'webhook_url' is not a valid URL.");
+      return targets.parse(url).toString();
+    } catch (WebhookTargets.Refused refused) {
+      throw refusal(refused);
     }
+  }
+
+  /**
+   * Resolves the job's {@code webhook_url} and refuses it (400) when it points to a private,
+   * loopback, link-local or metadata address (SPEC §2 Webhooks). The worker checks again before
+   * each send.
+   */
+  Uni<NewJob> checkTarget(NewJob job) {
+    if (job.webhookUrl() == null) {
+      return Uni.createFrom().item(job);
+    }
+    return targets
+        .check(job.webhookUrl())
+        .replaceWith(job)
+        .onFailure(WebhookTargets.Refused.class)
+        .transform(refused -> refusal((WebhookTargets.Refused) refused));
+  }
+
+  private static ProblemException refusal(WebhookTargets.Refused refused) {
+    return ProblemException.invalid("'webhook_url' " + refused.getMessage() + ".");
   }
 
   private static String idempotencyKey(String key) {

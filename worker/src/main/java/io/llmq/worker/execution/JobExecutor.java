@@ -7,7 +7,11 @@ import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.pricing.ModelCatalog;
 import io.llmq.worker.cache.ResultCache;
+import io.llmq.worker.cancel.AbortedCalls;
+import io.llmq.worker.cancel.Cancellations;
 import io.llmq.worker.config.WorkerConfig;
+import io.llmq.worker.events.JobProgress;
+import io.llmq.worker.events.RunEvents;
 import io.llmq.worker.governor.CallCapacity;
 import io.llmq.worker.governor.CallCapacity.Admission;
 import io.llmq.worker.governor.CallSlots;
@@ -59,6 +63,10 @@ public class JobExecutor {
   /** How soon a job that found no free call slot tries again. */
   private static final Duration SLOT_RETRY = Duration.ofSeconds(1);
 
+  private final JobProgress progress;
+  private final Cancellations cancels;
+  private final AbortedCalls aborted;
+
   JobExecutor(
       JobStore store,
       Providers providers,
@@ -69,7 +77,10 @@ public class JobExecutor {
       ReactiveRedisDataSource redis,
       MeterRegistry metrics,
       WorkerIdentity identity,
-      WorkerConfig config) {
+      WorkerConfig config,
+      JobProgress progress,
+      Cancellations cancels,
+      AbortedCalls aborted) {
     this.store = store;
     this.providers = providers;
     this.capacity = capacity;
@@ -84,9 +95,15 @@ public class JobExecutor {
     this.callTimeout = config.callTimeout();
 
     this.deltas = metrics.counter("llmq.provider.deltas");
+    this.progress = progress;
+    this.cancels = cancels;
+    this.aborted = aborted;
   }
 
-  /** The job was cancelled or taken back while its call ran: nothing of this run is recorded. */
+  /**
+   * The job was cancelled or taken back while its call ran: its result is never recorded, only what
+   * the aborted call used ({@link AbortedCalls}).
+   */
   private static final class LeaseLost extends RuntimeException {
     LeaseLost() {
       super("lease lost", null, false, false);
@@ -173,20 +190,25 @@ public class JobExecutor {
           job.id(), admission.delay().toMillis());
       return store.defer(job, admission.delay()).replaceWith(Outcome.ACK);
     }
-    Uni<Void> wait =
-        admission.delay().isZero()
-            ? Uni.createFrom().voidItem()
-            : Uni.createFrom().voidItem().onItem().delayIt().by(admission.delay());
-    return wait.chain(() -> capacity.slot(route, job.id() + ":" + job.version()))
+    // A cancel ends the wait at once; the claim then fails and the capacity goes back.
+    CompletableFuture<Void> cancelled = cancels.watch(job.id());
+    return cancels
+        .waitUnless(cancelled, admission.delay())
+        .chain(() -> capacity.slot(route, job.id() + ":" + job.version()))
         .onFailure(TimeoutException.class)
         .recoverWithNull()
         .chain(slot -> {
           if (slot == null) {
             return slotless(job, admission);
           }
-          return claimThen(job, request, admission, claimed -> run(claimed, route, admission, slot))
+          return claimThen(
+                  job,
+                  request,
+                  admission,
+                  claimed -> run(claimed, route, admission, slot, cancelled))
               .eventually(() -> capacity.free(slot));
-        });
+        })
+        .eventually(() -> cancels.forget(job.id(), cancelled));
   }
 
   /**
@@ -255,11 +277,26 @@ public class JobExecutor {
         .replaceWith(Outcome.DEAD_LETTER);
   }
 
+  /**
+   * Runs the call in the provider's slot; {@code leaseLost} completes when the job is no longer
+   * this worker's to run (a cancel notice, or a heartbeat that finds the job changed), which aborts
+   * the call.
+   */
   private Uni<Outcome> run(
-      ClaimedJob job, Providers.Route route, Admission admission, CallSlots.Slot slot) {
+      ClaimedJob job,
+      Providers.Route route,
+      Admission admission,
+      CallSlots.Slot slot,
+      CompletableFuture<Void> leaseLost) {
     Log.infof("Job(id=%s) attempt %d started", job.id(), job.attempts());
-    ProviderCall providerCall = new ProviderCall(job.request(), delta -> deltas.increment());
-    CompletableFuture<Void> leaseLost = new CompletableFuture<>();
+    RunEvents events = progress.started(job.id(), job.version());
+    ProviderCall providerCall =
+        new ProviderCall(
+            job.request(),
+            delta -> {
+              deltas.increment();
+              events.delta(delta);
+            });
     Cancellable renewal = keepLease(job.id(), leaseLost, capacity.keep(route, slot));
     Uni<Completion> call =
         Uni.createFrom()
@@ -278,6 +315,8 @@ public class JobExecutor {
         .of(call, abort)
         .eventually(renewal::cancel)
         .onItemOrFailure()
+        .call((completion, failure) -> events.flush())
+        .onItemOrFailure()
         .transformToUni((completion, failure) -> {
           if (failure == null) {
             return capacity
@@ -289,7 +328,15 @@ public class JobExecutor {
           if (failure instanceof LeaseLost) {
             Log.infof("Job(id=%s) call abandoned: the job is no longer ours", job.id());
             metrics.counter("llmq.jobs.abandoned").increment();
-            return Uni.createFrom().item(Outcome.ACK);
+            return aborted
+                .settle(
+                    job.id(),
+                    job.version(),
+                    job.model(),
+                    job.request(),
+                    admission,
+                    events.completionTokens())
+                .replaceWith(Outcome.ACK);
           }
           if (failure instanceof ProviderException rejected) {
             return capacity
@@ -330,7 +377,14 @@ public class JobExecutor {
       Log.infof(
           "Job(id=%s) attempt %d failed (%s); retrying in %d ms",
           job.id(), job.attempts(), failure.code().wire(), delay.toMillis());
-      return store.requeue(job, delay).replaceWith(Outcome.ACK);
+      return store
+          .requeue(job, delay)
+          .invoke(requeued -> {
+            if (requeued) {
+              progress.changed(job.id());
+            }
+          })
+          .replaceWith(Outcome.ACK);
     }
     return fail(job, failure.code(), failure.getMessage());
   }
@@ -378,6 +432,7 @@ public class JobExecutor {
     }
     Log.infof("Job(id=%s) %s", jobId, outcome);
     metrics.counter("llmq.jobs.finished", "outcome", outcome).increment();
+    progress.ended(jobId);
     notices
         .publish(JobNotices.FINISHED, jobId.toString())
         .subscribe()

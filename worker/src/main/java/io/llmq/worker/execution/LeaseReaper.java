@@ -1,5 +1,6 @@
 package io.llmq.worker.execution;
 
+import io.llmq.worker.events.JobProgress;
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -23,9 +24,11 @@ class LeaseReaper {
           + " SELECT id, tenant_id, now() FROM lapsed RETURNING job_id";
 
   private final Pool pool;
+  private final JobProgress progress;
 
-  LeaseReaper(Pool pool) {
+  LeaseReaper(Pool pool, JobProgress progress) {
     this.pool = pool;
+    this.progress = progress;
   }
 
   @Scheduled(
@@ -35,10 +38,11 @@ class LeaseReaper {
     return pool.query(REAP)
         .execute()
         .invoke(rows ->
-            rows.forEach(row ->
-                Log.warnf(
-                    "Job(id=%s) lease lapsed: its worker died; queued again",
-                    row.getUUID("job_id"))))
+            rows.forEach(row -> {
+              Log.warnf(
+                  "Job(id=%s) lease lapsed: its worker died; queued again", row.getUUID("job_id"));
+              progress.changed(row.getUUID("job_id"));
+            }))
         .replaceWithVoid()
         .onFailure()
         .recoverWithUni(failure -> {

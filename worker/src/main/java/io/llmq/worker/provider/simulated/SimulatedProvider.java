@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.common.request.CanonicalJson;
 import io.llmq.worker.provider.ChatProvider;
 import io.llmq.worker.provider.Completion;
+import io.llmq.worker.provider.Delta;
 import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
 import io.llmq.worker.provider.ProvidersConfig;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,8 +25,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The built-in provider: no network, no key. It answers with text derived from the request's hash,
  * so one request always gets one answer, paced like a real model (time to first token, then tokens
- * per second). Each word of the answer counts as one token; prompt tokens are estimated at four
- * characters each, plus four per message.
+ * per second) and streamed word by word to the call's delta sink. Cancelling the call stops it.
+ * Each word of the answer counts as one token; prompt tokens are estimated at four characters each,
+ * plus four per message.
  */
 public class SimulatedProvider implements ChatProvider {
 
@@ -86,6 +89,9 @@ public class SimulatedProvider implements ChatProvider {
     "turn"
   };
 
+  /** The shortest pause between two streamed pieces. */
+  private static final Duration MIN_TICK = Duration.ofMillis(20);
+
   private final String name;
   private final ProvidersConfig.Provider config;
   private final ObjectMapper json;
@@ -121,32 +127,82 @@ public class SimulatedProvider implements ChatProvider {
     int natural = directives.tokens() != null ? directives.tokens() : 16 + random.nextInt(48);
     int limit = maxTokens(request);
     int tokens = Math.max(0, Math.min(natural, limit));
-    Duration pace =
+    // A delay_ms directive is the whole call; otherwise time to first token, then the pace.
+    Duration firstToken = directives.delayMs() != null ? Duration.ZERO : config.timeToFirstToken();
+    Duration output =
         directives.delayMs() != null
             ? Duration.ofMillis(directives.delayMs())
-            : config
-                .timeToFirstToken()
-                .plusMillis(1000L * tokens / Math.max(1, config.tokensPerSecond()));
-    Uni<Void> wait =
-        pace.isZero()
-            ? Uni.createFrom().voidItem()
-            : Uni.createFrom().voidItem().onItem().delayIt().by(pace);
-    return wait.map(ignored -> {
-      if (directives.fail() != null) {
-        throw new ProviderException(
-            directives.fail(),
-            "The simulated provider failed on request.",
-            directives.retryAfterMs() == null
-                ? null
-                : java.time.Duration.ofMillis(directives.retryAfterMs()),
-            io.llmq.worker.provider.RateLimitSnapshot.NONE);
+            : Duration.ofMillis(1000L * tokens / Math.max(1, config.tokensPerSecond()));
+    List<String> words = words(random, tokens);
+    if (directives.fail() != null) {
+      return delay(firstToken.plus(output))
+          .map(ignored -> {
+            throw new ProviderException(
+                directives.fail(),
+                "The simulated provider failed on request.",
+                directives.retryAfterMs() == null
+                    ? null
+                    : Duration.ofMillis(directives.retryAfterMs()),
+                io.llmq.worker.provider.RateLimitSnapshot.NONE);
+          });
+    }
+    String finish = natural > limit ? "length" : "stop";
+    int promptTokens = estimatePromptTokens(request);
+    return delay(firstToken)
+        .chain(() -> stream(words, output, call))
+        .map(ignored -> {
+          String content = String.join(" ", words);
+          return new Completion(
+              result(request, content, finish, promptTokens, tokens), promptTokens, tokens);
+        });
+  }
+
+  /**
+   * Hands the words to the call's delta sink, spread evenly over {@code duration} in ticks of at
+   * least {@link #MIN_TICK} (several words a tick when the pace is fast).
+   */
+  private static Uni<Void> stream(List<String> words, Duration duration, ProviderCall call) {
+    int count = words.size();
+    if (count == 0) {
+      return delay(duration);
+    }
+    long ticks = Math.max(1, Math.min(count, duration.toMillis() / MIN_TICK.toMillis()));
+    if (duration.isZero()) {
+      emit(words, 0, count, call);
+      return Uni.createFrom().voidItem();
+    }
+    Duration every = duration.dividedBy(ticks);
+    return Multi.createFrom()
+        .ticks()
+        .every(every)
+        .select()
+        .first(ticks)
+        .onItem()
+        .invoke(tick ->
+            emit(words, (int) (count * tick / ticks), (int) (count * (tick + 1) / ticks), call))
+        .collect()
+        .last()
+        .replaceWithVoid();
+  }
+
+  private static void emit(List<String> words, int from, int to, ProviderCall call) {
+    if (from >= to) {
+      return;
+    }
+    StringBuilder piece = new StringBuilder();
+    for (int i = from; i < to; i++) {
+      if (i > 0) {
+        piece.append(' ');
       }
-      String content = text(random, tokens);
-      String finish = natural > limit ? "length" : "stop";
-      int promptTokens = estimatePromptTokens(request);
-      return new Completion(
-          result(request, content, finish, promptTokens, tokens), promptTokens, tokens);
-    });
+      piece.append(words.get(i));
+    }
+    call.deltas().accept(new Delta(piece.toString(), to));
+  }
+
+  private static Uni<Void> delay(Duration duration) {
+    return duration.isZero()
+        ? Uni.createFrom().voidItem()
+        : Uni.createFrom().voidItem().onItem().delayIt().by(duration);
   }
 
   private ObjectNode result(
@@ -169,12 +225,12 @@ public class SimulatedProvider implements ChatProvider {
     return result;
   }
 
-  private static String text(SplittableRandom random, int tokens) {
+  private static List<String> words(SplittableRandom random, int tokens) {
     List<String> words = new ArrayList<>(tokens);
     for (int i = 0; i < tokens; i++) {
       words.add(WORDS[random.nextInt(WORDS.length)]);
     }
-    return String.join(" ", words);
+    return words;
   }
 
   private static int maxTokens(JsonNode request) {

@@ -1,0 +1,128 @@
+package io.llmq.common.events;
+
+import io.llmq.common.job.JobView;
+import io.llmq.common.messaging.JobNotices;
+import io.quarkus.logging.Log;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * Appends a job's terminal ({@code done}) event and records its id on the job row, which makes it
+ * the job's {@code webhook-id} too. It runs right after whatever committed the terminal status (a
+ * worker's result, a cancel), and a sweep in every replica covers an announcement that never came:
+ * the process died after the commit, Redis was away, or a cancelled job's worker never reported.
+ * Appending {@code done} twice yields the same id, so racing announcers agree.
+ *
+ * <p>Order matters: the event is appended first, then its id is stored. A crash in between leaves
+ * the id unstored, and the next announcement finds the same event again.
+ */
+@ApplicationScoped
+public class Announcer {
+
+  private static final String TERMINAL = "('succeeded', 'failed', 'cancelled', 'expired')";
+  private static final String LOAD =
+      "SELECT " + JobView.COLUMNS + ", version, terminal_event_id FROM jobs WHERE id = $1";
+  private static final String RECORD =
+      "UPDATE jobs SET terminal_event_id = $2 WHERE id = $1 AND terminal_event_id IS NULL";
+  private static final String OVERDUE =
+      "SELECT id FROM jobs WHERE terminal_event_id IS NULL AND status IN "
+          + TERMINAL
+          + " AND completed_at < now() - make_interval(secs => $1) ORDER BY completed_at LIMIT 100";
+  private static final Duration SWEEP_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Pool pool;
+  private final EventLog events;
+  private final ReactiveRedisDataSource redis;
+  private final Duration grace;
+
+  Announcer(Pool pool, EventLog events, ReactiveRedisDataSource redis, EventsConfig config) {
+    this.pool = pool;
+    this.events = events;
+    this.redis = redis;
+    this.grace = config.announceGrace();
+  }
+
+  /**
+   * Announces the end of a job that has ended and not been announced; does nothing otherwise.
+   * Answers the terminal event's id, or 0 when there was nothing to announce. Fails when Redis or
+   * PostgreSQL does: the sweep tries again.
+   */
+  public Uni<Long> announce(UUID jobId) {
+    return pool.preparedQuery(LOAD)
+        .execute(Tuple.of(jobId))
+        .chain(rows -> {
+          if (rows.size() == 0) {
+            return Uni.createFrom().item(0L);
+          }
+          Row row = rows.iterator().next();
+          JobView job = JobView.from(row);
+          if (!job.jobStatus().isTerminal() || row.getInteger("terminal_event_id") != null) {
+            return Uni.createFrom().item(0L);
+          }
+          return events
+              .append(jobId, JobEvent.DONE, row.getInteger("version"), job.json())
+              .chain(id -> record(job, id));
+        });
+  }
+
+  /** Announces without failing: a failure is left to the sweep. */
+  public void announceLater(UUID jobId) {
+    announce(jobId)
+        .subscribe()
+        .with(
+            ignored -> {},
+            failure ->
+                Log.debugf(
+                    "Job(id=%s) end not announced yet (%s); the sweep will",
+                    jobId, failure.getMessage()));
+  }
+
+  private Uni<Long> record(JobView job, long id) {
+    if (id <= 0) {
+      return Uni.createFrom().failure(new IllegalStateException("done event refused: " + id));
+    }
+    return pool.preparedQuery(RECORD)
+        .execute(Tuple.of(job.id(), (int) id))
+        .call(() ->
+            job.webhookUrl() == null
+                ? Uni.createFrom().voidItem()
+                : redis
+                    .pubsub(String.class)
+                    .publish(JobNotices.WEBHOOKS_DUE, job.id().toString())
+                    .onFailure()
+                    .recoverWithNull())
+        .replaceWith(id);
+  }
+
+  /** Announces jobs that ended more than {@code llmq.events.announce-grace} ago, unannounced. */
+  @Scheduled(
+      every = "${llmq.events.announce-sweep-interval}",
+      concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+  Uni<Void> sweep() {
+    return pool.preparedQuery(OVERDUE)
+        .execute(Tuple.of(grace.toMillis() / 1000.0))
+        .onItem()
+        .transformToMulti(rows -> Multi.createFrom().iterable(rows))
+        .onItem()
+        .transformToUniAndConcatenate(row -> announce(row.getUUID("id")))
+        .collect()
+        .last()
+        .replaceWithVoid()
+        .ifNoItem()
+        .after(SWEEP_TIMEOUT)
+        .fail()
+        .onFailure()
+        .recoverWithUni(failure -> {
+          Log.debugf("Announcement sweep failed, will retry: %s", failure.getMessage());
+          return Uni.createFrom().voidItem();
+        });
+  }
+}

@@ -1,0 +1,168 @@
+package io.llmq.common.job;
+
+import com.fasterxml.jackson.annotation.JsonRawValue;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.vertx.mutiny.sqlclient.Row;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+/**
+ * A job as clients see it (SPEC §2 "The job"): the body of the job endpoints, the data of {@code
+ * status} and {@code done} progress events, and the {@code data} of webhooks. One type for all
+ * three, so a webhook and an SSE event always show the job exactly as {@code GET /v1/jobs/{id}}
+ * does. {@link #json()} renders it the same way in either app.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record JobView(
+    UUID id,
+    String status,
+    String model,
+    Instant createdAt,
+    Instant startedAt,
+    Instant completedAt,
+    int attempts,
+    boolean cached,
+    @JsonRawValue String result,
+    Usage usage,
+    BigDecimal costUsd,
+    Error error,
+    @JsonRawValue String metadata,
+    String webhookUrl) {
+
+  /** Token counts of the job's final answer. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Usage(int promptTokens, int completionTokens, int totalTokens) {}
+
+  /** Why a job failed. */
+  public record Error(String code, String message) {}
+
+  /** The select list {@link #from(Row)} reads, for a query on {@code jobs}. */
+  public static final String COLUMNS =
+      "id, status, model, created_at, started_at, completed_at, attempts, cached,"
+          + " result::text AS result, prompt_tokens, completion_tokens, total_tokens, cost_usd,"
+          + " error_code, error_message, metadata::text AS metadata, webhook_url";
+
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .addModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
+          .build();
+
+  /** Builds the view from the plain values of a job row. */
+  public static JobView of(
+      UUID id,
+      JobStatus status,
+      String model,
+      OffsetDateTime createdAt,
+      OffsetDateTime startedAt,
+      OffsetDateTime completedAt,
+      int attempts,
+      boolean cached,
+      String resultJson,
+      Integer promptTokens,
+      Integer completionTokens,
+      Integer totalTokens,
+      BigDecimal costUsd,
+      String errorCode,
+      String errorMessage,
+      String metadataJson,
+      String webhookUrl) {
+    Usage usage =
+        totalTokens == null
+            ? null
+            : new Usage(
+                promptTokens == null ? 0 : promptTokens,
+                completionTokens == null ? 0 : completionTokens,
+                totalTokens);
+    return new JobView(
+        id,
+        status.wire(),
+        model,
+        instant(createdAt),
+        instant(startedAt),
+        instant(completedAt),
+        attempts,
+        cached,
+        resultJson,
+        usage,
+        costUsd == null ? null : costUsd.stripTrailingZeros(),
+        errorCode == null ? null : new Error(errorCode, errorMessage),
+        metadataJson,
+        webhookUrl);
+  }
+
+  /** Reads a row selected with {@link #COLUMNS}. */
+  public static JobView from(Row row) {
+    return of(
+        row.getUUID("id"),
+        JobStatus.fromWire(row.getString("status")),
+        row.getString("model"),
+        row.getOffsetDateTime("created_at"),
+        row.getOffsetDateTime("started_at"),
+        row.getOffsetDateTime("completed_at"),
+        row.getInteger("attempts"),
+        row.getBoolean("cached"),
+        row.getString("result"),
+        row.getInteger("prompt_tokens"),
+        row.getInteger("completion_tokens"),
+        row.getInteger("total_tokens"),
+        row.getBigDecimal("cost_usd"),
+        row.getString("error_code"),
+        row.getString("error_message"),
+        row.getString("metadata"),
+        row.getString("webhook_url"));
+  }
+
+  /** The job's status as an enum. */
+  public JobStatus jobStatus() {
+    return JobStatus.fromWire(status);
+  }
+
+  /**
+   * The assistant's text in the result ({@code choices[0].message.content}), empty when there is
+   * none: what the job's {@code delta} events add up to.
+   */
+  public String content() {
+    if (result == null) {
+      return "";
+    }
+    try {
+      return JSON.readTree(result)
+          .path("choices")
+          .path(0)
+          .path("message")
+          .path("content")
+          .asText("");
+    } catch (JsonProcessingException e) {
+      return "";
+    }
+  }
+
+  /** The view as compact JSON, rendered as the api renders it. */
+  public String json() {
+    return write(this);
+  }
+
+  /** Writes any value with the same settings as {@link #json()}. */
+  public static String write(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a job view always serializes", e);
+    }
+  }
+
+  private static Instant instant(OffsetDateTime time) {
+    return time == null ? null : time.toInstant();
+  }
+}

@@ -1,0 +1,98 @@
+package io.llmq.worker.cancel;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.llmq.common.pricing.ModelCatalog;
+import io.llmq.common.request.TokenEstimator;
+import io.llmq.worker.events.JobProgress;
+import io.llmq.worker.governor.CallCapacity.Admission;
+import io.llmq.worker.governor.Governor;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.util.UUID;
+
+/**
+ * Accounts a provider call that was aborted because its job was cancelled (SPEC §2 cancel: "tokens
+ * used so far are accounted"). The provider had read the whole prompt and produced some output
+ * before the connection was reset, so the job is charged its prompt (the governor's estimate) and
+ * the completion tokens streamed so far, at the model's prices; the governor's reservation is
+ * settled with the same figures. Only then is the job's end announced, so its {@code done} event
+ * and webhook carry the final usage.
+ */
+@ApplicationScoped
+public class AbortedCalls {
+
+  /**
+   * Only the cancel's own version (one past the claim) is accounted: a job the reaper took back and
+   * re-queued is not cancelled, and another run will account for it.
+   */
+  private static final String ACCOUNT =
+      "UPDATE jobs SET prompt_tokens = $3, completion_tokens = $4, total_tokens = $3::int + $4::int,"
+          + " cost_usd = coalesce(cost_usd, 0) + $5::text::numeric, version = version + 1"
+          + " WHERE id = $1 AND version = $2 + 1 AND status = 'cancelled'";
+
+  private final Pool pool;
+  private final Governor governor;
+  private final ModelCatalog models;
+  private final JobProgress progress;
+
+  AbortedCalls(Pool pool, Governor governor, ModelCatalog models, JobProgress progress) {
+    this.pool = pool;
+    this.governor = governor;
+    this.models = models;
+    this.progress = progress;
+  }
+
+  /**
+   * Settles the aborted call of the job claimed at {@code version}; never fails.
+   *
+   * @param model the job's model (for prices)
+   * @param request the request as sent upstream
+   */
+  public Uni<Void> settle(
+      UUID jobId,
+      int version,
+      String model,
+      JsonNode request,
+      Admission admission,
+      int completionTokens) {
+    int prompt =
+        admission.promptEstimate() > 0
+            ? (int) admission.promptEstimate()
+            : TokenEstimator.promptTokens(request.path("model").asText(model), request);
+    BigDecimal cost =
+        models
+            .priceOf(model)
+            .map(price -> price.costOf(prompt, 0, 0, completionTokens))
+            .orElse(BigDecimal.ZERO);
+    long providerCharge =
+        admission.chargesMaxTokens() ? prompt + admission.maxTokens() : prompt + completionTokens;
+    return governor
+        .settle(admission.reservation(), providerCharge, prompt + completionTokens)
+        .onFailure()
+        .recoverWithNull()
+        .chain(() ->
+            pool.preparedQuery(ACCOUNT)
+                .execute(
+                    Tuple.of(jobId, version, prompt, completionTokens)
+                        .addString(cost.toPlainString())))
+        .invoke(rows -> {
+          if (rows.rowCount() == 1) {
+            Log.infof(
+                "Job(id=%s) cancelled mid-call; accounted %d prompt and %d completion tokens",
+                jobId, prompt, completionTokens);
+          }
+        })
+        .chain(() -> progress.endedNow(jobId))
+        .replaceWithVoid()
+        .onFailure()
+        .recoverWithUni(failure -> {
+          Log.warnf(
+              "Job(id=%s) cancelled call not fully accounted: %s", jobId, failure.getMessage());
+          return Uni.createFrom().voidItem();
+        });
+  }
+}

@@ -1,0 +1,100 @@
+package io.llmq.worker.cancel;
+
+import io.llmq.common.messaging.JobNotices;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Lets a worker drop a job the moment a tenant cancels it: the api publishes each cancel on {@link
+ * JobNotices#CANCELLED}, every worker listens with one subscription, and the one that holds the job
+ * (running it, or waiting for capacity before running it) completes the job's watch, which aborts
+ * the call or ends the wait. A lost notice (Redis away) leaves the lease heartbeat to notice the
+ * cancel, later.
+ */
+@ApplicationScoped
+public class Cancellations {
+
+  private static final Duration RESUBSCRIBE_DELAY = Duration.ofSeconds(1);
+
+  private final ReactiveRedisDataSource redis;
+  private final Counter notices;
+  private final Map<UUID, CompletableFuture<Void>> watched = new ConcurrentHashMap<>();
+
+  Cancellations(ReactiveRedisDataSource redis, MeterRegistry metrics) {
+    this.redis = redis;
+    this.notices = metrics.counter("llmq.jobs.cancel.notices");
+  }
+
+  void listen(@Observes StartupEvent start) {
+    subscribe();
+  }
+
+  private void subscribe() {
+    redis
+        .pubsub(String.class)
+        .subscribe(JobNotices.CANCELLED)
+        .subscribe()
+        .with(this::cancelled, failure -> resubscribe(), this::resubscribe);
+  }
+
+  private void resubscribe() {
+    Log.debug("Cancel subscription ended; subscribing again");
+    Uni.createFrom()
+        .voidItem()
+        .onItem()
+        .delayIt()
+        .by(RESUBSCRIBE_DELAY)
+        .subscribe()
+        .with(ignored -> subscribe());
+  }
+
+  /**
+   * Watches the job while this worker holds it: the future completes when the job is cancelled.
+   * Others may complete it too (a heartbeat that finds the job gone); {@link #forget} it after.
+   */
+  public CompletableFuture<Void> watch(UUID jobId) {
+    CompletableFuture<Void> cancelled = new CompletableFuture<>();
+    watched.put(jobId, cancelled);
+    return cancelled;
+  }
+
+  public void forget(UUID jobId, CompletableFuture<Void> cancelled) {
+    watched.remove(jobId, cancelled);
+  }
+
+  /** Waits {@code delay}, or less when {@code cancelled} completes first. */
+  public Uni<Void> waitUnless(CompletableFuture<Void> cancelled, Duration delay) {
+    if (delay.isZero() || delay.isNegative() || cancelled.isDone()) {
+      return Uni.createFrom().voidItem();
+    }
+    Uni<Void> timer = Uni.createFrom().voidItem().onItem().delayIt().by(delay);
+    return Uni.combine()
+        .any()
+        .of(timer, Uni.createFrom().completionStage(cancelled))
+        .replaceWithVoid();
+  }
+
+  private void cancelled(String jobId) {
+    try {
+      CompletableFuture<Void> watch = watched.get(UUID.fromString(jobId));
+      if (watch != null) {
+        Log.infof("Job(id=%s) cancelled by its tenant; letting go of it", jobId);
+        notices.increment();
+        watch.complete(null);
+      }
+    } catch (IllegalArgumentException ignored) {
+      // not a job id: not ours to act on
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.llmq.worker.events;
+
+import io.llmq.common.events.Announcer;
+import io.llmq.common.events.EventLog;
+import io.llmq.common.events.JobEvent;
+import io.llmq.common.job.JobStatus;
+import io.llmq.common.job.JobView;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.UUID;
+
+/**
+ * The worker's side of a job's progress stream: a {@code status} event when a run starts and when a
+ * job goes back to the queue for another attempt, {@code delta} events while the provider streams,
+ * and the {@code done} event once the terminal status is committed. Status events carry the job as
+ * the row shows it, read after the change; they are best effort, while {@code done} is also covered
+ * by the announcement sweep.
+ */
+@ApplicationScoped
+public class JobProgress {
+
+  private static final String VIEW =
+      "SELECT " + JobView.COLUMNS + ", version FROM jobs WHERE id = $1";
+
+  private final Pool pool;
+  private final EventLog log;
+  private final Announcer announcer;
+
+  JobProgress(Pool pool, EventLog log, Announcer announcer) {
+    this.pool = pool;
+    this.log = log;
+    this.announcer = announcer;
+  }
+
+  /**
+   * A run of the job started under the claim that wrote {@code version}: its {@code running} status
+   * goes first, then the call's output.
+   */
+  public RunEvents started(UUID jobId, int version) {
+    RunEvents run = new RunEvents(jobId, version, log);
+    run.then(() -> statusNow(jobId, JobStatus.RUNNING));
+    return run;
+  }
+
+  /** The job changed status short of its end (back to the queue for a retry). */
+  public void changed(UUID jobId) {
+    statusNow(jobId, null)
+        .subscribe()
+        .with(ignored -> {}, failure -> Log.debugf("Job(id=%s) status event lost", jobId));
+  }
+
+  /** The job's terminal status is committed: its {@code done} event, at once. */
+  public void ended(UUID jobId) {
+    announcer.announceLater(jobId);
+  }
+
+  /** The job's end, with whatever was accounted after it (a cancelled call's usage). */
+  public Uni<Long> endedNow(UUID jobId) {
+    return announcer.announce(jobId);
+  }
+
+  /** Appends the job's current status, if it is {@code expected} (any live status when null). */
+  private Uni<Void> statusNow(UUID jobId, JobStatus expected) {
+    return pool.preparedQuery(VIEW)
+        .execute(Tuple.of(jobId))
+        .chain(rows -> {
+          if (rows.size() == 0) {
+            return Uni.createFrom().voidItem();
+          }
+          Row row = rows.iterator().next();
+          JobView job = JobView.from(row);
+          JobStatus status = job.jobStatus();
+          if (status.isTerminal() || (expected != null && status != expected)) {
+            return Uni.createFrom().voidItem();
+          }
+          return log.append(jobId, JobEvent.STATUS, row.getInteger("version"), job.json())
+              .replaceWithVoid();
+        });
+  }
+}

@@ -1,0 +1,14 @@
+package io.llmq.worker.webhook;
+
+import java.util.UUID;
+
+/**
+ * A delivery leased for one attempt, with what the attempt needs.
+ *
+ * @param attempts attempts made before this one
+ * @param webhookId {@code <job id>.<terminal event id>}, the same for every attempt
+ * @param body the exact bytes to send, the same for every attempt
+ * @param secret the tenant's webhook secret as it is now
+ */
+record Delivery(
+    long id, UUID jobId, String url, int attempts, String webhookId, String body, String secret) {}

@@ -1,0 +1,117 @@
+package io.llmq.worker.webhook;
+
+import io.llmq.common.job.JobView;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Webhook deliveries in PostgreSQL: due ones are leased with {@code FOR UPDATE SKIP LOCKED} by
+ * pushing their due time past the attempt (so replicas never send one twice at once, and a sender
+ * that dies mid-attempt leaves the delivery due again when its lease runs out); each attempt's
+ * outcome and the next due time are written in one statement with its log row. A delivery waits
+ * until its job's end is announced, which fixes its {@code webhook-id}.
+ */
+@ApplicationScoped
+class DeliveryStore {
+
+  private static final String LEASE =
+      "UPDATE webhook_deliveries SET next_attempt_at = now() + make_interval(secs => $1)"
+          + " WHERE id IN (SELECT d.id FROM webhook_deliveries d JOIN jobs j ON j.id = d.job_id"
+          + " WHERE d.state = 'pending' AND d.next_attempt_at <= now()"
+          + " AND j.terminal_event_id IS NOT NULL"
+          + " ORDER BY d.next_attempt_at LIMIT $2::int FOR UPDATE OF d SKIP LOCKED)"
+          + " RETURNING id, job_id, url, attempts, payload";
+  private static final String JOB =
+      "SELECT "
+          + JobView.COLUMNS
+          + ", terminal_event_id,"
+          + " (SELECT t.webhook_secret FROM tenants t WHERE t.id = jobs.tenant_id) AS secret"
+          + " FROM jobs WHERE id = $1";
+  private static final String RECORD =
+      "WITH d AS (UPDATE webhook_deliveries SET state = $2, attempts = attempts + 1,"
+          + " next_attempt_at = now() + make_interval(secs => $3), payload = coalesce(payload, $4)"
+          + " WHERE id = $1 RETURNING id, job_id)"
+          + " INSERT INTO webhook_attempts"
+          + " (delivery_id, job_id, attempted_at, status_code, latency_ms, error)"
+          + " SELECT id, job_id, $5, $6, $7, $8 FROM d";
+
+  private final Pool pool;
+
+  DeliveryStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** Leases up to {@code limit} due deliveries for {@code lease}. */
+  Uni<List<Delivery>> lease(int limit, Duration lease) {
+    return pool.preparedQuery(LEASE)
+        .execute(Tuple.of(lease.toMillis() / 1000.0, limit))
+        .onItem()
+        .transformToMulti(rows -> Multi.createFrom().iterable(rows))
+        .onItem()
+        .transformToUniAndMerge(this::complete)
+        .select()
+        .where(Optional::isPresent)
+        .map(Optional::get)
+        .collect()
+        .asList();
+  }
+
+  /** Adds the job's side: the webhook-id, the body (rendered on the first attempt), the secret. */
+  private Uni<Optional<Delivery>> complete(Row leased) {
+    UUID jobId = leased.getUUID("job_id");
+    return pool.preparedQuery(JOB)
+        .execute(Tuple.of(jobId))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return Optional.empty();
+          }
+          Row job = rows.iterator().next();
+          String body = leased.getString("payload");
+          if (body == null) {
+            body = WebhookBody.of(JobView.from(job));
+          }
+          return Optional.of(
+              new Delivery(
+                  leased.getLong("id"),
+                  jobId,
+                  leased.getString("url"),
+                  leased.getInteger("attempts"),
+                  jobId + "." + job.getInteger("terminal_event_id"),
+                  body,
+                  job.getString("secret")));
+        });
+  }
+
+  /**
+   * Records an attempt and what follows: {@code next} is the wait before the next attempt, empty
+   * when the delivery succeeded or is given up.
+   */
+  Uni<Void> record(
+      Delivery delivery,
+      OffsetDateTime at,
+      Integer statusCode,
+      long latencyMillis,
+      String error,
+      boolean succeeded,
+      Optional<Duration> next) {
+    String state = succeeded ? "succeeded" : next.isPresent() ? "pending" : "failed";
+    double wait = next.map(d -> d.toMillis() / 1000.0).orElse(0.0);
+    Tuple values =
+        Tuple.of(delivery.id(), state, wait, delivery.body())
+            .addOffsetDateTime(at.withOffsetSameInstant(ZoneOffset.UTC))
+            .addInteger(statusCode)
+            .addInteger((int) Math.min(Integer.MAX_VALUE, latencyMillis))
+            .addString(error);
+    return pool.preparedQuery(RECORD).execute(values).replaceWithVoid();
+  }
+}
