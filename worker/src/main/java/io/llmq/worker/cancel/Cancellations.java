@@ -81,7 +81,9 @@ public class Cancellations {
     Uni<Void> timer = Uni.createFrom().voidItem().onItem().delayIt().by(delay);
     return Uni.combine()
         .any()
-        .of(timer, Uni.createFrom().completionStage(cancelled))
+        // A copy: when the timer wins, the combination cancels the loser, and that must not cancel
+        // the watch itself, which the call then runs under.
+        .of(timer, Uni.createFrom().completionStage(cancelled.copy()))
         .replaceWithVoid();
   }
 

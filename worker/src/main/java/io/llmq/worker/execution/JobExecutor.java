@@ -307,7 +307,7 @@ public class JobExecutor {
                 new ProviderException(FailureCode.UPSTREAM_ERROR, "The provider call timed out."));
     Uni<Completion> abort =
         Uni.createFrom()
-            .completionStage(leaseLost)
+            .completionStage(leaseLost.copy())
             .onItem()
             .transformToUni(ignored -> Uni.createFrom().<Completion>failure(new LeaseLost()));
     return Uni.combine()

@@ -250,6 +250,28 @@ class JobExecutionTest {
   }
 
   @Test
+  void aJobThatWaitsForCapacityWithinTheHorizonRunsWhenItsWaitEnds() {
+    // 1,200 tokens a minute (20 a second): the first job, running for 3 s, holds all of them; the
+    // second (~20 tokens) waits about a second, within the test horizon (2 s), holding its
+    // message, and runs when the wait ends (a cancel watch is armed across that wait).
+    UUID tenant = jobs.tenant(1200);
+    UUID first = jobs.queued(tenant, "llmq-sim", "one [[sim delay_ms=3000]]", 3, 1190);
+    UUID second = jobs.queued(tenant, "llmq-sim", "two", 3, 10);
+    jobs.publish(first, tenant);
+    awaitStatus(first, "running");
+    jobs.publish(second, tenant);
+    awaitStatus(second, "succeeded");
+    Map<String, Object> row = jobs.row(second);
+    assertEquals(1, row.get("attempts"));
+    assertTrue(jobs.outboxDueIn(second).isEmpty(), "it waited rather than being put back");
+    var waited =
+        Duration.between(
+            ((java.sql.Timestamp) row.get("created_at")).toInstant(),
+            ((java.sql.Timestamp) row.get("started_at")).toInstant());
+    assertTrue(waited.compareTo(Duration.ofMillis(300)) >= 0, "it started after " + waited);
+  }
+
+  @Test
   void aCancelledJobIsNotRun() {
     UUID tenant = jobs.tenant();
     UUID job = jobs.queued(tenant, "gpt-4o-mini", "never mind", 3);
