@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** Settings of webhooks ({@code llmq.webhooks.*}), shared by the api and the worker. */
 @ConfigMapping(prefix = "llmq.webhooks")
@@ -46,4 +47,14 @@ public interface WebhooksConfig {
   /** Most deliveries one worker sends at once. Default {@code 64}. */
   @WithDefault("64")
   int concurrency();
+
+  /**
+   * PEM files of the certificates that receivers' TLS certificates must chain to ({@code
+   * LLMQ_WEBHOOKS_TRUST_CERTIFICATES}, comma-separated paths), for receivers behind a private CA.
+   * When set, these replace the JVM's trusted CAs for webhooks (add the public CAs' bundle too if
+   * public receivers must still work); unset, the default, the JVM's trust store decides. Either
+   * way the certificate must name the {@code webhook_url}'s host, and one that does not, or that is
+   * not trusted, is a failed attempt.
+   */
+  Optional<List<String>> trustCertificates();
 }

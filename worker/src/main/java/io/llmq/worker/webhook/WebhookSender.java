@@ -13,6 +13,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.core.buffer.Buffer;
@@ -22,14 +23,21 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.net.ConnectException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLException;
 
 /**
  * Sends webhooks. It runs in the worker, which already owns the outbound side of llmq (provider
@@ -40,9 +48,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Each attempt checks the URL with the SSRF guard again (DNS may have changed since the submit)
  * and connects to exactly the address it checked; it follows no redirect (a 3xx is a failed
- * attempt), and gives up on the attempt after {@code llmq.webhooks.timeout}. Any 2xx is success;
- * anything else is retried on the schedule ({@link RetrySchedule}). Deliveries are at-least-once: a
- * sender that dies between the receiver's answer and the record sends again after its lease.
+ * attempt), and gives up on the attempt after {@code llmq.webhooks.timeout}. For {@code https} the
+ * TLS session is checked against the URL's host name (SNI, certificate name and chain); a
+ * certificate that fails is a failed attempt, retried like any other. Any 2xx is success; anything
+ * else is retried on the schedule ({@link RetrySchedule}). Deliveries are at-least-once: a sender
+ * that dies between the receiver's answer and the record sends again after its lease.
  */
 @ApplicationScoped
 public class WebhookSender {
@@ -83,13 +93,37 @@ public class WebhookSender {
     this.pollInterval = config.pollInterval();
     this.vertx = vertx;
     this.metrics = metrics;
-    this.client =
-        vertx.createHttpClient(
-            new HttpClientOptions()
-                .setConnectTimeout((int) config.timeout().toMillis())
-                .setMaxPoolSize(config.concurrency())
-                .setKeepAlive(true)
-                .setVerifyHost(true));
+    this.client = vertx.createHttpClient(clientOptions(config));
+  }
+
+  /**
+   * TLS as a browser does it, though the socket goes to an address rather than a name: the request
+   * names the URL's host (see {@link #exchange}), which Vert.x gives the TLS engine as the peer, so
+   * the JDK sends it as SNI (for a DNS name) and checks the certificate's name against it. Trust is
+   * the JVM's, or {@code llmq.webhooks.trust-certificates}; never trust-all.
+   */
+  private static HttpClientOptions clientOptions(WebhooksConfig config) {
+    HttpClientOptions options =
+        new HttpClientOptions()
+            .setConnectTimeout((int) config.timeout().toMillis())
+            .setMaxPoolSize(config.concurrency())
+            .setKeepAlive(true)
+            .setTrustAll(false)
+            .setVerifyHost(true);
+    config.trustCertificates().ifPresent(paths -> options.setPemTrustOptions(trust(paths)));
+    return options;
+  }
+
+  /** The configured PEM files, checked now: a wrong path stops the start, not every attempt. */
+  private static PemTrustOptions trust(List<String> paths) {
+    PemTrustOptions trust = new PemTrustOptions();
+    for (String path : paths) {
+      if (!Files.isReadable(Path.of(path))) {
+        throw new IllegalStateException("llmq.webhooks.trust-certificates: cannot read " + path);
+      }
+      trust.addCertPath(path);
+    }
+    return trust;
   }
 
   void listen(@Observes StartupEvent start) {
@@ -221,6 +255,7 @@ public class WebhookSender {
     RequestOptions options =
         new RequestOptions()
             .setMethod(HttpMethod.POST)
+            // The URL's host name: SNI and the certificate check use it, not the address.
             .setHost(uri.getHost())
             .setPort(target.port())
             .setURI(path)
@@ -269,10 +304,39 @@ public class WebhookSender {
     if (failure instanceof ConnectException) {
       return "The connection was refused or could not be made.";
     }
-    if (failure instanceof javax.net.ssl.SSLException) {
-      return "The TLS handshake failed.";
+    if (failure instanceof SSLException) {
+      return describeTls(failure);
     }
     return "The connection failed.";
+  }
+
+  /**
+   * Why the receiver's certificate was refused, when it was; JDK messages vary, types do not. The
+   * JDK's host name check throws a plain {@link CertificateException}; chain failures carry a
+   * cert-path exception.
+   */
+  private static String describeTls(Throwable failure) {
+    if (causedBy(failure, CertPathValidatorException.class)
+        || causedBy(failure, CertPathBuilderException.class)) {
+      return "The receiver's TLS certificate is not trusted (unknown issuer, or expired).";
+    }
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause.getClass() == CertificateException.class) {
+        return "The receiver's TLS certificate is not valid for the webhook_url's host name.";
+      }
+    }
+    return causedBy(failure, CertificateException.class)
+        ? "The receiver's TLS certificate was refused."
+        : "The TLS handshake failed.";
+  }
+
+  private static boolean causedBy(Throwable failure, Class<? extends Throwable> kind) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (kind.isInstance(cause)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void logOutcome(Delivery delivery, Result result, Optional<Duration> next) {

@@ -1,8 +1,11 @@
 package io.llmq.worker.webhook;
 
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.core.http.HttpServer;
 import io.vertx.mutiny.core.http.HttpServerRequest;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -20,7 +23,8 @@ import java.util.function.IntUnaryOperator;
 final class WebhookReceiver implements AutoCloseable {
 
   /** What the receiver saw. */
-  record Received(String path, Map<String, List<String>> headers, String body, Instant at) {
+  record Received(
+      String path, Map<String, List<String>> headers, String body, Instant at, String serverName) {
     String header(String name) {
       List<String> values = headers.get(name.toLowerCase());
       return values == null ? null : values.getFirst();
@@ -36,13 +40,30 @@ final class WebhookReceiver implements AutoCloseable {
   private final HttpServer server;
 
   WebhookReceiver() {
+    this(new HttpServerOptions());
+  }
+
+  private WebhookReceiver(HttpServerOptions options) {
     this.server =
         vertx
-            .createHttpServer()
+            .createHttpServer(options)
             .requestHandler(this::handle)
             .listen(0, "127.0.0.1")
             .await()
             .atMost(Duration.ofSeconds(10));
+  }
+
+  /**
+   * An https receiver presenting the certificate of a PKCS#12 key store; it records the SNI name
+   * each request came with.
+   */
+  static WebhookReceiver tls(Path keyStore, String password) {
+    return new WebhookReceiver(
+        new HttpServerOptions()
+            .setSsl(true)
+            .setSni(true)
+            .setKeyCertOptions(
+                new PfxOptions().setPath(keyStore.toString()).setPassword(password)));
   }
 
   WebhookReceiver answer(String path, IntUnaryOperator status) {
@@ -77,7 +98,8 @@ final class WebhookReceiver implements AutoCloseable {
                       .computeIfAbsent(h.getKey().toLowerCase(), k -> new java.util.ArrayList<>())
                       .add(h.getValue()));
           String path = request.path();
-          received.add(new Received(path, headers, body.toString(), Instant.now()));
+          String serverName = request.connection().indicatedServerName();
+          received.add(new Received(path, headers, body.toString(), Instant.now(), serverName));
           int status;
           synchronized (answers) {
             int n = counts.merge(path, 1, Integer::sum);
