@@ -8,8 +8,8 @@ processes whose provider for `gpt-4o-mini` points at it, then:
    submits the identical request `hits` times more, one after another, each with
    `Prefer: wait=10` on a kept-alive connection, after 200 unmeasured warm-up hits. The figure is
    the client's time from sending the submit to reading its 200 answer with status `succeeded`
-   and `cached: true`: the api's commit and publish, the queue, the worker's lookup and two
-   writes, and the doorbell back to the waiting request. The database's
+   and `cached: true`: the api's lookup in Redis and its insert of the job already succeeded
+   (hits are answered at submit; no queue, no worker). The database's
    `completed_at - created_at` of the same jobs is shown beside it, and its part up to
    `started_at` (the claim): the dispatch path that every job takes.
    For comparison the same is measured for uncached jobs (`"cache": "bypass"`) calling the

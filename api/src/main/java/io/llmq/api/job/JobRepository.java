@@ -1,5 +1,6 @@
 package io.llmq.api.job;
 
+import io.llmq.common.cache.CachedAnswer;
 import io.llmq.common.job.JobStatus;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -7,6 +8,7 @@ import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +31,23 @@ class JobRepository {
           + " ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
           + " DO NOTHING RETURNING "
           + JobRecord.COLUMNS;
+
+  /**
+   * A job answered from the cache at submit: born {@code succeeded}, the one status a job may start
+   * in other than {@code queued} (see {@link #insertAnswered}).
+   */
+  private static final String INSERT_ANSWERED =
+      "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, metadata, webhook_url,"
+          + " deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at,"
+          + " attempts, cached, result, prompt_tokens, completion_tokens, total_tokens, cost_usd,"
+          + " cost_saved_usd, started_at, completed_at)"
+          + " VALUES ($1, $2, 'succeeded', $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
+          + " now() + make_interval(secs => $8::int), $9, $10, $11, now(),"
+          + " 1, true, $12::text::jsonb, $13, $14, $15, 0, $16::text::numeric, now(), now())"
+          + " ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
+          + " DO NOTHING RETURNING "
+          + JobRecord.COLUMNS;
+
   private static final String RELEASE_EXPIRED_KEY =
       "UPDATE jobs SET idempotency_key = NULL WHERE tenant_id = $1 AND idempotency_key = $2"
           + " AND created_at < now() - make_interval(secs => $3::int)";
@@ -56,20 +75,42 @@ class JobRepository {
 
   /** Inserts the job; empty when the tenant's idempotency key is already taken. */
   Uni<Optional<JobRecord>> insert(SqlClient tx, NewJob job) {
+    return tx.preparedQuery(INSERT).execute(values(job)).map(JobRepository::first);
+  }
+
+  private static Tuple values(NewJob job) {
+    return Tuple.tuple()
+        .addUUID(job.id())
+        .addUUID(job.tenantId())
+        .addString(job.model())
+        .addString(job.requestJson())
+        .addString(job.cacheMode())
+        .addString(job.metadataJson())
+        .addString(job.webhookUrl())
+        .addInteger(job.deadlineSeconds())
+        .addInteger(job.maxAttempts())
+        .addString(job.idempotencyKey())
+        .addString(job.bodyHash());
+  }
+
+  /**
+   * Inserts a job answered from the cache, already {@code succeeded}; empty when the tenant's
+   * idempotency key is already taken. It records what the worker's cached path records: {@code
+   * cached}, one attempt, the usage of the call that produced the answer, {@code cost_usd} 0 and
+   * {@code cost_saved_usd}; it starts and completes at its creation. No outbox row goes with it:
+   * nothing is left to run. The webhook delivery is written by the database trigger on a terminal
+   * insert (V4), as for any job that ends.
+   */
+  Uni<Optional<JobRecord>> insertAnswered(
+      SqlClient tx, NewJob job, CachedAnswer answer, BigDecimal saved) {
     Tuple values =
-        Tuple.tuple()
-            .addUUID(job.id())
-            .addUUID(job.tenantId())
-            .addString(job.model())
-            .addString(job.requestJson())
-            .addString(job.cacheMode())
-            .addString(job.metadataJson())
-            .addString(job.webhookUrl())
-            .addInteger(job.deadlineSeconds())
-            .addInteger(job.maxAttempts())
-            .addString(job.idempotencyKey())
-            .addString(job.bodyHash());
-    return tx.preparedQuery(INSERT).execute(values).map(JobRepository::first);
+        values(job)
+            .addString(answer.result().toString())
+            .addInteger(answer.promptTokens())
+            .addInteger(answer.completionTokens())
+            .addInteger(answer.totalTokens())
+            .addString(saved.toPlainString());
+    return tx.preparedQuery(INSERT_ANSWERED).execute(values).map(JobRepository::first);
   }
 
   /** Frees an idempotency key whose window has passed, so it can name a new job. */

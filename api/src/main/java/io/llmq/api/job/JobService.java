@@ -2,6 +2,7 @@ package io.llmq.api.job;
 
 import io.llmq.api.config.ApiConfig;
 import io.llmq.api.problem.ProblemException;
+import io.llmq.common.cache.CachedAnswer;
 import io.llmq.common.events.Announcer;
 import io.llmq.common.events.EventLog;
 import io.llmq.common.events.JobEvent;
@@ -9,12 +10,15 @@ import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.messaging.OutboxRelay;
+import io.llmq.common.pricing.ModelCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -23,7 +27,8 @@ import java.util.UUID;
 /**
  * Submits and cancels jobs. A submission writes the job and its outbox row in one transaction, so a
  * 202 always means a message will reach the queue; the message is published right after the commit,
- * and the outbox sweep covers a publish that fails.
+ * and the outbox sweep covers a publish that fails. A submission the cache answers is written
+ * already succeeded instead, with no message (see {@link SubmitCache}).
  */
 @ApplicationScoped
 class JobService {
@@ -32,6 +37,8 @@ class JobService {
   private static final int CANCEL_TRIES = 3;
 
   private final JobRepository jobs;
+  private final SubmitCache cache;
+  private final ModelCatalog models;
   private final OutboxRelay outbox;
   private final JobWaiter waiter;
   private final EventLog events;
@@ -42,6 +49,8 @@ class JobService {
 
   JobService(
       JobRepository jobs,
+      SubmitCache cache,
+      ModelCatalog models,
       OutboxRelay outbox,
       JobWaiter waiter,
       EventLog events,
@@ -50,6 +59,8 @@ class JobService {
       ApiConfig config,
       MeterRegistry metrics) {
     this.jobs = jobs;
+    this.cache = cache;
+    this.models = models;
     this.outbox = outbox;
     this.waiter = waiter;
     this.events = events;
@@ -62,34 +73,75 @@ class JobService {
   /** The outcome of a submission: the job, and whether it is new or an idempotent replay. */
   record Submitted(JobRecord job, boolean replay) {}
 
-  private record Stored(JobRecord job, long outboxId) {}
+  /** A job as its submit stored it; {@code outboxId} is null for a job answered from the cache. */
+  private record Stored(JobRecord job, Long outboxId) {}
 
+  /**
+   * Stores a new job. A job that the cache answers ({@link SubmitCache}) is stored already
+   * succeeded, with no outbox row, and its end is announced after the commit (SSE {@code done}; the
+   * webhook delivery row is the trigger's); any other is stored queued with its outbox row. Either
+   * way the idempotency key is claimed by the same insert, so a replay returns the same job.
+   */
   Uni<Submitted> submit(NewJob job) {
-    return jobs.pool()
-        .withTransaction(tx -> {
-          Uni<Void> release =
-              job.idempotencyKey() == null
-                  ? Uni.createFrom().voidItem()
-                  : jobs.releaseExpiredKey(
-                      tx, job.tenantId(), job.idempotencyKey(), config.idempotencyWindow());
-          return release
-              .chain(() -> jobs.insert(tx, job))
-              .chain(inserted ->
-                  inserted.isPresent()
-                      ? outbox
-                          .add(tx, JobMessage.of(job.id(), job.tenantId()))
-                          .map(outboxId -> new Stored(inserted.get(), outboxId))
-                      : Uni.createFrom().item((Stored) null));
-        })
+    return cache
+        .lookup(job)
+        .chain(answer -> jobs.pool().withTransaction(tx -> store(tx, job, answer)))
         .chain(stored -> {
           if (stored == null) {
             return replayOf(job);
           }
-          publishAfterCommit(stored);
-          firstEvent(stored.job());
+          if (stored.outboxId() == null) {
+            announceAnswered(stored.job());
+          } else {
+            publishAfterCommit(stored);
+            firstEvent(stored.job());
+          }
           metrics.counter("llmq.jobs.submitted", "model", job.model()).increment();
           return Uni.createFrom().item(new Submitted(stored.job(), false));
         });
+  }
+
+  private Uni<Stored> store(SqlClient tx, NewJob job, Optional<CachedAnswer> answer) {
+    Uni<Void> release =
+        job.idempotencyKey() == null
+            ? Uni.createFrom().voidItem()
+            : jobs.releaseExpiredKey(
+                tx, job.tenantId(), job.idempotencyKey(), config.idempotencyWindow());
+    if (answer.isPresent()) {
+      return release
+          .chain(() -> jobs.insertAnswered(tx, job, answer.get(), savedBy(job, answer.get())))
+          .map(inserted -> inserted.map(stored -> new Stored(stored, null)).orElse(null));
+    }
+    return release
+        .chain(() -> jobs.insert(tx, job))
+        .chain(inserted ->
+            inserted.isPresent()
+                ? outbox
+                    .add(tx, JobMessage.of(job.id(), job.tenantId()))
+                    .map(outboxId -> new Stored(inserted.get(), outboxId))
+                : Uni.createFrom().item((Stored) null));
+  }
+
+  /**
+   * What the call that produced {@code answer} would cost now: the job's {@code cost_saved_usd}.
+   */
+  private BigDecimal savedBy(NewJob job, CachedAnswer answer) {
+    return models.costOf(
+        job.model(),
+        answer.promptTokens(),
+        answer.cachedPromptTokens(),
+        answer.cacheWriteTokens(),
+        answer.completionTokens());
+  }
+
+  /**
+   * A job answered at submit has ended: wakes long-polls and appends its {@code done} event, which
+   * also tells webhook senders. Best effort: the announcement sweep covers a failure.
+   */
+  private void announceAnswered(JobRecord job) {
+    metrics.counter("llmq.cache.hits").increment();
+    waiter.announce(job.id());
+    announcer.announceLater(job.id());
   }
 
   private void publishAfterCommit(Stored stored) {

@@ -1,5 +1,6 @@
 package io.llmq.api.job;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.UUID;
 
 /**
@@ -7,6 +8,7 @@ import java.util.UUID;
  *
  * @param requestJson the chat request as it will be sent upstream ({@code stream} removed)
  * @param bodyHash SHA-256 of the canonical submit body, to recognise idempotent replays
+ * @param request the chat request {@code requestJson} holds, for the cache key
  */
 record NewJob(
     UUID id,
@@ -19,4 +21,5 @@ record NewJob(
     Integer deadlineSeconds,
     int maxAttempts,
     String idempotencyKey,
-    String bodyHash) {}
+    String bodyHash,
+    JsonNode request) {}

@@ -59,7 +59,8 @@ class SubmitParser {
         deadline == null ? null : deadline.intValue(),
         attempts == null ? DEFAULT_MAX_ATTEMPTS : attempts.intValue(),
         idempotencyKey(idempotencyKey),
-        CanonicalJson.sha256(body));
+        CanonicalJson.sha256(body),
+        request);
   }
 
   private static String metadata(JsonNode metadata) {

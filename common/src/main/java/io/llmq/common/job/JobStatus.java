@@ -8,6 +8,11 @@ import java.util.Set;
  * The life of a job. Every status change in the system is checked against {@link #canBecome}; the
  * SQL that moves a job names its allowed source states through {@link #sourcesOf}, so the database
  * and this table never disagree.
+ *
+ * <p>A job is born {@link #QUEUED}, with one exception: a submission that the cache answers at once
+ * (the api's lookup at submit) is inserted already {@link #SUCCEEDED}, since there is nothing left
+ * to run. That is no transition, so this table does not list it; the job is terminal from birth and
+ * never changes again, and its end is announced (SSE {@code done}, webhook) like any other.
  */
 public enum JobStatus {
   QUEUED,

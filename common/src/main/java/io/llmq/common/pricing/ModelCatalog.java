@@ -1,6 +1,7 @@
 package io.llmq.common.pricing;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -58,5 +59,22 @@ public class ModelCatalog {
                 m.cachedInputUsdPerMtok().orElse(m.inputUsdPerMtok()),
                 m.cacheWriteUsdPerMtok().orElse(m.inputUsdPerMtok()),
                 m.outputUsdPerMtok()));
+  }
+
+  /**
+   * What one call's usage costs at {@code model}'s price: the cost of a provider call, and what a
+   * cached answer saved. 0 for a model without a price.
+   *
+   * @param promptTokens every prompt token, cached and cache-written ones included
+   */
+  public BigDecimal costOf(
+      String model,
+      long promptTokens,
+      long cachedTokens,
+      long cacheWriteTokens,
+      long completionTokens) {
+    return priceOf(model)
+        .map(price -> price.costOf(promptTokens, cachedTokens, cacheWriteTokens, completionTokens))
+        .orElse(BigDecimal.ZERO);
   }
 }

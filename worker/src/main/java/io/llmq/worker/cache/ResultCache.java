@@ -1,8 +1,13 @@
 package io.llmq.worker.cache;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.llmq.common.cache.CacheConfig;
+import io.llmq.common.cache.CacheKey;
+import io.llmq.common.cache.CachedAnswer;
+import io.llmq.common.cache.CachedAnswers;
 import io.llmq.common.job.CacheMode;
 import io.llmq.worker.provider.Completion;
+import io.llmq.worker.provider.RateLimitSnapshot;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -45,7 +50,7 @@ public class ResultCache {
   /** What a lookup decided. */
   private sealed interface Decision {}
 
-  private record Hit(Completion answer, boolean followed) implements Decision {}
+  private record Hit(CachedAnswer answer, boolean followed) implements Decision {}
 
   private record Lead(CacheKey key, SingleFlight.Lock lock) implements Decision {}
 
@@ -106,7 +111,7 @@ public class ResultCache {
             if (found.followed()) {
               followers.increment();
             }
-            yield hit.apply(found.answer());
+            yield hit.apply(completion(found.answer()));
           }
           case Requeue later -> {
             Log.infof(
@@ -135,7 +140,14 @@ public class ResultCache {
       return Uni.createFrom().voidItem();
     }
     return answers
-        .put(flight.key(), answer)
+        .put(
+            flight.key(),
+            new CachedAnswer(
+                answer.result(),
+                answer.promptTokens(),
+                answer.cachedPromptTokens(),
+                answer.cacheWriteTokens(),
+                answer.completionTokens()))
         .onFailure()
         .recoverWithUni(failure -> unavailable(failure));
   }
@@ -231,5 +243,15 @@ public class ResultCache {
       Log.debugf("The cache is unavailable (%s)", failure.toString());
     }
     return Uni.createFrom().voidItem();
+  }
+
+  private static Completion completion(CachedAnswer answer) {
+    return new Completion(
+        answer.result(),
+        answer.promptTokens(),
+        answer.cachedPromptTokens(),
+        answer.cacheWriteTokens(),
+        answer.completionTokens(),
+        RateLimitSnapshot.NONE);
   }
 }

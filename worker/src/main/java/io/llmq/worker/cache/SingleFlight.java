@@ -1,5 +1,7 @@
 package io.llmq.worker.cache;
 
+import io.llmq.common.cache.CacheConfig;
+import io.llmq.common.cache.CacheKey;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;

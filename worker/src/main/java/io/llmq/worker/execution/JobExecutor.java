@@ -360,15 +360,12 @@ public class JobExecutor {
   }
 
   private BigDecimal costOf(String model, Completion completion) {
-    return models
-        .priceOf(model)
-        .map(price ->
-            price.costOf(
-                completion.promptTokens(),
-                completion.cachedPromptTokens(),
-                completion.cacheWriteTokens(),
-                completion.completionTokens()))
-        .orElse(BigDecimal.ZERO);
+    return models.costOf(
+        model,
+        completion.promptTokens(),
+        completion.cachedPromptTokens(),
+        completion.cacheWriteTokens(),
+        completion.completionTokens());
   }
 
   private Uni<Outcome> providerFailed(ClaimedJob job, ProviderException failure) {

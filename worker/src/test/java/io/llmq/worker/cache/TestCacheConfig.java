@@ -1,5 +1,6 @@
 package io.llmq.worker.cache;
 
+import io.llmq.common.cache.CacheConfig;
 import java.time.Duration;
 
 /** A cache configuration for tests that build their own {@link ResultCache} replicas. */

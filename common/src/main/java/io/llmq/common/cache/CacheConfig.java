@@ -1,10 +1,16 @@
-package io.llmq.worker.cache;
+package io.llmq.common.cache;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 
-/** Settings of the result cache and single flight ({@code llmq.cache.*}). */
+/**
+ * Settings of the result cache and single flight ({@code llmq.cache.*}), one definition for both
+ * apps: the worker looks up, stores and runs single flight; the api looks up at submit and reads
+ * only {@code enabled}, {@code scope} and {@code timeout}. Both must see the same values, or the
+ * api looks in the wrong place (a miss, never a wrong answer) or answers while the worker's cache
+ * is off.
+ */
 @ConfigMapping(prefix = "llmq.cache")
 public interface CacheConfig {
 
@@ -17,8 +23,9 @@ public interface CacheConfig {
   }
 
   /**
-   * Whether jobs look up and store answers at all ({@code LLMQ_CACHE_ENABLED}). Off, every job
-   * calls the provider, whatever its {@code cache} mode. Default {@code true}.
+   * Whether jobs look up and store answers at all ({@code LLMQ_CACHE_ENABLED}). Off, no job is
+   * answered at submit and every job calls the provider, whatever its {@code cache} mode. Default
+   * {@code true}.
    */
   @WithDefault("true")
   boolean enabled();

@@ -1,4 +1,4 @@
-package io.llmq.worker.cache;
+package io.llmq.common.cache;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmq.common.request.CanonicalRequest;
@@ -13,7 +13,7 @@ import java.util.UUID;
  */
 public record CacheKey(String entry) {
 
-  static final String PREFIX = "llmq:cache:v" + CanonicalRequest.VERSION + ":";
+  private static final String PREFIX = "llmq:cache:v" + CanonicalRequest.VERSION + ":";
 
   /** The key of {@code request} for {@code tenantId}, in {@code scope}. */
   public static CacheKey of(CacheConfig.Scope scope, UUID tenantId, JsonNode request) {

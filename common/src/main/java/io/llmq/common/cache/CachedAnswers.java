@@ -1,10 +1,9 @@
-package io.llmq.worker.cache;
+package io.llmq.common.cache;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.llmq.worker.provider.Completion;
-import io.llmq.worker.provider.RateLimitSnapshot;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
@@ -14,11 +13,11 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The answers in Redis: one string per {@link CacheKey}, expiring after {@code llmq.cache.ttl},
- * holding the provider's {@code chat.completion} object (all {@code n} choices, a streamed answer
- * as it was assembled) and the usage it was billed. Only successful answers are ever stored. Every
- * operation fails rather than waits past {@code llmq.cache.timeout}; the caller decides what a
- * failure means.
+ * The answers in Redis: one JSON string per {@link CacheKey}, expiring after {@code
+ * llmq.cache.ttl}, holding a {@link CachedAnswer}. The worker stores and reads them, the api reads
+ * them at submit; this class is the one definition of the entry's format. Only successful answers
+ * are ever stored. Every operation fails rather than waits past {@code llmq.cache.timeout}; the
+ * caller decides what a failure means.
  */
 @ApplicationScoped
 public class CachedAnswers {
@@ -28,7 +27,7 @@ public class CachedAnswers {
   private final Duration ttl;
   private final Duration timeout;
 
-  CachedAnswers(ReactiveRedisDataSource redis, ObjectMapper json, CacheConfig config) {
+  public CachedAnswers(ReactiveRedisDataSource redis, ObjectMapper json, CacheConfig config) {
     this.values = redis.value(String.class);
     this.json = json;
     this.ttl = config.ttl();
@@ -36,7 +35,7 @@ public class CachedAnswers {
   }
 
   /** The stored answer, if there is one; an entry that does not parse counts as none. */
-  Uni<Optional<Completion>> get(CacheKey key) {
+  public Uni<Optional<CachedAnswer>> get(CacheKey key) {
     return values
         .get(key.entry())
         .ifNoItem()
@@ -46,7 +45,7 @@ public class CachedAnswers {
   }
 
   /** Stores {@code answer} under {@code key} for the TTL, replacing what was there. */
-  Uni<Void> put(CacheKey key, Completion answer) {
+  public Uni<Void> put(CacheKey key, CachedAnswer answer) {
     ObjectNode entry = json.createObjectNode();
     entry.set("result", answer.result());
     entry.put("prompt_tokens", answer.promptTokens());
@@ -60,21 +59,20 @@ public class CachedAnswers {
         .fail();
   }
 
-  private Optional<Completion> parse(CacheKey key, String text) {
+  private Optional<CachedAnswer> parse(CacheKey key, String text) {
     try {
       JsonNode entry = json.readTree(text);
       if (!(entry.get("result") instanceof ObjectNode result)) {
         throw new IllegalArgumentException("no result");
       }
       return Optional.of(
-          new Completion(
+          new CachedAnswer(
               result,
               entry.path("prompt_tokens").asInt(),
               entry.path("cached_prompt_tokens").asInt(),
               entry.path("cache_write_tokens").asInt(),
-              entry.path("completion_tokens").asInt(),
-              RateLimitSnapshot.NONE));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+              entry.path("completion_tokens").asInt()));
+    } catch (JsonProcessingException | IllegalArgumentException e) {
       Log.warnf("Cache entry %s does not parse; treated as a miss", key.entry());
       return Optional.empty();
     }
