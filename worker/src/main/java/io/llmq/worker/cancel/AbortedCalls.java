@@ -47,6 +47,37 @@ public class AbortedCalls {
   }
 
   /**
+   * Accounts a call that completed while its job was being cancelled (the result could no longer be
+   * recorded): the job is charged the provider's real usage, then its end is announced. The
+   * governor was settled already. Never fails.
+   */
+  public Uni<Void> completedAfterCancel(
+      UUID jobId, int version, int promptTokens, int completionTokens, BigDecimal cost) {
+    return account(jobId, version, promptTokens, completionTokens, cost)
+        .chain(() -> progress.endedNow(jobId))
+        .replaceWithVoid()
+        .onFailure()
+        .recoverWithUni(failure -> {
+          Log.warnf("Job(id=%s) cancelled call not accounted: %s", jobId, failure.getMessage());
+          return Uni.createFrom().voidItem();
+        });
+  }
+
+  private Uni<Void> account(
+      UUID jobId, int version, int prompt, int completionTokens, BigDecimal cost) {
+    return pool.preparedQuery(ACCOUNT)
+        .execute(Tuple.of(jobId, version, prompt, completionTokens).addString(cost.toPlainString()))
+        .invoke(rows -> {
+          if (rows.rowCount() == 1) {
+            Log.infof(
+                "Job(id=%s) cancelled mid-call; accounted %d prompt and %d completion tokens",
+                jobId, prompt, completionTokens);
+          }
+        })
+        .replaceWithVoid();
+  }
+
+  /**
    * Settles the aborted call of the job claimed at {@code version}; never fails.
    *
    * @param model the job's model (for prices)
@@ -70,22 +101,14 @@ public class AbortedCalls {
             .orElse(BigDecimal.ZERO);
     long providerCharge =
         admission.chargesMaxTokens() ? prompt + admission.maxTokens() : prompt + completionTokens;
-    return governor
-        .settle(admission.reservation(), providerCharge, prompt + completionTokens)
-        .onFailure()
-        .recoverWithNull()
+    // The job's row first: the end's announcement (here, or the sweep's after its grace) must
+    // find the usage there.
+    return account(jobId, version, prompt, completionTokens, cost)
         .chain(() ->
-            pool.preparedQuery(ACCOUNT)
-                .execute(
-                    Tuple.of(jobId, version, prompt, completionTokens)
-                        .addString(cost.toPlainString())))
-        .invoke(rows -> {
-          if (rows.rowCount() == 1) {
-            Log.infof(
-                "Job(id=%s) cancelled mid-call; accounted %d prompt and %d completion tokens",
-                jobId, prompt, completionTokens);
-          }
-        })
+            governor
+                .settle(admission.reservation(), providerCharge, prompt + completionTokens)
+                .onFailure()
+                .recoverWithNull())
         .chain(() -> progress.endedNow(jobId))
         .replaceWithVoid()
         .onFailure()

@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,7 +30,9 @@ public class Cancellations {
 
   private final ReactiveRedisDataSource redis;
   private final Counter notices;
-  private final Map<UUID, CompletableFuture<Void>> watched = new ConcurrentHashMap<>();
+
+  /** Every message of a job on this worker has its own watch; a cancel completes them all. */
+  private final Map<UUID, Set<CompletableFuture<Void>>> watched = new ConcurrentHashMap<>();
 
   Cancellations(ReactiveRedisDataSource redis, MeterRegistry metrics) {
     this.redis = redis;
@@ -65,12 +68,24 @@ public class Cancellations {
    */
   public CompletableFuture<Void> watch(UUID jobId) {
     CompletableFuture<Void> cancelled = new CompletableFuture<>();
-    watched.put(jobId, cancelled);
+    watched.compute(
+        jobId,
+        (id, watches) -> {
+          Set<CompletableFuture<Void>> all =
+              watches == null ? ConcurrentHashMap.newKeySet() : watches;
+          all.add(cancelled);
+          return all;
+        });
     return cancelled;
   }
 
   public void forget(UUID jobId, CompletableFuture<Void> cancelled) {
-    watched.remove(jobId, cancelled);
+    watched.computeIfPresent(
+        jobId,
+        (id, watches) -> {
+          watches.remove(cancelled);
+          return watches.isEmpty() ? null : watches;
+        });
   }
 
   /** Waits {@code delay}, or less when {@code cancelled} completes first. */
@@ -89,11 +104,11 @@ public class Cancellations {
 
   private void cancelled(String jobId) {
     try {
-      CompletableFuture<Void> watch = watched.get(UUID.fromString(jobId));
-      if (watch != null) {
+      Set<CompletableFuture<Void>> watches = watched.get(UUID.fromString(jobId));
+      if (watches != null) {
         Log.infof("Job(id=%s) cancelled by its tenant; letting go of it", jobId);
         notices.increment();
-        watch.complete(null);
+        watches.forEach(watch -> watch.complete(null));
       }
     } catch (IllegalArgumentException ignored) {
       // not a job id: not ours to act on

@@ -194,10 +194,18 @@ public class JobExecutor {
     CompletableFuture<Void> cancelled = cancels.watch(job.id());
     return cancels
         .waitUnless(cancelled, admission.delay())
-        .chain(() -> capacity.slot(route, job.id() + ":" + job.version()))
+        .chain(() ->
+            cancelled.isDone()
+                ? Uni.createFrom().<CallSlots.Slot>nullItem()
+                : capacity.slot(route, job.id() + ":" + job.version()))
         .onFailure(TimeoutException.class)
         .recoverWithNull()
         .chain(slot -> {
+          if (cancelled.isDone()) {
+            // Cancelled while it waited: nothing to run, everything goes back.
+            Uni<Void> freed = slot == null ? Uni.createFrom().voidItem() : capacity.free(slot);
+            return freed.chain(() -> capacity.release(admission)).replaceWith(Outcome.ACK);
+          }
           if (slot == null) {
             return slotless(job, admission);
           }
@@ -297,7 +305,7 @@ public class JobExecutor {
               deltas.increment();
               events.delta(delta);
             });
-    Cancellable renewal = keepLease(job.id(), leaseLost, capacity.keep(route, slot));
+    Cancellable renewal = keepLease(job.id(), job.version(), leaseLost, capacity.keep(route, slot));
     Uni<Completion> call =
         Uni.createFrom()
             .deferred(() -> route.provider().complete(providerCall))
@@ -356,6 +364,16 @@ public class JobExecutor {
         .remember(job.id(), completion)
         .chain(() -> store.succeed(job, completion, cost))
         .invoke(changed -> ended(job.id(), changed, "succeeded"))
+        .chain(changed ->
+            changed
+                ? Uni.createFrom().voidItem()
+                // Cancelled after the provider answered: the call still cost what it cost.
+                : aborted.completedAfterCancel(
+                    job.id(),
+                    job.version(),
+                    completion.promptTokens(),
+                    completion.completionTokens(),
+                    cost))
         .replaceWith(Outcome.ACK);
   }
 
@@ -399,7 +417,8 @@ public class JobExecutor {
    * stall) completes {@code lost}. Ticks that arrive while a renewal is still running are dropped,
    * never queued.
    */
-  private Cancellable keepLease(UUID jobId, CompletableFuture<Void> lost, Uni<Void> slotKept) {
+  private Cancellable keepLease(
+      UUID jobId, int version, CompletableFuture<Void> lost, Uni<Void> slotKept) {
     return Multi.createFrom()
         .ticks()
         .every(heartbeat)
@@ -408,7 +427,7 @@ public class JobExecutor {
         .onItem()
         .transformToUniAndConcatenate(tick ->
             store
-                .heartbeat(jobId, identity.id(), lease)
+                .heartbeat(jobId, version, identity.id(), lease)
                 .onFailure()
                 .recoverWithItem(true)
                 .call(() -> slotKept))

@@ -52,7 +52,7 @@ class JobStore {
           + " WHERE id = $1 AND version = $2 RETURNING attempts, version";
   private static final String HEARTBEAT =
       "UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3)"
-          + " WHERE id = $1 AND lease_owner = $2 AND status = 'running'";
+          + " WHERE id = $1 AND lease_owner = $2 AND status = 'running' AND version = $4";
   private static final String SUCCEED =
       "UPDATE jobs SET status = 'succeeded', result = $3::text::jsonb, prompt_tokens = $4,"
           + " completion_tokens = $5, total_tokens = $6,"
@@ -125,9 +125,9 @@ class JobStore {
   }
 
   /** Renews the lease; false when the job is no longer this worker's to run. */
-  Uni<Boolean> heartbeat(UUID id, String owner, Duration lease) {
+  Uni<Boolean> heartbeat(UUID id, int version, String owner, Duration lease) {
     return pool.preparedQuery(HEARTBEAT)
-        .execute(Tuple.of(id, owner, seconds(lease)))
+        .execute(Tuple.of(id, owner, seconds(lease), version))
         .map(rows -> rows.rowCount() == 1);
   }
 
