@@ -34,24 +34,13 @@ import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from governor import free_port, http, wait_ready  # noqa: E402
-from governor import psql as psql_once  # noqa: E402
+from benchlib import free_port, http, launch, psql, tenant_key, wait_ready  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DB = "llmq_bench_cache"
 PROVIDER_NAME = "bench-cache"
 PROVIDER = []
 
 
-def psql(sql, db):
-    """psql, retried a few times: a shared PostgreSQL may be out of connections for a moment."""
-    for attempt in range(10):
-        try:
-            return psql_once(sql, db)
-        except subprocess.CalledProcessError:
-            if attempt == 9:
-                raise
-            time.sleep(1)
 
 
 def percentile(values, p):
@@ -180,8 +169,6 @@ def main():
     queue = "llmq-bench-cache-" + uuid.uuid4().hex[:8]
     sim_port, api_port = free_port(), free_port()
     worker_ports = [free_port(), free_port()]
-    out = os.path.join(ROOT, "bench", "out")
-    os.makedirs(out, exist_ok=True)
     env = dict(os.environ)
     env.update({
         "LLMQ_DB_URL": f"postgresql://127.0.0.1:5432/{DB}", "LLMQ_ADMIN_TOKEN": "bench-admin",
@@ -201,26 +188,19 @@ def main():
                    f"-Dllmq.models.gpt-4o-mini.provider={PROVIDER_NAME}"]
     processes = []
 
-    def launch(module, label, extra):
-        log = open(os.path.join(out, f"cache-{label}.log"), "w")
-        jar = os.path.join(ROOT, module, "target", "quarkus-app", "quarkus-run.jar")
-        process = subprocess.Popen([java, "-Xmx512m", *PROVIDER, "-jar", jar], env={**env, **extra},
-                                   stdout=log, stderr=subprocess.STDOUT)
-        processes.append(process)
-        return process
+    def start(module, label, extra):
+        return launch(processes, java, module, f"cache-{label}", {**env, **extra}, PROVIDER)
 
     try:
-        sim = launch("simulator", "simulator", {})
+        sim = start("simulator", "simulator", {})
         wait_ready(f"http://127.0.0.1:{sim_port}/stats", sim)
-        api = launch("api", "api", {"LLMQ_API_PORT": str(api_port)})
+        api = start("api", "api", {"LLMQ_API_PORT": str(api_port)})
         for i, port in enumerate(worker_ports):
-            worker = launch("worker", f"worker-{i + 1}", {"LLMQ_WORKER_PORT": str(port)})
+            worker = start("worker", f"worker-{i + 1}", {"LLMQ_WORKER_PORT": str(port)})
             wait_ready(f"http://127.0.0.1:{port}/q/health/ready", worker)
         wait_ready(f"http://127.0.0.1:{api_port}/q/health/ready", api)
-        admin = {"Authorization": "Bearer bench-admin"}
         base = f"http://127.0.0.1:{api_port}"
-        tenant = http("POST", base + "/v1/admin/tenants", {"name": "bench"}, admin)["id"]
-        key = http("POST", f"{base}/v1/admin/tenants/{tenant}/keys", {"name": "bench"}, admin)["key"]
+        key = tenant_key(base, "bench-admin")
         auth = {"Authorization": "Bearer " + key}
 
         measured = latencies(api_port, auth, hits)

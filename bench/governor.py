@@ -28,51 +28,24 @@ Only loopback addresses are used; every loop is bounded in count and time.
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import free_port, http, launch, psql, tenant_key, wait_ready  # noqa: E402
 WORDS = ("the queue holds every job until a worker takes it and runs the call model answers with "
          "tokens that arrive one by one while limits keep provider calm").split()
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def http(method, url, body=None, headers=None, timeout=30):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    if body is not None:
-        request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        text = response.read().decode()
-        return json.loads(text) if text else None
 
 
-def wait_ready(url, process, seconds=120):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"a process exited at start-up; see {ROOT}/bench/out")
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except Exception:
-            time.sleep(0.5)
-    raise SystemExit(f"{url} not ready")
 
 
-def psql(sql, db):
-    return subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-tAc", sql],
-                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 def run(mode, minutes, tpm, rpm, workers, rate, java):
@@ -89,8 +62,6 @@ def run(mode, minutes, tpm, rpm, workers, rate, java):
     psql(f"CREATE DATABASE {name}", "postgres")
     queue = "llmq-bench-" + uuid.uuid4().hex[:8]
     sim_port, api_port = free_port(), free_port()
-    out = os.path.join(ROOT, "bench", "out")
-    os.makedirs(out, exist_ok=True)
     env = dict(os.environ)
     env.update({
         "LLMQ_DB_URL": f"postgresql://127.0.0.1:5432/{name}", "LLMQ_ADMIN_TOKEN": "bench-admin",
@@ -107,28 +78,22 @@ def run(mode, minutes, tpm, rpm, workers, rate, java):
     })
     processes = []
 
-    def launch(module, label, extra):
-        log = open(os.path.join(out, f"{label}.log"), "w")
-        jar = os.path.join(ROOT, module, "target", "quarkus-app", "quarkus-run.jar")
-        flags = [f"-Dllmq.providers.openai.charges-max-tokens={'false' if refunds else 'true'}"]
-        process = subprocess.Popen([java, "-Xmx512m", *flags, "-jar", jar], env={**env, **extra},
-                                   stdout=log, stderr=subprocess.STDOUT)
-        processes.append(process)
-        return process
+    flags = [f"-Dllmq.providers.openai.charges-max-tokens={'false' if refunds else 'true'}"]
+
+    def start(module, label, extra):
+        return launch(processes, java, module, label, {**env, **extra}, flags)
 
     try:
-        sim = launch("simulator", "simulator", {})
+        sim = start("simulator", "simulator", {})
         wait_ready(f"http://127.0.0.1:{sim_port}/stats", sim)
-        api = launch("api", "api", {"LLMQ_API_PORT": str(api_port)})
+        api = start("api", "api", {"LLMQ_API_PORT": str(api_port)})
         for i in range(workers):
             port = free_port()
-            worker = launch("worker", f"worker-{i + 1}", {"LLMQ_WORKER_PORT": str(port)})
+            worker = start("worker", f"worker-{i + 1}", {"LLMQ_WORKER_PORT": str(port)})
             wait_ready(f"http://127.0.0.1:{port}/q/health/ready", worker)
         wait_ready(f"http://127.0.0.1:{api_port}/q/health/ready", api)
-        admin = {"Authorization": "Bearer bench-admin"}
         base = f"http://127.0.0.1:{api_port}"
-        tenant = http("POST", base + "/v1/admin/tenants", {"name": "bench"}, admin)["id"]
-        key = http("POST", f"{base}/v1/admin/tenants/{tenant}/keys", {"name": "bench"}, admin)["key"]
+        key = tenant_key(base, "bench-admin")
         auth = {"Authorization": "Bearer " + key}
 
         duration = minutes * 60

@@ -20,7 +20,6 @@ Run: bench/notify.sh [jobs] [subscribers]. Only loopback is used; every loop is 
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -29,42 +28,17 @@ import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import free_port, http, launch, psql, tenant_key, wait_ready  # noqa: E402
 PER_JOB = 50
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def http(method, url, body=None, headers=None, timeout=30):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    if body is not None:
-        request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        text = response.read().decode()
-        return json.loads(text) if text else None
 
 
-def wait_ready(url, process, seconds=120):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"a process exited at start-up; see {ROOT}/bench/out")
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except Exception:
-            time.sleep(0.5)
-    raise SystemExit(f"{url} not ready")
 
 
-def psql(sql, db):
-    return subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-tAc", sql],
-                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 def rss_mib(pid):
@@ -141,13 +115,6 @@ async def sse(port, job, key, done_at, opened, limit_seconds):
         writer.close()
 
 
-def launch(processes, out, java, module, label, env):
-    log = open(os.path.join(out, f"{label}.log"), "w")
-    jar = os.path.join(ROOT, module, "target", "quarkus-app", "quarkus-run.jar")
-    process = subprocess.Popen([java, "-Xmx512m", "-jar", jar], env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
-    processes.append(process)
-    return process
 
 
 def latency(base, port, key, hook, jobs, rate, db, receiver):
@@ -250,8 +217,6 @@ def main():
     psql(f"CREATE DATABASE {name}", "postgres")
     queue = "llmq-bench-" + uuid.uuid4().hex[:8]
     api_port, worker_port = free_port(), free_port()
-    out = os.path.join(ROOT, "bench", "out")
-    os.makedirs(out, exist_ok=True)
     hook_port = free_port()
     receiver = subprocess.Popen([sys.executable, __file__, "--receive", str(hook_port)],
                                 stdout=subprocess.PIPE, text=True)
@@ -269,15 +234,13 @@ def main():
     })
     processes = []
     try:
-        api = launch(processes, out, java, "api", "notify-api", {**env, "LLMQ_API_PORT": str(api_port)})
-        worker = launch(processes, out, java, "worker", "notify-worker",
+        api = launch(processes, java, "api", "notify-api", {**env, "LLMQ_API_PORT": str(api_port)})
+        worker = launch(processes, java, "worker", "notify-worker",
                         {**env, "LLMQ_WORKER_PORT": str(worker_port)})
         wait_ready(f"http://127.0.0.1:{worker_port}/q/health/ready", worker)
         wait_ready(f"http://127.0.0.1:{api_port}/q/health/ready", api)
-        admin = {"Authorization": "Bearer bench-admin"}
         base = f"http://127.0.0.1:{api_port}"
-        tenant = http("POST", base + "/v1/admin/tenants", {"name": "bench"}, admin)["id"]
-        key = http("POST", f"{base}/v1/admin/tenants/{tenant}/keys", {"name": "bench"}, admin)["key"]
+        key = tenant_key(base, "bench-admin")
 
         # A first round warms the JVMs up (JIT); the second is measured.
         latency(base, api_port, key, hook, min(jobs, 200), 20, name, receiver)

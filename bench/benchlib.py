@@ -1,0 +1,71 @@
+"""What the benchmark scripts share: loopback ports, JSON over HTTP, psql, launching the built
+apps, and a tenant's API key. Only loopback addresses are used; every wait is bounded in time."""
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "bench", "out")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None, headers=None, timeout=30):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        text = response.read().decode()
+        return json.loads(text) if text else None
+
+
+def wait_ready(url, process, seconds=120):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"a process exited at start-up; see {OUT}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except Exception:
+            time.sleep(0.5)
+    raise SystemExit(f"{url} not ready")
+
+
+def psql(sql, db):
+    """psql, retried a few times: a shared PostgreSQL may be out of connections for a moment."""
+    for attempt in range(10):
+        try:
+            return subprocess.run(
+                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-tAc", sql],
+                check=True, capture_output=True, text=True).stdout.strip()
+        except subprocess.CalledProcessError:
+            if attempt == 9:
+                raise
+            time.sleep(1)
+
+
+def launch(processes, java, module, label, env, flags=()):
+    """Starts a module's built Quarkus app (bench/out/<label>.log) and adds it to processes."""
+    os.makedirs(OUT, exist_ok=True)
+    log = open(os.path.join(OUT, f"{label}.log"), "w")
+    jar = os.path.join(ROOT, module, "target", "quarkus-app", "quarkus-run.jar")
+    process = subprocess.Popen([java, "-Xmx512m", *flags, "-jar", jar], env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    processes.append(process)
+    return process
+
+
+def tenant_key(base, admin_token):
+    """A new tenant's API key, made through the admin API."""
+    admin = {"Authorization": "Bearer " + admin_token}
+    tenant = http("POST", base + "/v1/admin/tenants", {"name": "bench"}, admin)["id"]
+    return http("POST", f"{base}/v1/admin/tenants/{tenant}/keys", {"name": "bench"}, admin)["key"]
