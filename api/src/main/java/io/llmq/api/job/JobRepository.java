@@ -2,6 +2,7 @@ package io.llmq.api.job;
 
 import io.llmq.common.cache.CachedAnswer;
 import io.llmq.common.job.JobStatus;
+import io.llmq.common.messaging.OutboxRelay;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -64,18 +65,34 @@ class JobRepository {
           + JobRecord.COLUMNS;
 
   private final Pool pool;
+  private final String insertWithMessage;
 
-  JobRepository(Pool pool) {
+  JobRepository(Pool pool, OutboxRelay outbox) {
     this.pool = pool;
+    this.insertWithMessage = outbox.addingTo(INSERT);
   }
 
   Pool pool() {
     return pool;
   }
 
-  /** Inserts the job; empty when the tenant's idempotency key is already taken. */
-  Uni<Optional<JobRecord>> insert(SqlClient tx, NewJob job) {
-    return tx.preparedQuery(INSERT).execute(values(job)).map(JobRepository::first);
+  /**
+   * A job as its submit stored it: {@code outboxId} is its message's outbox row, null for a job
+   * answered from the cache (nothing is left to run).
+   */
+  record Inserted(JobRecord job, Long outboxId) {}
+
+  /**
+   * Inserts the job queued, with its message in the outbox, in one statement; empty when the
+   * tenant's idempotency key is already taken.
+   */
+  Uni<Optional<Inserted>> insert(SqlClient client, NewJob job) {
+    return client
+        .preparedQuery(insertWithMessage)
+        .execute(values(job))
+        .map(rows ->
+            first(rows)
+                .map(stored -> new Inserted(stored, rows.iterator().next().getLong("outbox_id"))));
   }
 
   private static Tuple values(NewJob job) {
@@ -101,8 +118,8 @@ class JobRepository {
    * nothing is left to run. The webhook delivery is written by the database trigger on a terminal
    * insert (V4), as for any job that ends.
    */
-  Uni<Optional<JobRecord>> insertAnswered(
-      SqlClient tx, NewJob job, CachedAnswer answer, BigDecimal saved) {
+  Uni<Optional<Inserted>> insertAnswered(
+      SqlClient client, NewJob job, CachedAnswer answer, BigDecimal saved) {
     Tuple values =
         values(job)
             .addString(answer.result().toString())
@@ -110,7 +127,10 @@ class JobRepository {
             .addInteger(answer.completionTokens())
             .addInteger(answer.totalTokens())
             .addString(saved.toPlainString());
-    return tx.preparedQuery(INSERT_ANSWERED).execute(values).map(JobRepository::first);
+    return client
+        .preparedQuery(INSERT_ANSWERED)
+        .execute(values)
+        .map(rows -> first(rows).map(stored -> new Inserted(stored, null)));
   }
 
   /** Frees an idempotency key whose window has passed, so it can name a new job. */

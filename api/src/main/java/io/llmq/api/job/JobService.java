@@ -25,10 +25,10 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Submits and cancels jobs. A submission writes the job and its outbox row in one transaction, so a
- * 202 always means a message will reach the queue; the message is published right after the commit,
- * and the outbox sweep covers a publish that fails. A submission the cache answers is written
- * already succeeded instead, with no message (see {@link SubmitCache}).
+ * Submits and cancels jobs. A submission writes the job and its outbox row in one statement, so a
+ * 202 always means a message will reach the queue; the message is published right after, and the
+ * outbox sweep covers a publish that fails. A submission the cache answers is written already
+ * succeeded instead, with no message (see {@link SubmitCache}).
  */
 @ApplicationScoped
 class JobService {
@@ -73,53 +73,52 @@ class JobService {
   /** The outcome of a submission: the job, and whether it is new or an idempotent replay. */
   record Submitted(JobRecord job, boolean replay) {}
 
-  /** A job as its submit stored it; {@code outboxId} is null for a job answered from the cache. */
-  private record Stored(JobRecord job, Long outboxId) {}
-
   /**
    * Stores a new job. A job that the cache answers ({@link SubmitCache}) is stored already
-   * succeeded, with no outbox row, and its end is announced after the commit (SSE {@code done}; the
+   * succeeded, with no outbox row, and its end is announced right after (SSE {@code done}; the
    * webhook delivery row is the trigger's); any other is stored queued with its outbox row. Either
-   * way the idempotency key is claimed by the same insert, so a replay returns the same job.
+   * way one statement writes it, so a submit without an idempotency key needs no transaction; one
+   * with a key first frees the key if its window has passed, in one transaction with the insert,
+   * which claims the key: a replay returns the same job.
    */
   Uni<Submitted> submit(NewJob job) {
     return cache
         .lookup(job)
-        .chain(answer -> jobs.pool().withTransaction(tx -> store(tx, job, answer)))
+        .chain(answer ->
+            job.idempotencyKey() == null
+                ? store(jobs.pool(), job, answer)
+                : storeWithKey(job, answer))
         .chain(stored -> {
-          if (stored == null) {
+          if (stored.isEmpty()) {
             return replayOf(job);
           }
-          if (stored.outboxId() == null) {
-            announceAnswered(stored.job());
+          JobRecord created = stored.get().job();
+          if (stored.get().outboxId() == null) {
+            announceAnswered(created);
           } else {
-            publishAfterCommit(stored);
-            firstEvent(stored.job());
+            publish(stored.get().outboxId(), created);
+            firstEvent(created);
           }
           metrics.counter("llmq.jobs.submitted", "model", job.model()).increment();
-          return Uni.createFrom().item(new Submitted(stored.job(), false));
+          return Uni.createFrom().item(new Submitted(created, false));
         });
   }
 
-  private Uni<Stored> store(SqlClient tx, NewJob job, Optional<CachedAnswer> answer) {
-    Uni<Void> release =
-        job.idempotencyKey() == null
-            ? Uni.createFrom().voidItem()
-            : jobs.releaseExpiredKey(
-                tx, job.tenantId(), job.idempotencyKey(), config.idempotencyWindow());
-    if (answer.isPresent()) {
-      return release
-          .chain(() -> jobs.insertAnswered(tx, job, answer.get(), savedBy(job, answer.get())))
-          .map(inserted -> inserted.map(stored -> new Stored(stored, null)).orElse(null));
-    }
-    return release
-        .chain(() -> jobs.insert(tx, job))
-        .chain(inserted ->
-            inserted.isPresent()
-                ? outbox
-                    .add(tx, JobMessage.of(job.id(), job.tenantId()))
-                    .map(outboxId -> new Stored(inserted.get(), outboxId))
-                : Uni.createFrom().item((Stored) null));
+  /** Frees the job's idempotency key if its window has passed, then stores the job. */
+  private Uni<Optional<JobRepository.Inserted>> storeWithKey(
+      NewJob job, Optional<CachedAnswer> answer) {
+    return jobs.pool()
+        .withTransaction(tx ->
+            jobs.releaseExpiredKey(
+                    tx, job.tenantId(), job.idempotencyKey(), config.idempotencyWindow())
+                .chain(() -> store(tx, job, answer)));
+  }
+
+  private Uni<Optional<JobRepository.Inserted>> store(
+      SqlClient client, NewJob job, Optional<CachedAnswer> answer) {
+    return answer.isPresent()
+        ? jobs.insertAnswered(client, job, answer.get(), savedBy(job, answer.get()))
+        : jobs.insert(client, job);
   }
 
   /**
@@ -135,19 +134,18 @@ class JobService {
   }
 
   /**
-   * A job answered at submit has ended: wakes long-polls and appends its {@code done} event, which
-   * also tells webhook senders. Best effort: the announcement sweep covers a failure.
+   * A job answered at submit has ended: appends its {@code done} event, which also tells webhook
+   * senders. Best effort: the announcement sweep covers a failure. No long-poll can be waiting for
+   * it: its id is not out yet.
    */
   private void announceAnswered(JobRecord job) {
     metrics.counter("llmq.cache.hits").increment();
-    waiter.announce(job.id());
-    announcer.announceLater(job.id());
+    announcer.announceLater(job.view(), job.version());
   }
 
-  private void publishAfterCommit(Stored stored) {
-    JobRecord job = stored.job();
+  private void publish(long outboxId, JobRecord job) {
     outbox
-        .relay(stored.outboxId(), JobMessage.of(job.id(), job.tenantId()))
+        .relay(outboxId, JobMessage.of(job.id(), job.tenantId()))
         .subscribe()
         .with(ignored -> {}, failure -> Log.debugf("Job(id=%s) publish deferred", job.id()));
   }

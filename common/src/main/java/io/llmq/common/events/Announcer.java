@@ -67,15 +67,30 @@ public class Announcer {
           if (!job.jobStatus().isTerminal() || row.getInteger("terminal_event_id") != null) {
             return Uni.createFrom().item(0L);
           }
-          return events
-              .append(jobId, JobEvent.DONE, row.getInteger("version"), job.json())
-              .chain(id -> record(job, id));
+          return announce(job, row.getInteger("version"));
         });
+  }
+
+  /**
+   * Announces the end of a job the caller has just written terminal, as it wrote it ({@code job} at
+   * {@code version}), without reading it back: nothing else can have announced it yet.
+   */
+  public Uni<Long> announce(JobView job, int version) {
+    return events.append(job.id(), JobEvent.DONE, version, job.json()).chain(id -> record(job, id));
   }
 
   /** Announces without failing: a failure is left to the sweep. */
   public void announceLater(UUID jobId) {
-    announce(jobId)
+    settle(jobId, announce(jobId));
+  }
+
+  /** {@link #announce(JobView, int)} without failing: a failure is left to the sweep. */
+  public void announceLater(JobView job, int version) {
+    settle(job.id(), announce(job, version));
+  }
+
+  private static void settle(UUID jobId, Uni<Long> announcement) {
+    announcement
         .subscribe()
         .with(
             ignored -> {},

@@ -59,11 +59,21 @@ public class OutboxRelay {
   }
 
   /**
-   * Adds a message to the outbox inside the caller's transaction. The row stays invisible to sweeps
-   * for the fast-path lease, so {@link #relay} after commit normally publishes it alone.
+   * A statement that runs {@code insertReturning}, an {@code INSERT … RETURNING} of job rows with
+   * their {@code id} and {@code tenant_id}, and adds each inserted job's message to the outbox. One
+   * statement is atomic on its own, so a submit needs no transaction (nor its round trips) for the
+   * two. The rows stay invisible to sweeps for the fast-path lease, so {@link #relay} after the
+   * statement normally publishes each alone. It answers the inserted rows with their outbox row's
+   * id as {@code outbox_id}; nothing when the insert inserted nothing.
    */
-  public Uni<Long> add(SqlClient tx, JobMessage message) {
-    return add(tx, message, fastPathLease);
+  public String addingTo(String insertReturning) {
+    return "WITH job AS ("
+        + insertReturning
+        + "), message AS (INSERT INTO job_outbox (job_id, tenant_id, available_at)"
+        + " SELECT id, tenant_id, now() + make_interval(secs => "
+        + seconds(fastPathLease)
+        + ") FROM job RETURNING id, job_id)"
+        + " SELECT job.*, message.id AS outbox_id FROM job JOIN message ON message.job_id = job.id";
   }
 
   /**
