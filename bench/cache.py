@@ -4,17 +4,17 @@
 Starts the simulator (2 s to the first token, then 100 tokens/s), the api and two worker
 processes whose provider for `gpt-4o-mini` points at it, then:
 
-1. Cache hit, submit -> succeeded: submits one request and waits for its answer (a miss), then
-   submits the identical request `hits` times more, one after another, each with
-   `Prefer: wait=10` on a kept-alive connection, after 200 unmeasured warm-up hits. The figure is
-   the client's time from sending the submit to reading its 200 answer with status `succeeded`
-   and `cached: true`: the api's lookup in Redis and its insert of the job already succeeded
-   (hits are answered at submit; no queue, no worker). The database's
-   `completed_at - created_at` of the same jobs is shown beside it, and its part up to
-   `started_at` (the claim): the dispatch path that every job takes.
-   For comparison the same is measured for uncached jobs (`"cache": "bypass"`) calling the
-   built-in simulated provider with no delay; the two kinds take turns, so both see the same
-   machine.
+1. Cache hit, submit -> succeeded: submits one request and waits for its answer (a miss), so
+   that the answer is stored; then submits the identical request, one at a time, each with
+   `Prefer: wait=10` on a kept-alive connection. The figure is the client's time from sending the
+   submit to reading its 200 answer with status `succeeded` and `cached: true`: the api's auth,
+   its lookup in Redis and its insert of the job already succeeded (hits are answered at submit;
+   no queue, no worker). First `warmup` unmeasured rounds (a hit and an uncached job each) let
+   the JVMs compile their hot paths, as a running service has; then `hits` hits are measured
+   alone, and `hits` more taking turns with uncached jobs (`"cache": "bypass"`) calling the
+   built-in simulated provider with no delay, which are measured too, for comparison, with the
+   database's `completed_at - created_at` and its part up to `started_at` (the claim): the
+   dispatch path every uncached job takes.
 2. Single flight: `jobs` identical jobs (a fresh prompt, a call of 2-3 s) submitted at once
    from as many threads; the upstream calls they made are the simulator's request count, and
    the workers' `llmq.cache.followers` says how many waited for the leader's call (the others
@@ -58,39 +58,37 @@ def metric(port, name):
     return total
 
 
-def sequential_latency(api_port, auth, kinds, count):
-    """Submits each kind's body once (it must succeed uncached), then 200 times each unmeasured,
-    then `count` times each measured, the kinds taking turns so that both see the same machine;
-    one at a time with `Prefer: wait=10`. Each answer must be `succeeded`, `cached` as the kind
-    says. `kinds` maps a label to (body, cached)."""
-    headers = {**auth, "Content-Type": "application/json", "Prefer": "wait=10"}
-    connection = httpclient.HTTPConnection("127.0.0.1", api_port, timeout=30)
+class Submitter:
+    """Submits one body at a time with `Prefer: wait=10` on one kept-alive connection."""
 
-    def submit(body):
+    def __init__(self, api_port, auth):
+        self.headers = {**auth, "Content-Type": "application/json", "Prefer": "wait=10"}
+        self.connection = httpclient.HTTPConnection("127.0.0.1", api_port, timeout=30)
+
+    def submit(self, body):
         started = time.perf_counter()
-        connection.request("POST", "/v1/jobs", json.dumps(body), headers)
-        response = connection.getresponse()
+        self.connection.request("POST", "/v1/jobs", json.dumps(body), self.headers)
+        response = self.connection.getresponse()
         job = json.loads(response.read())
         return (time.perf_counter() - started) * 1000, response.status, job
 
-    for label, (body, _) in kinds.items():
-        _, status, first = submit(body)
-        if first.get("status") != "succeeded" or first.get("cached"):
-            raise SystemExit(f"{label}: the first job did not succeed uncached: {status} {first}")
-    for _ in range(200):
-        for body, _ in kinds.values():
-            submit(body)
+    def close(self):
+        self.connection.close()
+
+
+def measure(submitter, kinds, count):
+    """Submits each kind's body `count` times, the kinds taking turns; each answer must be
+    `succeeded`, `cached` as the kind says. `kinds` maps a label to (body, cached)."""
     times = {label: [] for label in kinds}
     ids = {label: [] for label in kinds}
     unexpected = {label: 0 for label in kinds}
     for _ in range(count):
         for label, (body, cached) in kinds.items():
-            ms, status, job = submit(body)
+            ms, status, job = submitter.submit(body)
             if status != 200 or job.get("status") != "succeeded" or job.get("cached") != cached:
                 unexpected[label] += 1
             times[label].append(ms)
             ids[label].append(job["id"])
-    connection.close()
     results = {}
     for label in kinds:
         id_list = ",".join(f"'{i}'" for i in ids[label])
@@ -111,15 +109,29 @@ def sequential_latency(api_port, auth, kinds, count):
     return results
 
 
-def latencies(api_port, auth, count):
-    """Cache hits, and for comparison uncached jobs calling the built-in zero-latency simulator."""
+def latencies(api_port, auth, count, warmup):
+    """Cache hits alone, then taking turns with uncached jobs calling the built-in zero-latency
+    simulator (for comparison), after `warmup` unmeasured rounds of both."""
     hit = {"request": {"model": "gpt-4o-mini", "max_tokens": 40,
                        "messages": [{"role": "user", "content": f"cache hit {uuid.uuid4()}"}]}}
     uncached = {"cache": "bypass", "request": {"model": "llmq-sim", "max_tokens": 40, "messages": [
         {"role": "user", "content": f"no cache {uuid.uuid4()} [[sim delay_ms=0]]"}]}}
-    return sequential_latency(api_port, auth, {
-        "cache hit": (hit, True),
-        "no cache, zero-latency simulated call (comparison)": (uncached, False)}, count)
+    submitter = Submitter(api_port, auth)
+    try:
+        for label, body in (("cache hit", hit), ("no cache", uncached)):
+            _, status, first = submitter.submit(body)
+            if first.get("status") != "succeeded" or first.get("cached"):
+                raise SystemExit(f"{label}: the first job did not succeed uncached: {status} {first}")
+        for _ in range(warmup):
+            submitter.submit(hit)
+            submitter.submit(uncached)
+        results = measure(submitter, {"cache hit": (hit, True)}, count)
+        results.update(measure(submitter, {
+            "cache hit, taking turns with uncached jobs": (hit, True),
+            "no cache, zero-latency simulated call (comparison)": (uncached, False)}, count))
+        return results
+    finally:
+        submitter.close()
 
 
 def identical_burst(base, auth, sim_port, worker_ports, count, cache):
@@ -163,6 +175,7 @@ def identical_burst(base, auth, sim_port, worker_ports, count, cache):
 def main():
     hits = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
     java = os.path.join(os.environ["JAVA_HOME"], "bin", "java")
     psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)", "postgres")
     psql(f"CREATE DATABASE {DB}", "postgres")
@@ -203,7 +216,7 @@ def main():
         key = tenant_key(base, "bench-admin")
         auth = {"Authorization": "Bearer " + key}
 
-        measured = latencies(api_port, auth, hits)
+        measured = latencies(api_port, auth, hits, warmup)
         for result in measured.values():
             print(json.dumps(result), flush=True)
         flight = identical_burst(base, auth, sim_port, worker_ports, count, "default")
