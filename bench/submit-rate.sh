@@ -3,13 +3,16 @@
 # wrk from a second process on loopback and prints wrk's report (requests/s and latency
 # percentiles). Every request is a durable submit (job row + outbox row committed, 202).
 #
-#   bench/submit-rate.sh [seconds] [connections]      default: 30 s, 32 connections
+#   bench/submit-rate.sh [seconds] [connections] [api-only]    default: 30 s, 32 connections
 #
-# The worker runs too, so the machine also carries the publishing and the jobs themselves.
+# By default the worker runs too, so the machine also carries the publishing and the jobs
+# themselves. With "api-only" the worker is stopped once the system is up: the jobs stay queued
+# and the two cores serve the submits alone (the api still publishes every message).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 connections=${2:-32}
+mode=${3:-with-worker}
 
 if ! command -v wrk >/dev/null; then
   echo "Installing wrk (Debian package)..."
@@ -22,6 +25,10 @@ system=$!
 trap 'kill $system 2>/dev/null; wait $system 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do [ -s .llmq/quickstart-key ] && break; sleep 0.5; done
 [ -s .llmq/quickstart-key ] || { echo "the system did not start; see /tmp/llmq-bench-up.log" >&2; exit 1; }
+if [ "$mode" = api-only ]; then
+  pkill -f worker/target/quarkus-app/quarkus-run.jar
+  echo "Worker stopped: jobs stay queued."
+fi
 
 script=$(mktemp --suffix=.lua)
 cat > "$script" <<LUA
