@@ -34,12 +34,12 @@ public class OutboxRelay {
           + " attempts = attempts + 1 WHERE id IN (SELECT id FROM job_outbox"
           + " WHERE available_at <= now() ORDER BY id LIMIT $2::int FOR UPDATE SKIP LOCKED)"
           + " RETURNING id, job_id, tenant_id";
-  private static final String DELETE = "DELETE FROM job_outbox WHERE id = $1";
 
   /** A sweep that takes longer is abandoned, so the next one is never skipped for good. */
   private static final Duration SWEEP_TIMEOUT = Duration.ofSeconds(30);
 
   private final Pool pool;
+  private final OutboxDeletes deletes;
   private final JobPublisher publisher;
   private final Duration fastPathLease;
   private final Duration sweepLease;
@@ -52,6 +52,7 @@ public class OutboxRelay {
       @ConfigProperty(name = "llmq.outbox.sweep-lease") Duration sweepLease,
       @ConfigProperty(name = "llmq.outbox.sweep-batch") int sweepBatch) {
     this.pool = pool;
+    this.deletes = new OutboxDeletes(pool);
     this.publisher = publisher;
     this.fastPathLease = fastPathLease;
     this.sweepLease = sweepLease;
@@ -87,14 +88,14 @@ public class OutboxRelay {
   }
 
   /**
-   * Publishes a committed outbox row now and deletes it once confirmed. Never fails: a message that
-   * cannot be published stays in the outbox for the sweep.
+   * Publishes a committed outbox row now and deletes it once confirmed (with the other rows
+   * confirmed meanwhile: {@link OutboxDeletes}). Never fails: a message that cannot be published
+   * stays in the outbox for the sweep.
    */
   public Uni<Void> relay(long outboxId, JobMessage message) {
     return publisher
         .publish(message)
-        .chain(() -> pool.preparedQuery(DELETE).execute(Tuple.of(outboxId)))
-        .replaceWithVoid()
+        .chain(() -> deletes.delete(outboxId))
         .onFailure()
         .recoverWithUni(failure -> {
           Log.debugf(
