@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.util.regex.Pattern;
 
 /**
  * The SSRF guard of webhooks: a {@code webhook_url} must be {@code https} and its host must resolve
@@ -51,6 +52,21 @@ public class WebhookTargets {
     }
   }
 
+  /** A host of digits and dots: an IPv4 address, or nothing any DNS could answer for. */
+  private static final Pattern NUMERIC = Pattern.compile("[0-9.]+");
+
+  /**
+   * An IPv4 address in its one plain form. Other numeric forms ({@code 2130706433}, {@code 127.1},
+   * {@code 010.0.0.1}, {@code 1.2.3.4.5}) are refused: they would hide an address from a reader,
+   * and some of them the JDK would look up as names.
+   */
+  private static final Pattern DOTTED_QUAD;
+
+  static {
+    String octet = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+    DOTTED_QUAD = Pattern.compile(octet + "(\\." + octet + "){3}");
+  }
+
   private final boolean allowInsecure;
   private final Resolver resolver;
 
@@ -86,6 +102,9 @@ public class WebhookTargets {
     if (uri.getRawUserInfo() != null) {
       throw new Refused("must not carry credentials");
     }
+    if (NUMERIC.matcher(uri.getHost()).matches() && !DOTTED_QUAD.matcher(uri.getHost()).matches()) {
+      throw new Refused("has a host that is not a valid IPv4 address");
+    }
     return uri;
   }
 
@@ -109,8 +128,9 @@ public class WebhookTargets {
         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
   }
 
+  /** An IP address written out, which {@link #parse} let through only in its plain form. */
   private static boolean isAddressLiteral(String host) {
-    return host.startsWith("[") || host.matches("[0-9.]+");
+    return host.startsWith("[") || NUMERIC.matcher(host).matches();
   }
 
   /** {@link #check} without leaving the calling thread: for callers already off the event loop. */

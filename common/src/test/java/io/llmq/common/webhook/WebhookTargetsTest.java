@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -104,6 +105,26 @@ class WebhookTargetsTest {
     assertEquals("must be an absolute https URL", refusal("/relative"));
     assertEquals("is not a valid URL", refusal("https://exa mple.com/"));
     assertEquals("must not carry credentials", refusal("https://user:pw@hooks.example.com/"));
+  }
+
+  @Test
+  void numericHostsOtherThanAPlainIpv4AddressAreRefusedWithoutALookup() {
+    WebhookTargets noLookups =
+        new WebhookTargets(
+            false,
+            host -> {
+              throw new AssertionError("looked up " + host);
+            });
+    for (String host :
+        List.of(
+            "1.2.3.4.5", "2130706433", "127.1", "010.0.0.1", "256.1.1.1", "1.2.3.4.", "1..2.3")) {
+      // Most of these java.net.URI already reads as having no host; the rest the guard refuses.
+      assertThrows(
+          WebhookTargets.Refused.class,
+          () -> noLookups.check("https://" + host + "/hook").await().indefinitely(),
+          host);
+    }
+    assertEquals("has a host that is not a valid IPv4 address", refusal("https://010.0.0.1/hook"));
   }
 
   @Test
