@@ -6,6 +6,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "bench", "out")
@@ -69,3 +70,36 @@ def tenant_key(base, admin_token):
     admin = {"Authorization": "Bearer " + admin_token}
     tenant = http("POST", base + "/v1/admin/tenants", {"name": "bench"}, admin)["id"]
     return http("POST", f"{base}/v1/admin/tenants/{tenant}/keys", {"name": "bench"}, admin)["key"]
+
+
+def isolated_env(db, admin_token="bench-admin"):
+    """The environment for apps that run on a fresh database `db` and a queue of their own (named
+    after a random suffix), so a run neither sees nor disturbs another's jobs."""
+    psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)", "postgres")
+    psql(f"CREATE DATABASE {db}", "postgres")
+    queue = "llmq-bench-" + uuid.uuid4().hex[:8]
+    env = dict(os.environ)
+    env.update({
+        "LLMQ_DB_URL": f"postgresql://127.0.0.1:5432/{db}", "LLMQ_ADMIN_TOKEN": admin_token,
+        "LLMQ_QUEUE_EXCHANGE": queue, "LLMQ_QUEUE_NAME": queue,
+        "LLMQ_QUEUE_DEAD_LETTER_EXCHANGE": queue + ".dlx",
+        "LLMQ_QUEUE_DEAD_LETTER_QUEUE": queue + ".dlq",
+        "QUARKUS_LOG_CONSOLE_JSON_ENABLED": "false",
+    })
+    return env
+
+
+def percentile(values, p):
+    """The p-th percentile (0-100) of values, nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def stop(processes):
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

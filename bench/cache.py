@@ -26,7 +26,6 @@ Only loopback addresses are used; every loop is bounded in count and time.
 import http.client as httpclient
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -34,18 +33,14 @@ import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import free_port, http, launch, psql, tenant_key, wait_ready  # noqa: E402
+from benchlib import (  # noqa: E402
+    free_port, http, isolated_env, launch, percentile, psql, stop, tenant_key, wait_ready)
 
 DB = "llmq_bench_cache"
 PROVIDER_NAME = "bench-cache"
 PROVIDER = []
 
 
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def metric(port, name):
@@ -177,17 +172,11 @@ def main():
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 100
     warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
     java = os.path.join(os.environ["JAVA_HOME"], "bin", "java")
-    psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)", "postgres")
-    psql(f"CREATE DATABASE {DB}", "postgres")
-    queue = "llmq-bench-cache-" + uuid.uuid4().hex[:8]
     sim_port, api_port = free_port(), free_port()
     worker_ports = [free_port(), free_port()]
-    env = dict(os.environ)
+    env = isolated_env(DB)
     env.update({
-        "LLMQ_DB_URL": f"postgresql://127.0.0.1:5432/{DB}", "LLMQ_ADMIN_TOKEN": "bench-admin",
-        "LLMQ_QUEUE_EXCHANGE": queue, "LLMQ_QUEUE_NAME": queue,
-        "LLMQ_QUEUE_DEAD_LETTER_EXCHANGE": queue + ".dlx", "LLMQ_QUEUE_DEAD_LETTER_QUEUE": queue + ".dlq",
-        "QUARKUS_LOG_CONSOLE_JSON_ENABLED": "false", "LLMQ_SIMULATOR_PORT": str(sim_port),
+        "LLMQ_SIMULATOR_PORT": str(sim_port),
         # PostgreSQL is shared with other runs: three apps of 8 connections leave room for them.
         "LLMQ_DB_POOL_SIZE": "8",
         # Calls of 2-4 s, as LLM calls go, so a burst's jobs arrive while the first call runs.
@@ -238,13 +227,7 @@ def main():
             print(f"| {r['jobs']} identical concurrent jobs, cache `{r['cache']}` → upstream calls | "
                   f"{r['upstream_calls']} ({r['outcome']}; {r['followers_served']} followers served) |")
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
 
 
 if __name__ == "__main__":
