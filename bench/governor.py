@@ -35,7 +35,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import free_port, http, launch, psql, tenant_key, wait_ready  # noqa: E402
+from benchlib import free_port, http, launch, psql, stop, tenant_key, wait_ready  # noqa: E402
 WORDS = ("the queue holds every job until a worker takes it and runs the call model answers with "
          "tokens that arrive one by one while limits keep provider calm").split()
 
@@ -167,13 +167,7 @@ def run(mode, minutes, tpm, rpm, workers, rate, java):
             "wait_p50_s": p50, "wait_p99_s": p99, "jobs": outcomes,
         }
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
 
 
 def main():

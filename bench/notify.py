@@ -29,7 +29,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import free_port, http, launch, psql, tenant_key, wait_ready  # noqa: E402
+from benchlib import free_port, http, launch, psql, stop, tenant_key, wait_ready  # noqa: E402
 PER_JOB = 50
 
 
@@ -264,13 +264,7 @@ def main():
               f" / {scaled['api_rss_mib_peak']} MiB |")
     finally:
         receiver.terminate()
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
 
 
 if __name__ == "__main__":
