@@ -32,12 +32,18 @@ final class OutboxDeletes {
     this.pool = pool;
   }
 
-  /** Deletes the row; the Uni completes when it is gone, or fails with the statement. */
+  /**
+   * Deletes the row when subscribed to; the Uni completes when it is gone, or fails with the
+   * statement.
+   */
   Uni<Void> delete(long outboxId) {
-    Pending pending = new Pending(outboxId, new CompletableFuture<>());
-    waiting.add(pending);
-    drain();
-    return Uni.createFrom().completionStage(pending.deleted());
+    return Uni.createFrom()
+        .deferred(() -> {
+          Pending pending = new Pending(outboxId, new CompletableFuture<>());
+          waiting.add(pending);
+          drain();
+          return Uni.createFrom().completionStage(pending.deleted());
+        });
   }
 
   private void drain() {
