@@ -61,7 +61,9 @@ public class JobResource {
     Duration wait = Prefer.waitOf(prefer, config.maxWait());
     return parser
         .checkTarget(job)
-        .chain(service::submit)
+        .onItemOrFailure()
+        .transformToUni((checked, refusal) ->
+            refusal == null ? service.submit(job) : service.replayOrRefuse(job, refusal))
         .chain(submitted -> {
           if (wait.isZero() || submitted.job().terminal()) {
             return Uni.createFrom().item(submitted);

@@ -20,6 +20,7 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -163,16 +164,37 @@ class JobService {
 
   private Uni<Submitted> replayOf(NewJob job) {
     return jobs.findByKey(jobs.pool(), job.tenantId(), job.idempotencyKey())
-        .map(existing -> {
-          JobRecord found =
-              existing.orElseThrow(() ->
-                  ProblemException.conflict(
-                      "This Idempotency-Key is being reused right now; retry."));
-          if (!found.idempotencyHash().equals(job.bodyHash())) {
-            throw ProblemException.conflict("This Idempotency-Key was used with a different body.");
-          }
-          return new Submitted(found, true);
-        });
+        .map(existing ->
+            replayed(
+                job,
+                existing.orElseThrow(() ->
+                    ProblemException.conflict(
+                        "This Idempotency-Key is being reused right now; retry."))));
+  }
+
+  /**
+   * A submit whose {@code webhook_url} the guard refuses now: still an idempotent replay when its
+   * key names a job made within the window (the URL passed then; its DNS may have moved since), and
+   * the refusal otherwise. Only a refused submit pays for this lookup.
+   */
+  Uni<Submitted> replayOrRefuse(NewJob job, Throwable refusal) {
+    if (job.idempotencyKey() == null) {
+      return Uni.createFrom().failure(refusal);
+    }
+    OffsetDateTime windowStart = OffsetDateTime.now().minus(config.idempotencyWindow());
+    return jobs.findByKey(jobs.pool(), job.tenantId(), job.idempotencyKey())
+        .chain(existing ->
+            existing
+                .filter(found -> found.createdAt().isAfter(windowStart))
+                .map(found -> Uni.createFrom().item(replayed(job, found)))
+                .orElseGet(() -> Uni.createFrom().failure(refusal)));
+  }
+
+  private static Submitted replayed(NewJob job, JobRecord found) {
+    if (!found.idempotencyHash().equals(job.bodyHash())) {
+      throw ProblemException.conflict("This Idempotency-Key was used with a different body.");
+    }
+    return new Submitted(found, true);
   }
 
   Uni<List<JobRecord>> page(UUID tenantId, JobStatus status, Cursor after, int limit) {

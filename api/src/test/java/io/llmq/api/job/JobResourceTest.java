@@ -14,11 +14,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llmq.api.TestTenants;
 import io.llmq.common.testing.LlmqTestResource;
+import io.llmq.common.webhook.WebhookTargets;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -175,6 +178,62 @@ class JobResourceTest {
             .extract()
             .path("id");
     assertNotEquals(first, theirs);
+  }
+
+  /**
+   * A replay answers with the job its key made even when the guard would refuse the job's {@code
+   * webhook_url} now. DNS cannot be moved from here, so the guard that refuses is one whose
+   * resolver answers a private address for every host, installed after the first submit.
+   */
+  @Test
+  void aReplayReturnsItsJobEvenIfTheWebhookUrlIsRefusedNow() throws Exception {
+    String key = TestTenants.freshKey();
+    String body =
+        "{\"request\":{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"hook\"}]},\"webhook_url\":\"https://93.184.216.34/hook\"}";
+    String first =
+        given()
+            .header("Authorization", bearer(key))
+            .header("Idempotency-Key", "hooked-1")
+            .contentType(ContentType.JSON)
+            .body(body)
+            .post("/v1/jobs")
+            .then()
+            .statusCode(202)
+            .extract()
+            .path("id");
+    InetAddress[] movedToPrivate = {InetAddress.getByName("10.1.2.3")};
+    QuarkusMock.installMockForType(
+        new WebhookTargets(false, host -> movedToPrivate), WebhookTargets.class);
+    given()
+        .header("Authorization", bearer(key))
+        .header("Idempotency-Key", "hooked-1")
+        .contentType(ContentType.JSON)
+        .body(body)
+        .post("/v1/jobs")
+        .then()
+        .statusCode(200)
+        .body("id", equalTo(first));
+    // A new key is a new job, which the guard refuses.
+    given()
+        .header("Authorization", bearer(key))
+        .header("Idempotency-Key", "hooked-2")
+        .contentType(ContentType.JSON)
+        .body(body)
+        .post("/v1/jobs")
+        .then()
+        .statusCode(400)
+        .contentType("application/problem+json")
+        .body("code", equalTo("invalid_request"));
+    // The same key with another body is still a conflict, not a refusal.
+    given()
+        .header("Authorization", bearer(key))
+        .header("Idempotency-Key", "hooked-1")
+        .contentType(ContentType.JSON)
+        .body(body.replace("hook\"}]", "other\"}]"))
+        .post("/v1/jobs")
+        .then()
+        .statusCode(409);
   }
 
   @Test
