@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Submit throughput, measured: starts the system with ./llmq up, then drives POST /v1/jobs with
+# Submit throughput, measured: starts the system with ./llmq up (on a database and queue of the
+# benchmark's own, dropped and made anew each run), then drives POST /v1/jobs with
 # wrk from a second process on loopback and prints wrk's report (requests/s and latency
 # percentiles). Every request is a durable submit (job row + outbox row committed, 202).
 #
@@ -19,10 +20,26 @@ if ! command -v wrk >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
 fi
 
+# A database and queue of the benchmark's own, fresh each run, so the tens of thousands of jobs
+# it submits never reach the quick start's database and queue.
+db=llmq_bench_submit
+queue=llmq-bench-submit
+drop_queues() {
+  if command -v rabbitmqctl >/dev/null; then
+    for q in "$queue" "$queue.dlq"; do rabbitmqctl -q delete_queue "$q" >/dev/null 2>&1 || true; done
+  fi
+}
+drop_queues
+psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" \
+  -c "CREATE DATABASE $db"
+export LLMQ_DB_URL=postgresql://127.0.0.1:5432/$db LLMQ_QUEUE_EXCHANGE=$queue \
+  LLMQ_QUEUE_NAME=$queue LLMQ_QUEUE_DEAD_LETTER_EXCHANGE=$queue.dlx \
+  LLMQ_QUEUE_DEAD_LETTER_QUEUE=$queue.dlq
+
 rm -f .llmq/quickstart-key
 ./llmq up > /tmp/llmq-bench-up.log 2>&1 &
 system=$!
-trap 'kill $system 2>/dev/null; wait $system 2>/dev/null || true' EXIT
+trap 'kill $system 2>/dev/null; wait $system 2>/dev/null || true; drop_queues' EXIT
 for _ in $(seq 1 600); do [ -s .llmq/quickstart-key ] && break; sleep 0.5; done
 [ -s .llmq/quickstart-key ] || { echo "the system did not start; see /tmp/llmq-bench-up.log" >&2; exit 1; }
 if [ "$mode" = api-only ]; then
