@@ -1,9 +1,12 @@
 """What the benchmark scripts share: loopback ports, JSON over HTTP, psql, launching the built
-apps, and a tenant's API key. Only loopback addresses are used; every wait is bounded in time."""
+apps on a database and queue of their own, a tenant's API key, and submitting jobs at a steady
+rate. Only loopback addresses are used; every wait is bounded in time."""
+import http.client as httpclient
 import json
 import os
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 import uuid
@@ -103,3 +106,59 @@ def stop(processes):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def drive(api_port, auth, rate, seconds, body_of, senders=16):
+    """Submits rate * seconds jobs on a fixed schedule, open loop: each submit has its slot, sent
+    by whichever of the sender threads is free, so a slow answer does not slow the arrivals.
+    `body_of(slot)` is the job's body. Answers the accepted jobs' ids, the submit latencies (ms),
+    the senders' lag behind the schedule (ms), the failed submits and the time taken (s)."""
+    total = int(rate * seconds)
+    headers = {**auth, "Content-Type": "application/json"}
+    lock = threading.Lock()
+    next_slot = [0]
+    ids, latencies, lags, errors = [], [], [], [0]
+    start = time.perf_counter() + 0.5
+
+    def sender():
+        connection = httpclient.HTTPConnection("127.0.0.1", api_port, timeout=30)
+        try:
+            while True:
+                with lock:
+                    slot = next_slot[0]
+                    next_slot[0] += 1
+                if slot >= total:
+                    return
+                due = start + slot / rate
+                now = time.perf_counter()
+                if due > now:
+                    time.sleep(due - now)
+                body = body_of(slot)
+                sent = time.perf_counter()
+                try:
+                    connection.request("POST", "/v1/jobs", json.dumps(body), headers)
+                    response = connection.getresponse()
+                    job = json.loads(response.read())
+                    if response.status != 202:
+                        raise RuntimeError(response.status)
+                except Exception:
+                    with lock:
+                        errors[0] += 1
+                    connection.close()
+                    connection = httpclient.HTTPConnection("127.0.0.1", api_port, timeout=30)
+                    continue
+                done = time.perf_counter()
+                with lock:
+                    ids.append(job["id"])
+                    latencies.append((done - sent) * 1000)
+                    lags.append(max(0.0, (sent - due) * 1000))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 120)
+    elapsed = time.perf_counter() - start
+    return ids, latencies, lags, errors[0], elapsed

@@ -14,75 +14,24 @@ senders fell behind their schedule.
 Run: bench/dispatch.sh [rate] [seconds] [workers] [warm-up seconds]. Only loopback is used; every
 loop is bounded in count and time.
 """
-import http.client as httpclient
 import json
 import os
 import sys
-import threading
 import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (  # noqa: E402
-    free_port, isolated_env, launch, percentile, psql, stop, tenant_key, wait_ready)
+    drive, free_port, isolated_env, launch, percentile, psql, stop, tenant_key, wait_ready)
 
 DB = "llmq_bench_dispatch"
-SENDERS = 16
 
 
-def drive(api_port, auth, rate, seconds, label):
-    """Submits rate * seconds jobs on a fixed schedule; answers their ids, the submit latencies
-    and the senders' lag behind the schedule (ms)."""
-    total = int(rate * seconds)
-    headers = {**auth, "Content-Type": "application/json"}
-    lock = threading.Lock()
-    next_slot = [0]
-    ids, latencies, lags, errors = [], [], [], [0]
-    start = time.perf_counter() + 0.5
+def zero_latency_job(label):
+    """The body of the job in a slot: the simulated provider with no delay, 16 tokens."""
+    return lambda slot: {"request": {"model": "llmq-sim", "max_tokens": 16, "messages": [
+        {"role": "user", "content": f"{label} {slot} {uuid.uuid4()} [[sim delay_ms=0]]"}]}}
 
-    def sender():
-        connection = httpclient.HTTPConnection("127.0.0.1", api_port, timeout=30)
-        try:
-            while True:
-                with lock:
-                    slot = next_slot[0]
-                    next_slot[0] += 1
-                if slot >= total:
-                    return
-                due = start + slot / rate
-                now = time.perf_counter()
-                if due > now:
-                    time.sleep(due - now)
-                body = {"request": {"model": "llmq-sim", "max_tokens": 16, "messages": [
-                    {"role": "user", "content": f"{label} {slot} {uuid.uuid4()} [[sim delay_ms=0]]"}]}}
-                sent = time.perf_counter()
-                try:
-                    connection.request("POST", "/v1/jobs", json.dumps(body), headers)
-                    response = connection.getresponse()
-                    job = json.loads(response.read())
-                    if response.status != 202:
-                        raise RuntimeError(response.status)
-                except Exception:
-                    with lock:
-                        errors[0] += 1
-                    connection.close()
-                    connection = httpclient.HTTPConnection("127.0.0.1", api_port, timeout=30)
-                    continue
-                done = time.perf_counter()
-                with lock:
-                    ids.append(job["id"])
-                    latencies.append((done - sent) * 1000)
-                    lags.append(max(0.0, (sent - due) * 1000))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sender) for _ in range(SENDERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=seconds + 120)
-    elapsed = time.perf_counter() - start
-    return ids, latencies, lags, errors[0], elapsed
 
 
 def await_ended(seconds=120):
@@ -133,10 +82,11 @@ def main():
         wait_ready(f"http://127.0.0.1:{api_port}/q/health/ready", api)
         auth = {"Authorization": "Bearer " + tenant_key(f"http://127.0.0.1:{api_port}", "bench-admin")}
 
-        drive(api_port, auth, rate, warmup, "warm-up")
+        drive(api_port, auth, rate, warmup, zero_latency_job("warm-up"))
         await_ended()
         psql("DELETE FROM job_outbox; DELETE FROM jobs", DB)
-        ids, latencies, lags, errors, elapsed = drive(api_port, auth, rate, seconds, "measured")
+        ids, latencies, lags, errors, elapsed = drive(
+            api_port, auth, rate, seconds, zero_latency_job("measured"))
         await_ended()
         figures = database_figures()
         result = {
