@@ -2,16 +2,14 @@ package io.llmq.api.events;
 
 import io.llmq.common.events.EventLog;
 import io.llmq.common.events.EventsConfig;
+import io.llmq.common.messaging.StandingSubscription;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
-import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -29,7 +27,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 @ApplicationScoped
 public class EventHub {
 
-  private static final Duration RESUBSCRIBE_DELAY = Duration.ofSeconds(1);
   private static final long TICK_MS = 1000;
 
   private final EventLog log;
@@ -53,7 +50,12 @@ public class EventHub {
   }
 
   void start(@Observes StartupEvent start) {
-    subscribe(false);
+    // Whatever was published while no subscription stood is in the streams: re-read them.
+    StandingSubscription.open(
+        redis,
+        EventLog.CHANNEL,
+        this::dispatch,
+        () -> streams.values().forEach(set -> set.forEach(EventStream::catchUp)));
     vertx.setPeriodic(TICK_MS, id -> tick());
   }
 
@@ -77,29 +79,6 @@ public class EventHub {
   /** How many streams are open here. */
   int openStreams() {
     return open.get();
-  }
-
-  private void subscribe(boolean resumed) {
-    redis
-        .pubsub(String.class)
-        .subscribe(EventLog.CHANNEL)
-        .subscribe()
-        .with(this::dispatch, failure -> resubscribe(), this::resubscribe);
-    if (resumed) {
-      // Whatever was published while no subscription stood is in the streams.
-      streams.values().forEach(set -> set.forEach(EventStream::catchUp));
-    }
-  }
-
-  private void resubscribe() {
-    Log.debug("Event subscription ended; subscribing again");
-    Uni.createFrom()
-        .voidItem()
-        .onItem()
-        .delayIt()
-        .by(RESUBSCRIBE_DELAY)
-        .subscribe()
-        .with(ignored -> subscribe(true));
   }
 
   private void dispatch(String message) {

@@ -1,6 +1,7 @@
 package io.llmq.api.job;
 
 import io.llmq.common.messaging.JobNotices;
+import io.llmq.common.messaging.StandingSubscription;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.StartupEvent;
@@ -25,8 +26,6 @@ import java.util.concurrent.ConcurrentHashMap;
 @ApplicationScoped
 class JobWaiter {
 
-  private static final Duration RESUBSCRIBE_DELAY = Duration.ofSeconds(1);
-
   private final JobRepository jobs;
   private final ReactiveRedisDataSource redis;
   private final Map<UUID, Set<CompletableFuture<Void>>> waiting = new ConcurrentHashMap<>();
@@ -37,26 +36,7 @@ class JobWaiter {
   }
 
   void listen(@Observes StartupEvent start) {
-    subscribe();
-  }
-
-  private void subscribe() {
-    redis
-        .pubsub(String.class)
-        .subscribe(JobNotices.FINISHED)
-        .subscribe()
-        .with(this::wakeText, failure -> resubscribe(), this::resubscribe);
-  }
-
-  private void resubscribe() {
-    Log.debug("Job notice subscription ended; subscribing again");
-    Uni.createFrom()
-        .voidItem()
-        .onItem()
-        .delayIt()
-        .by(RESUBSCRIBE_DELAY)
-        .subscribe()
-        .with(ignored -> subscribe());
+    StandingSubscription.open(redis, JobNotices.FINISHED, this::wakeText);
   }
 
   /**

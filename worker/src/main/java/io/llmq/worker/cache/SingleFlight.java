@@ -2,6 +2,7 @@ package io.llmq.worker.cache;
 
 import io.llmq.common.cache.CacheConfig;
 import io.llmq.common.cache.CacheKey;
+import io.llmq.common.messaging.StandingSubscription;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;
@@ -37,7 +38,6 @@ public class SingleFlight {
   /** The pub/sub channel on which a landing leader names its key. */
   static final String CHANNEL = "llmq:cache:landed";
 
-  private static final Duration RESUBSCRIBE_DELAY = Duration.ofSeconds(1);
   private static final String RENEW =
       "if redis.call('get', KEYS[1]) == ARGV[1] then"
           + " return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
@@ -49,8 +49,7 @@ public class SingleFlight {
   private final Duration lease;
   private final Duration timeout;
   private final Map<String, Set<CompletableFuture<Void>>> waiting = new ConcurrentHashMap<>();
-  private volatile Cancellable subscription;
-  private volatile boolean stopped;
+  private volatile StandingSubscription subscription;
 
   SingleFlight(ReactiveRedisDataSource redis, CacheConfig config) {
     this.redis = redis;
@@ -71,39 +70,14 @@ public class SingleFlight {
 
   /** Starts listening for landings; a lost subscription is made again. */
   void start() {
-    stopped = false;
-    subscription =
-        redis
-            .pubsub(String.class)
-            .subscribe(CHANNEL)
-            .subscribe()
-            .with(this::wake, failure -> resubscribe(), this::resubscribe);
+    subscription = StandingSubscription.open(redis, CHANNEL, this::wake);
   }
 
   void stop() {
-    stopped = true;
-    Cancellable current = subscription;
+    StandingSubscription current = subscription;
     if (current != null) {
-      current.cancel();
+      current.close();
     }
-  }
-
-  private void resubscribe() {
-    if (stopped) {
-      return;
-    }
-    Log.debug("Single-flight subscription ended; subscribing again");
-    Uni.createFrom()
-        .voidItem()
-        .onItem()
-        .delayIt()
-        .by(RESUBSCRIBE_DELAY)
-        .subscribe()
-        .with(ignored -> {
-          if (!stopped) {
-            start();
-          }
-        });
   }
 
   /** Takes the key's lock; empty when another job leads. */

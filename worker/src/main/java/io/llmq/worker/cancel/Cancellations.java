@@ -1,6 +1,7 @@
 package io.llmq.worker.cancel;
 
 import io.llmq.common.messaging.JobNotices;
+import io.llmq.common.messaging.StandingSubscription;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -26,8 +27,6 @@ import java.util.concurrent.ConcurrentHashMap;
 @ApplicationScoped
 public class Cancellations {
 
-  private static final Duration RESUBSCRIBE_DELAY = Duration.ofSeconds(1);
-
   private final ReactiveRedisDataSource redis;
   private final Counter notices;
 
@@ -40,26 +39,7 @@ public class Cancellations {
   }
 
   void listen(@Observes StartupEvent start) {
-    subscribe();
-  }
-
-  private void subscribe() {
-    redis
-        .pubsub(String.class)
-        .subscribe(JobNotices.CANCELLED)
-        .subscribe()
-        .with(this::cancelled, failure -> resubscribe(), this::resubscribe);
-  }
-
-  private void resubscribe() {
-    Log.debug("Cancel subscription ended; subscribing again");
-    Uni.createFrom()
-        .voidItem()
-        .onItem()
-        .delayIt()
-        .by(RESUBSCRIBE_DELAY)
-        .subscribe()
-        .with(ignored -> subscribe());
+    StandingSubscription.open(redis, JobNotices.CANCELLED, this::cancelled);
   }
 
   /**

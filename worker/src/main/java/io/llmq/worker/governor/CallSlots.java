@@ -1,5 +1,6 @@
 package io.llmq.worker.governor;
 
+import io.llmq.common.messaging.StandingSubscription;
 import io.llmq.worker.config.WorkerConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,7 +41,7 @@ public class CallSlots {
   private final Counter fallbacks;
   private final LuaScript take = new LuaScript("governor/slot.lua");
   private final Map<String, Line> lines = new ConcurrentHashMap<>();
-  private volatile boolean listening;
+  private volatile StandingSubscription listening;
 
   CallSlots(
       ReactiveRedisDataSource redis,
@@ -123,34 +124,25 @@ public class CallSlots {
     return List.of(callId, Integer.toString(limit), Long.toString(hold.toMillis()));
   }
 
+  /** Listens for freed slots from the first call that may wait for one on. */
   private void listen() {
-    if (listening) {
+    if (listening != null) {
       return;
     }
     synchronized (this) {
-      if (listening) {
-        return;
+      if (listening == null) {
+        listening =
+            StandingSubscription.open(
+                redis,
+                FREED,
+                provider -> {
+                  Line line = lines.get(provider);
+                  if (line != null) {
+                    line.pump();
+                  }
+                });
       }
-      listening = true;
     }
-    redis
-        .pubsub(String.class)
-        .subscribe(FREED)
-        .subscribe()
-        .with(
-            provider -> {
-              Line line = lines.get(provider);
-              if (line != null) {
-                line.pump();
-              }
-            },
-            failure -> relisten(),
-            this::relisten);
-  }
-
-  private void relisten() {
-    listening = false;
-    vertx.setTimer(RECHECK.toMillis(), id -> listen());
   }
 
   /** One provider's waiting calls in this worker, oldest first; one attempt at a time. */

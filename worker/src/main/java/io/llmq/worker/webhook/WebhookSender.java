@@ -1,6 +1,7 @@
 package io.llmq.worker.webhook;
 
 import io.llmq.common.messaging.JobNotices;
+import io.llmq.common.messaging.StandingSubscription;
 import io.llmq.common.webhook.WebhookTargets;
 import io.llmq.common.webhook.WebhooksConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,7 +58,6 @@ import javax.net.ssl.SSLException;
 @ApplicationScoped
 public class WebhookSender {
 
-  private static final Duration RESUBSCRIBE_DELAY = Duration.ofSeconds(1);
   private static final String USER_AGENT = "llmq-webhooks/1";
 
   private final DeliveryStore store;
@@ -127,25 +127,7 @@ public class WebhookSender {
   }
 
   void listen(@Observes StartupEvent start) {
-    subscribe();
-  }
-
-  private void subscribe() {
-    redis
-        .pubsub(String.class)
-        .subscribe(JobNotices.WEBHOOKS_DUE)
-        .subscribe()
-        .with(ignored -> trigger(), failure -> resubscribe(), this::resubscribe);
-  }
-
-  private void resubscribe() {
-    Uni.createFrom()
-        .voidItem()
-        .onItem()
-        .delayIt()
-        .by(RESUBSCRIBE_DELAY)
-        .subscribe()
-        .with(ignored -> subscribe());
+    StandingSubscription.open(redis, JobNotices.WEBHOOKS_DUE, ignored -> trigger());
   }
 
   @Scheduled(
