@@ -24,7 +24,10 @@ public class ApiKeys {
   private static final int PREFIX_SHOWN = 12;
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String RESOLVE =
-      "SELECT k.id, k.tenant_id, k.scopes FROM api_keys k"
+      "SELECT k.id, k.tenant_id, k.scopes, k.requests_per_minute AS key_rpm,"
+          + " k.monthly_budget_usd AS key_budget, t.requests_per_minute AS tenant_rpm,"
+          + " t.monthly_budget_usd AS tenant_budget"
+          + " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
           + " WHERE k.key_hash = $1 AND k.revoked_at IS NULL";
 
   private final Pool pool;
@@ -73,6 +76,12 @@ public class ApiKeys {
 
   private static Caller toCaller(Row row) {
     return new Caller(
-        row.getUUID("tenant_id"), row.getUUID("id"), parseScopes(row.getString("scopes")));
+        row.getUUID("tenant_id"),
+        row.getUUID("id"),
+        parseScopes(row.getString("scopes")),
+        row.getInteger("tenant_rpm"),
+        row.getInteger("key_rpm"),
+        row.getBigDecimal("tenant_budget"),
+        row.getBigDecimal("key_budget"));
   }
 }
