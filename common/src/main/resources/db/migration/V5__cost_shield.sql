@@ -47,7 +47,8 @@ CREATE TABLE usage_ledger (
     -- whether worst_usd is held in budget_months.reserved_usd
     reserved            boolean NOT NULL DEFAULT false,
     settled             boolean NOT NULL DEFAULT false,
-    -- running, succeeded, failed, cancelled, lost (the worker died: counted at worst_usd), cache_hit
+    -- running, succeeded, failed, aborted (the job was cancelled or taken back mid-call: charged
+    -- the prompt and the output streamed), lost (the worker died: counted at worst_usd), cache_hit
     outcome             text NOT NULL,
     error_code          text,
     started_at          timestamptz NOT NULL,
@@ -199,12 +200,13 @@ $$;
 -- and the budget rows' spend grow by it, and the reservation is released, in one transaction. A
 -- second settle of the same attempt changes nothing. Thresholds of the tenant's budget that the
 -- spend crosses queue one budget.threshold webhook each (once per month) to alert_webhook_url.
--- Returns the ledger row's tenant and the thresholds crossed.
+-- Returns the ledger row's tenant, the thresholds crossed, and what remains of the tenant's budget
+-- (budget - spent - reserved; NULL without a budget).
 CREATE FUNCTION llmq_settle_call(p_job uuid, p_attempt integer, p_prompt integer,
                                  p_cached integer, p_cache_write integer, p_completion integer,
                                  p_cost numeric, p_outcome text, p_error text, p_now timestamptz,
                                  p_thresholds numeric[])
-RETURNS TABLE (tenant_id uuid, crossed numeric[])
+RETURNS TABLE (tenant_id uuid, crossed numeric[], remaining numeric)
 LANGUAGE plpgsql AS $$
 DECLARE
     l       record;
@@ -266,6 +268,8 @@ BEGIN
     END IF;
     tenant_id := l.tenant_id;
     crossed := hits;
+    SELECT t.monthly_budget_usd - b.spent_usd - b.reserved_usd INTO remaining FROM budget_months b
+        WHERE b.scope = 'tenant' AND b.scope_id = l.tenant_id AND b.month = l.month;
     RETURN NEXT;
 END;
 $$;
@@ -273,8 +277,8 @@ $$;
 -- Open call attempts whose job no longer runs them (the worker died, or the job was cancelled or
 -- taken back and its worker never reported) are settled as 'lost' at their worst case: llmq cannot
 -- know what the provider billed, and counting less could let a budget be overspent. Runs in every
--- worker's reaper; SKIP LOCKED keeps replicas apart. p_grace leaves the normal end path (settle,
--- then the job's terminal write) time to finish first.
+-- worker's reaper; SKIP LOCKED keeps replicas apart. p_grace leaves the worker of a job that ended
+-- meanwhile (a cancel mid-call), or whose lease lapsed only just, time to settle it first.
 CREATE FUNCTION llmq_settle_lost(p_grace float8, p_thresholds numeric[])
 RETURNS TABLE (job_id uuid, attempt integer)
 LANGUAGE plpgsql AS $$
@@ -285,9 +289,10 @@ BEGIN
         SELECT l.job_id, l.attempt, l.worst_usd FROM usage_ledger l
         WHERE NOT l.settled AND l.kind = 'call'
           AND l.started_at < now() - make_interval(secs => p_grace)
-          AND NOT EXISTS (SELECT 1 FROM jobs jb WHERE jb.id = l.job_id AND jb.status = 'running'
-                          AND jb.attempts = l.attempt
-                          AND jb.lease_expires_at > now() - make_interval(secs => p_grace))
+          AND NOT EXISTS (SELECT 1 FROM jobs jb WHERE jb.id = l.job_id
+                          AND (jb.status = 'running' AND jb.attempts = l.attempt
+                               AND jb.lease_expires_at > now() - make_interval(secs => p_grace)
+                               OR jb.completed_at > now() - make_interval(secs => p_grace)))
         ORDER BY l.started_at LIMIT 100 FOR UPDATE OF l SKIP LOCKED
     LOOP
         PERFORM llmq_settle_call(r.job_id, r.attempt, 0, 0, 0, 0, r.worst_usd, 'lost', NULL, now(),
@@ -309,7 +314,7 @@ $$;
 -- Hands the tenant's free slots to its oldest parked jobs and queues their messages. Without a
 -- limit any more, every parked job is let go. Returns the jobs and their outbox rows.
 CREATE FUNCTION llmq_hand_over(p_tenant uuid, p_hold float8)
-RETURNS TABLE (job_id uuid, outbox_id bigint)
+RETURNS TABLE (job_id uuid, tenant_id uuid, outbox_id bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     lim   integer;
@@ -336,9 +341,13 @@ BEGIN
                         slot_until = CASE WHEN lim IS NULL THEN NULL
                                           ELSE now() + make_interval(secs => p_hold) END
             WHERE jobs.id = r.id;
-        INSERT INTO job_outbox (job_id, tenant_id, available_at) VALUES (r.id, p_tenant, now())
+        -- Hidden from outbox sweeps for a while: the caller publishes it at once (the sweep
+        -- covers a caller that fails to), as with a submit's row.
+        INSERT INTO job_outbox (job_id, tenant_id, available_at)
+            VALUES (r.id, p_tenant, now() + interval '5 seconds')
             RETURNING id INTO outbox_id;
         job_id := r.id;
+        tenant_id := p_tenant;
         RETURN NEXT;
     END LOOP;
 END;
@@ -387,13 +396,13 @@ $$;
 -- A queued job gives its slot back without running (it waits for capacity too long to hold its
 -- message); the next parked job gets it.
 CREATE FUNCTION llmq_free_slot(p_job uuid, p_hold float8)
-RETURNS TABLE (job_id uuid, outbox_id bigint)
+RETURNS TABLE (job_id uuid, tenant_id uuid, outbox_id bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     t uuid;
 BEGIN
     UPDATE jobs SET slot_until = NULL WHERE id = p_job AND slot_until IS NOT NULL
-        RETURNING tenant_id INTO t;
+        RETURNING jobs.tenant_id INTO t;
     IF FOUND THEN
         RETURN QUERY SELECT * FROM llmq_hand_over(t, p_hold);
     END IF;
@@ -403,7 +412,7 @@ $$;
 -- Slots whose holder died, or that a handed-over job never came for, lapse: every reaper tick
 -- hands them to parked jobs. Returns what it handed over.
 CREATE FUNCTION llmq_hand_over_lapsed(p_hold float8)
-RETURNS TABLE (job_id uuid, outbox_id bigint)
+RETURNS TABLE (job_id uuid, tenant_id uuid, outbox_id bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     t uuid;

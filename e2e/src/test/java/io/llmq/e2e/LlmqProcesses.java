@@ -7,7 +7,12 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,11 +39,14 @@ final class LlmqProcesses implements AutoCloseable {
   private final int simulatorPort = freePort();
   private Process simulator;
   private Process api;
-  private Process worker;
-  private int workers;
+  private final List<Process> workers = new ArrayList<>();
+  private final Map<String, Process> workersById = new HashMap<>();
+  private int workersStarted;
+  private final String dbUrl;
 
   LlmqProcesses() {
-    env.put("LLMQ_DB_URL", services.freshDatabase("llmq_e2e"));
+    dbUrl = services.freshDatabase("llmq_e2e");
+    env.put("LLMQ_DB_URL", dbUrl);
     env.put("LLMQ_DB_USER", services.pgUser());
     env.put("LLMQ_DB_PASSWORD", services.pgPassword());
     env.put("LLMQ_RABBITMQ_HOST", services.rabbitHost());
@@ -66,11 +74,45 @@ final class LlmqProcesses implements AutoCloseable {
     return apiPort;
   }
 
+  /** Sets an environment variable of every process started after this. */
+  LlmqProcesses with(String name, String value) {
+    env.put(name, value);
+    return this;
+  }
+
+  /** A connection to the system's database, for checks a client cannot make. */
+  Connection database() throws SQLException {
+    return DriverManager.getConnection("jdbc:" + dbUrl, services.pgUser(), services.pgPassword());
+  }
+
+  /** The rows of a query, each column by name. */
+  List<Map<String, Object>> rows(String sql) {
+    try (Connection connection = database();
+        ResultSet result = connection.createStatement().executeQuery(sql)) {
+      List<Map<String, Object>> rows = new ArrayList<>();
+      while (result.next()) {
+        Map<String, Object> row = new HashMap<>();
+        for (int i = 1; i <= result.getMetaData().getColumnCount(); i++) {
+          row.put(result.getMetaData().getColumnLabel(i), result.getObject(i));
+        }
+        rows.add(row);
+      }
+      return rows;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   String simulatorUrl() {
     return "http://127.0.0.1:" + simulatorPort;
   }
 
   void start() {
+    start(1);
+  }
+
+  /** Starts the simulator, the api and {@code workerCount} workers. */
+  void start(int workerCount) {
     simulator =
         launch(
             "simulator",
@@ -80,20 +122,37 @@ final class LlmqProcesses implements AutoCloseable {
                 "LLMQ_SIMULATOR_TOKENS_PER_SECOND", "2000"));
     awaitReady(simulatorPort, simulator, "/stats");
     api = launch("api", Map.of("LLMQ_API_PORT", String.valueOf(apiPort)));
-    startWorker();
+    for (int i = 0; i < workerCount; i++) {
+      startWorker();
+    }
     awaitReady(apiPort, api);
   }
 
   /** Starts a worker (again, after {@link #killWorker}) and waits until it is ready. */
   void startWorker() {
     int port = freePort();
-    worker = launch("worker-" + ++workers, Map.of("LLMQ_WORKER_PORT", String.valueOf(port)));
+    String name = "worker-" + ++workersStarted;
+    String id = "e2e-" + name;
+    Process worker =
+        launch(name, Map.of("LLMQ_WORKER_PORT", String.valueOf(port), "LLMQ_WORKER_ID", id));
+    workers.add(worker);
+    workersById.put(id, worker);
     awaitReady(port, worker);
   }
 
-  /** Ends the worker the hard way, as a crash or {@code kill -9} would. */
-  void killWorker() throws InterruptedException {
+  /** Ends the worker whose id ({@code lease_owner} of its jobs) is {@code id}, as kill -9 would. */
+  void killWorkerNamed(String id) throws InterruptedException {
+    Process worker = workersById.remove(id);
+    if (worker == null) {
+      throw new IllegalArgumentException("no running worker " + id);
+    }
+    workers.remove(worker);
     worker.destroyForcibly().waitFor();
+  }
+
+  /** Ends the newest worker the hard way, as a crash or {@code kill -9} would. */
+  void killWorker() throws InterruptedException {
+    workers.remove(workers.size() - 1).destroyForcibly().waitFor();
   }
 
   private Process launch(String name, Map<String, String> extra) {
@@ -144,7 +203,10 @@ final class LlmqProcesses implements AutoCloseable {
 
   @Override
   public void close() {
-    for (Process process : new Process[] {worker, api, simulator}) {
+    List<Process> all = new ArrayList<>(workers);
+    all.add(api);
+    all.add(simulator);
+    for (Process process : all) {
       if (process != null) {
         process.destroy();
       }

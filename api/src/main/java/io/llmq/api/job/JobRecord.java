@@ -28,6 +28,8 @@ record JobRecord(
     OffsetDateTime createdAt,
     OffsetDateTime startedAt,
     OffsetDateTime completedAt,
+    String servedProvider,
+    String servedModel,
     int version) {
 
   /** The select list {@link #from} reads. */
@@ -35,7 +37,7 @@ record JobRecord(
       "id, tenant_id, status, model, metadata::text AS metadata, webhook_url, attempts, cached,"
           + " result::text AS result, prompt_tokens, completion_tokens, total_tokens, cost_usd,"
           + " error_code, error_message, idempotency_hash, created_at, started_at, completed_at,"
-          + " version";
+          + " served_provider, served_model, version";
 
   static JobRecord from(Row row) {
     return new JobRecord(
@@ -58,6 +60,8 @@ record JobRecord(
         row.getOffsetDateTime("created_at"),
         row.getOffsetDateTime("started_at"),
         row.getOffsetDateTime("completed_at"),
+        row.getString("served_provider"),
+        row.getString("served_model"),
         row.getInteger("version"));
   }
 
@@ -84,6 +88,8 @@ record JobRecord(
         errorCode,
         errorMessage,
         metadataJson,
-        webhookUrl);
+        webhookUrl,
+        servedProvider,
+        servedModel);
   }
 }

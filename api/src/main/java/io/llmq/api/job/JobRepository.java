@@ -13,6 +13,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -26,28 +27,36 @@ class JobRepository {
 
   private static final String INSERT =
       "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, metadata, webhook_url,"
-          + " deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at)"
+          + " deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at, key_id)"
           + " VALUES ($1, $2, 'queued', $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
-          + " now() + make_interval(secs => $8::int), $9, $10, $11, now())"
+          + " now() + make_interval(secs => $8::int), $9, $10, $11, now(), $12)"
           + " ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
           + " DO NOTHING RETURNING "
           + JobRecord.COLUMNS;
 
   /**
    * A job answered from the cache at submit: born {@code succeeded}, the one status a job may start
-   * in other than {@code queued} (see {@link #insertAnswered}).
+   * in other than {@code queued} (see {@link #insertAnswered}), with its cache hit in the usage
+   * ledger (no tokens, no cost, what it saved).
    */
   private static final String INSERT_ANSWERED =
-      "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, metadata, webhook_url,"
-          + " deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at,"
-          + " attempts, cached, result, prompt_tokens, completion_tokens, total_tokens, cost_usd,"
-          + " cost_saved_usd, started_at, completed_at)"
+      "WITH job AS (INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, metadata,"
+          + " webhook_url, deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at,"
+          + " key_id, attempts, cached, result, prompt_tokens, completion_tokens, total_tokens,"
+          + " cost_usd, cost_saved_usd, started_at, completed_at, served_provider, served_model)"
           + " VALUES ($1, $2, 'succeeded', $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
-          + " now() + make_interval(secs => $8::int), $9, $10, $11, now(),"
-          + " 1, true, $12::text::jsonb, $13, $14, $15, 0, $16::text::numeric, now(), now())"
+          + " now() + make_interval(secs => $8::int), $9, $10, $11, now(), $12,"
+          + " 1, true, $13::text::jsonb, $14, $15, $16, 0, $17::text::numeric, now(), now(), $18,"
+          + " CASE WHEN $18::text IS NULL THEN NULL ELSE $3 END)"
           + " ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
           + " DO NOTHING RETURNING "
-          + JobRecord.COLUMNS;
+          + JobRecord.COLUMNS
+          + "), hit AS (INSERT INTO usage_ledger (tenant_id, key_id, job_id, attempt, kind, model,"
+          + " cost_saved_usd, settled, outcome, started_at, ended_at, month)"
+          + " SELECT tenant_id, $12, id, 1, 'cache_hit', model, $17::text::numeric, true,"
+          + " 'cache_hit', created_at, created_at,"
+          + " date_trunc('month', created_at AT TIME ZONE 'UTC')::date FROM job)"
+          + " SELECT * FROM job";
 
   private static final String RELEASE_EXPIRED_KEY =
       "UPDATE jobs SET idempotency_key = NULL WHERE tenant_id = $1 AND idempotency_key = $2"
@@ -63,6 +72,13 @@ class JobRepository {
           + " lease_expires_at = NULL, version = version + 1"
           + " WHERE id = $1 AND version = $2 RETURNING "
           + JobRecord.COLUMNS;
+
+  /** The tenant's free concurrent slots go to its oldest parked jobs (V5). */
+  private static final String HAND_OVER =
+      "SELECT job_id, tenant_id, outbox_id FROM llmq_hand_over($1, $2)";
+
+  /** How long a job handed a slot holds it before its message arrives and it renews it. */
+  private static final double HANDED_SLOT_SECONDS = 60;
 
   private final Pool pool;
   private final String insertWithMessage;
@@ -107,7 +123,8 @@ class JobRepository {
         .addInteger(job.deadlineSeconds())
         .addInteger(job.maxAttempts())
         .addString(job.idempotencyKey())
-        .addString(job.bodyHash());
+        .addString(job.bodyHash())
+        .addUUID(job.keyId());
   }
 
   /**
@@ -126,11 +143,27 @@ class JobRepository {
             .addInteger(answer.promptTokens())
             .addInteger(answer.completionTokens())
             .addInteger(answer.totalTokens())
-            .addString(saved.toPlainString());
+            .addString(saved.toPlainString())
+            .addString(answer.servedBy());
     return client
         .preparedQuery(INSERT_ANSWERED)
         .execute(values)
         .map(rows -> first(rows).map(stored -> new Inserted(stored, null)));
+  }
+
+  /**
+   * Hands the tenant's free {@code max_concurrent_jobs} slots to its parked jobs, after a cancel
+   * freed one; answers each job handed a slot with its new message's outbox row.
+   */
+  Uni<List<Map.Entry<Long, UUID>>> handOverSlots(UUID tenantId) {
+    return pool.preparedQuery(HAND_OVER)
+        .execute(Tuple.of(tenantId, HANDED_SLOT_SECONDS))
+        .map(rows -> {
+          List<Map.Entry<Long, UUID>> handed = new ArrayList<>();
+          rows.forEach(
+              row -> handed.add(Map.entry(row.getLong("outbox_id"), row.getUUID("job_id"))));
+          return handed;
+        });
   }
 
   /** Frees an idempotency key whose window has passed, so it can name a new job. */

@@ -1,9 +1,11 @@
 package io.llmq.api.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.llmq.api.auth.Caller;
 import io.llmq.api.auth.CurrentCaller;
 import io.llmq.api.auth.Requires;
 import io.llmq.api.auth.Scope;
+import io.llmq.api.budget.BudgetGate;
 import io.llmq.api.config.ApiConfig;
 import io.llmq.api.problem.PathIds;
 import io.llmq.api.problem.ProblemException;
@@ -40,12 +42,19 @@ public class JobResource {
   private final SubmitParser parser;
   private final CurrentCaller caller;
   private final ApiConfig config;
+  private final BudgetGate budgets;
 
-  JobResource(JobService service, SubmitParser parser, CurrentCaller caller, ApiConfig config) {
+  JobResource(
+      JobService service,
+      SubmitParser parser,
+      CurrentCaller caller,
+      ApiConfig config,
+      BudgetGate budgets) {
     this.service = service;
     this.parser = parser;
     this.caller = caller;
     this.config = config;
+    this.budgets = budgets;
   }
 
   @POST
@@ -56,11 +65,13 @@ public class JobResource {
       @RestHeader("Idempotency-Key") String idempotencyKey,
       @RestHeader("Prefer") String prefer,
       UriInfo uri) {
-    UUID tenantId = caller.get().tenantId();
-    NewJob job = parser.parse(body, tenantId, idempotencyKey);
+    Caller who = caller.get();
+    UUID tenantId = who.tenantId();
+    NewJob job = parser.parse(body, tenantId, who.keyId(), idempotencyKey);
     Duration wait = Prefer.waitOf(prefer, config.maxWait());
     return parser
         .checkTarget(job)
+        .chain(() -> budgets.admit(who, job.model()))
         .onItemOrFailure()
         .transformToUni((checked, refusal) ->
             refusal == null ? service.submit(job) : service.replayOrRefuse(job, refusal))

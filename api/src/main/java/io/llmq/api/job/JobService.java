@@ -126,6 +126,9 @@ class JobService {
    * What the call that produced {@code answer} would cost now: the job's {@code cost_saved_usd}.
    */
   private BigDecimal savedBy(NewJob job, CachedAnswer answer) {
+    if (answer.simulated()) {
+      return BigDecimal.ZERO;
+    }
     return models.costOf(
         job.model(),
         answer.promptTokens(),
@@ -173,9 +176,10 @@ class JobService {
   }
 
   /**
-   * A submit whose {@code webhook_url} the guard refuses now: still an idempotent replay when its
-   * key names a job made within the window (the URL passed then; its DNS may have moved since), and
-   * the refusal otherwise. Only a refused submit pays for this lookup.
+   * A submit refused now (its {@code webhook_url} by the guard, or by its budget): still an
+   * idempotent replay when its key names a job made within the window (the URL passed then, its DNS
+   * may have moved since; the budget was not used up then), and the refusal otherwise. Only a
+   * refused submit pays for this lookup.
    */
   Uni<Submitted> replayOrRefuse(NewJob job, Throwable refusal) {
     if (job.idempotencyKey() == null) {
@@ -236,6 +240,7 @@ class JobService {
                   if (job.status() == JobStatus.QUEUED) {
                     announcer.announceLater(jobId);
                   }
+                  handOverSlots(tenantId);
                   return Uni.createFrom().item(done.get());
                 }
                 if (triesLeft <= 1) {
@@ -244,6 +249,24 @@ class JobService {
                 return cancel(tenantId, jobId, triesLeft - 1);
               });
         });
+  }
+
+  /**
+   * A cancelled job gave back its tenant's concurrent slot, if it held one (a trigger does that in
+   * the cancel's transaction): its parked successor gets it, and its message goes out now. Best
+   * effort: every worker's reaper hands lapsed and free slots on too.
+   */
+  private void handOverSlots(UUID tenantId) {
+    jobs.handOverSlots(tenantId)
+        .onItem()
+        .transformToMulti(handed -> io.smallrye.mutiny.Multi.createFrom().iterable(handed))
+        .onItem()
+        .transformToUniAndMerge(
+            handed -> outbox.relay(handed.getKey(), JobMessage.of(handed.getValue(), tenantId)))
+        .collect()
+        .last()
+        .subscribe()
+        .with(ignored -> {}, failure -> Log.debugf("Slots of %s not handed on now", tenantId));
   }
 
   private static JobRecord orNotFound(Optional<JobRecord> job) {

@@ -9,10 +9,12 @@ import java.util.UUID;
  * @param requestJson the chat request as it will be sent upstream ({@code stream} removed)
  * @param bodyHash SHA-256 of the canonical submit body, to recognise idempotent replays
  * @param request the chat request {@code requestJson} holds, for the cache key
+ * @param keyId the API key that submits it, whose budget it spends besides its tenant's
  */
 record NewJob(
     UUID id,
     UUID tenantId,
+    UUID keyId,
     String model,
     String requestJson,
     String cacheMode,

@@ -38,7 +38,7 @@ class SubmitParser {
     this.targets = targets;
   }
 
-  NewJob parse(JsonNode body, UUID tenantId, String idempotencyKey) {
+  NewJob parse(JsonNode body, UUID tenantId, UUID keyId, String idempotencyKey) {
     Fields.object(body, "");
     Fields.onlyKnown(body, "", FIELDS);
     ObjectNode request = requests.validate(body.get("request"));
@@ -51,6 +51,7 @@ class SubmitParser {
     return new NewJob(
         UUID.randomUUID(),
         tenantId,
+        keyId,
         request.get("model").textValue(),
         CanonicalJson.write(request),
         cache == null ? "default" : cache,

@@ -105,7 +105,7 @@ class CacheHitAtSubmitTest {
                     + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"42\"},"
                     + "\"finish_reason\":\"stop\"}],"
                     + "\"usage\":{\"prompt_tokens\":1200,\"completion_tokens\":300,\"total_tokens\":1500}}");
-    CachedAnswer answer = new CachedAnswer(result, 1200, 200, 0, 300);
+    CachedAnswer answer = new CachedAnswer(result, 1200, 200, 0, 300, "openai");
     CacheKey key =
         CacheKey.of(config.scope(), UUID.fromString(tenant.id()), json.readTree(request));
     answers.put(key, answer).await().atMost(WAIT);
@@ -291,6 +291,7 @@ class CacheHitAtSubmitTest {
           new NewJob(
               UUID.randomUUID(),
               UUID.fromString(tenant.id()),
+              null,
               "gpt-4o-mini",
               request,
               "default",

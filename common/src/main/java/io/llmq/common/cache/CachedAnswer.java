@@ -12,13 +12,21 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param cachedPromptTokens prompt tokens read from the provider's prompt cache
  * @param cacheWriteTokens prompt tokens written to the provider's prompt cache
  * @param completionTokens output tokens
+ * @param servedBy the provider that produced it ({@code simulated} for the built-in simulator,
+ *     whose answers saved nothing); {@code null} in entries written before it was recorded
  */
 public record CachedAnswer(
     ObjectNode result,
     int promptTokens,
     int cachedPromptTokens,
     int cacheWriteTokens,
-    int completionTokens) {
+    int completionTokens,
+    String servedBy) {
+
+  /** Whether the built-in simulator produced the answer: it cost nothing, so it saves nothing. */
+  public boolean simulated() {
+    return "simulated".equals(servedBy);
+  }
 
   public int totalTokens() {
     return promptTokens + completionTokens;

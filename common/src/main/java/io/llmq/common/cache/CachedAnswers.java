@@ -52,6 +52,7 @@ public class CachedAnswers {
     entry.put("cached_prompt_tokens", answer.cachedPromptTokens());
     entry.put("cache_write_tokens", answer.cacheWriteTokens());
     entry.put("completion_tokens", answer.completionTokens());
+    entry.put("served_by", answer.servedBy());
     return values
         .psetex(key.entry(), ttl.toMillis(), entry.toString())
         .ifNoItem()
@@ -71,7 +72,8 @@ public class CachedAnswers {
               entry.path("prompt_tokens").asInt(),
               entry.path("cached_prompt_tokens").asInt(),
               entry.path("cache_write_tokens").asInt(),
-              entry.path("completion_tokens").asInt()));
+              entry.path("completion_tokens").asInt(),
+              entry.path("served_by").isTextual() ? entry.get("served_by").textValue() : null));
     } catch (JsonProcessingException | IllegalArgumentException e) {
       Log.warnf("Cache entry %s does not parse; treated as a miss", key.entry());
       return Optional.empty();

@@ -1,8 +1,10 @@
 package io.llmq.common.failure;
 
+import io.smallrye.mutiny.Uni;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import java.net.ConnectException;
+import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -31,6 +33,19 @@ public final class Outages {
       }
     }
     return false;
+  }
+
+  /**
+   * {@code statement}, retried with backoff through an outage for up to {@code patience} instead of
+   * failing; any other failure fails at once. Only for statements that are safe to repeat: a
+   * version-checked or otherwise idempotent write whose commit may have gone unanswered.
+   */
+  public static <T> Uni<T> patiently(Uni<T> statement, Duration patience) {
+    return statement
+        .onFailure(Outages::isOutage)
+        .retry()
+        .withBackOff(Duration.ofMillis(250), Duration.ofSeconds(10))
+        .expireIn(patience.toMillis());
   }
 
   /** SQLSTATE classes 08 (connection), 53 (resources) and 57P (server shutting down). */

@@ -36,7 +36,15 @@ public record JobView(
     BigDecimal costUsd,
     Error error,
     @JsonRawValue String metadata,
-    String webhookUrl) {
+    String webhookUrl,
+    ServedBy servedBy) {
+
+  /**
+   * Who answered the job: the provider and llmq's name of the model ({@code simulated} when the
+   * built-in simulator did, which costs nothing); {@code null} until a call answers, and for an
+   * answer from the cache.
+   */
+  public record ServedBy(String provider, String model) {}
 
   /** Token counts of the job's final answer. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -49,7 +57,8 @@ public record JobView(
   public static final String COLUMNS =
       "id, status, model, created_at, started_at, completed_at, attempts, cached,"
           + " result::text AS result, prompt_tokens, completion_tokens, total_tokens, cost_usd,"
-          + " error_code, error_message, metadata::text AS metadata, webhook_url";
+          + " error_code, error_message, metadata::text AS metadata, webhook_url,"
+          + " served_provider, served_model";
 
   private static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -76,7 +85,9 @@ public record JobView(
       String errorCode,
       String errorMessage,
       String metadataJson,
-      String webhookUrl) {
+      String webhookUrl,
+      String servedProvider,
+      String servedModel) {
     Usage usage =
         totalTokens == null
             ? null
@@ -98,7 +109,8 @@ public record JobView(
         costUsd == null ? null : costUsd.stripTrailingZeros(),
         errorCode == null ? null : new Error(errorCode, errorMessage),
         metadataJson,
-        webhookUrl);
+        webhookUrl,
+        servedProvider == null ? null : new ServedBy(servedProvider, servedModel));
   }
 
   /** Reads a row selected with {@link #COLUMNS}. */
@@ -120,7 +132,9 @@ public record JobView(
         row.getString("error_code"),
         row.getString("error_message"),
         row.getString("metadata"),
-        row.getString("webhook_url"));
+        row.getString("webhook_url"),
+        row.getString("served_provider"),
+        row.getString("served_model"));
   }
 
   /** The job's status as an enum. */

@@ -51,14 +51,30 @@ public class ModelCatalog {
     }
   }
 
+  /** The model's price; empty for an unknown model and for one without input and output prices. */
   public Optional<Price> priceOf(String model) {
+    ModelsConfig.Model m = config.models().get(model);
+    if (m == null || m.inputUsdPerMtok().isEmpty() || m.outputUsdPerMtok().isEmpty()) {
+      return Optional.empty();
+    }
+    BigDecimal input = m.inputUsdPerMtok().get();
+    return Optional.of(
+        new Price(
+            input,
+            m.cachedInputUsdPerMtok().orElse(input),
+            m.cacheWriteUsdPerMtok().orElse(input),
+            m.outputUsdPerMtok().get()));
+  }
+
+  /** Whether the model has a price, so that jobs under a budget can be metered. */
+  public boolean priced(String model) {
+    return priceOf(model).isPresent();
+  }
+
+  /** The model's own cap on completion tokens per choice, when configured. */
+  public Optional<Long> maxOutputTokensOf(String model) {
     return Optional.ofNullable(config.models().get(model))
-        .map(m ->
-            new Price(
-                m.inputUsdPerMtok(),
-                m.cachedInputUsdPerMtok().orElse(m.inputUsdPerMtok()),
-                m.cacheWriteUsdPerMtok().orElse(m.inputUsdPerMtok()),
-                m.outputUsdPerMtok()));
+        .flatMap(ModelsConfig.Model::maxOutputTokens);
   }
 
   /**

@@ -41,9 +41,11 @@ public interface ModelsConfig {
     /** The model's own requests-per-minute limit at its provider. Default: none. */
     Optional<Long> requestsPerMinute();
 
-    /** USD per million prompt tokens. Default {@code 0}. */
-    @WithDefault("0")
-    BigDecimal inputUsdPerMtok();
+    /**
+     * USD per million prompt tokens. Default: none, and a model without both an input and an output
+     * price is unpriced: it costs 0, and a tenant or key with a budget cannot submit to it.
+     */
+    Optional<BigDecimal> inputUsdPerMtok();
 
     /** USD per million prompt tokens read from the provider's cache. Default: the input price. */
     Optional<BigDecimal> cachedInputUsdPerMtok();
@@ -51,8 +53,15 @@ public interface ModelsConfig {
     /** USD per million prompt tokens written to the provider's cache. Default: the input price. */
     Optional<BigDecimal> cacheWriteUsdPerMtok();
 
-    /** USD per million completion tokens. Default {@code 0}. */
-    @WithDefault("0")
-    BigDecimal outputUsdPerMtok();
+    /** USD per million completion tokens. Default: none (see {@link #inputUsdPerMtok()}). */
+    Optional<BigDecimal> outputUsdPerMtok();
+
+    /**
+     * The most completion tokens one choice of the model can produce, whatever the request asks:
+     * the output half of a call's worst case when the request sets no {@code max_tokens}. Default:
+     * none, and then the worker caps such a request of a budgeted job at its provider's {@code
+     * default-max-tokens}.
+     */
+    Optional<Long> maxOutputTokens();
   }
 }

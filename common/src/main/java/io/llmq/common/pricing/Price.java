@@ -21,6 +21,20 @@ public record Price(
     this(inputPerMtok, inputPerMtok, inputPerMtok, outputPerMtok);
   }
 
+  /**
+   * The most a call can cost: every prompt token at the highest of the three prompt rates (a
+   * provider decides at the call which tokens it reads from or writes to its cache), and {@code
+   * completionTokens} at the output rate, rounded up to 10 decimal places.
+   */
+  public BigDecimal worstCaseOf(long promptTokens, long completionTokens) {
+    BigDecimal prompt = inputPerMtok.max(cachedInputPerMtok).max(cacheWritePerMtok);
+    return prompt
+        .multiply(BigDecimal.valueOf(promptTokens))
+        .add(outputPerMtok.multiply(BigDecimal.valueOf(completionTokens)))
+        .divide(MILLION, 10, RoundingMode.CEILING)
+        .stripTrailingZeros();
+  }
+
   /** Cost of a call without prompt caching. */
   public BigDecimal costOf(long promptTokens, long completionTokens) {
     return costOf(promptTokens, 0, 0, completionTokens);

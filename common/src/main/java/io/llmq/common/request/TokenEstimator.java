@@ -5,6 +5,7 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -23,6 +24,8 @@ public final class TokenEstimator {
   static final int PER_MESSAGE = 3;
   static final int REPLY_PRIMING = 3;
   static final int PER_IMAGE = 765;
+  static final int IMAGE_TOKEN_BOUND = 50_000;
+  static final int TOOL_PROMPT_BOUND = 1_000;
 
   private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
 
@@ -53,6 +56,47 @@ public final class TokenEstimator {
       tokens += count(encoding, request.get("tools").toString());
     }
     return tokens;
+  }
+
+  /**
+   * An upper bound of the prompt tokens any provider can bill for an OpenAI-format chat request,
+   * for budgets (where an estimate that runs short could overspend). It holds because every token
+   * of the byte-level tokenizers providers use (OpenAI's, Anthropic's, Llama's and other BPE or
+   * SentencePiece vocabularies with byte fallback) covers at least one byte of UTF-8 text, so a
+   * text has no more tokens than bytes; the request's JSON holds every byte of its text, plus
+   * quotes, keys and separators that outnumber the few tokens providers add per message. An image
+   * part is counted as {@value #IMAGE_TOKEN_BOUND} tokens instead of its URL (GPT-4o mini bills up
+   * to 48,169 for one high-detail image, Claude about 1,600), and a request with tools adds {@value
+   * #TOOL_PROMPT_BOUND} for the system prompt that providers wrap tool definitions in (Anthropic
+   * documents up to 346 tokens).
+   */
+  public static long promptTokenBound(JsonNode request) {
+    long bound = 0;
+    for (JsonNode message : request.path("messages")) {
+      JsonNode content = message.get("content");
+      if (content != null && content.isArray()) {
+        for (JsonNode part : content) {
+          bound +=
+              "image_url".equals(part.path("type").asText()) ? IMAGE_TOKEN_BOUND : utf8(part) + 1;
+        }
+        bound += utf8(message) - utf8(content);
+      } else {
+        bound += utf8(message);
+      }
+    }
+    for (String field : new String[] {"tools", "tool_choice", "response_format", "functions"}) {
+      if (request.has(field)) {
+        bound += utf8(request.get(field));
+      }
+    }
+    if (request.has("tools") || request.has("functions")) {
+      bound += TOOL_PROMPT_BOUND;
+    }
+    return bound + REPLY_PRIMING;
+  }
+
+  private static long utf8(JsonNode node) {
+    return node.toString().getBytes(StandardCharsets.UTF_8).length;
   }
 
   /** Tokens of a piece of text for the model (its tokenizer, or the character estimate). */

@@ -1,6 +1,7 @@
 package io.llmq.common.pricing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
 import org.junit.jupiter.api.Test;
@@ -35,5 +36,29 @@ class PriceTest {
   void aFreeModelCostsNothing() {
     assertEquals(
         0, BigDecimal.ZERO.compareTo(new Price(BigDecimal.ZERO, BigDecimal.ZERO).costOf(10, 10)));
+  }
+
+  @Test
+  void theWorstCaseChargesEveryPromptTokenAtTheHighestPromptRateAndRoundsUp() {
+    Price price =
+        new Price(
+            new BigDecimal("3.00"),
+            new BigDecimal("0.30"),
+            new BigDecimal("3.75"),
+            new BigDecimal("15.00"));
+    // 1,000 prompt tokens at the cache-write rate, 100 completion tokens at the output rate
+    assertEquals(0, new BigDecimal("0.00525").compareTo(price.worstCaseOf(1_000, 100)));
+    for (long cached = 0; cached <= 1_000; cached += 250) {
+      for (long written = 0; written <= 1_000 - cached; written += 250) {
+        assertTrue(
+            price.worstCaseOf(1_000, 100).compareTo(price.costOf(1_000, cached, written, 100))
+                >= 0);
+      }
+    }
+    // 1 token at $0.15/M is 0.00000015: kept whole, and a third of a unit rounds up
+    assertEquals(
+        0,
+        new BigDecimal("0.0000000001")
+            .compareTo(new Price(new BigDecimal("0.0000333"), BigDecimal.ZERO).worstCaseOf(3, 0)));
   }
 }

@@ -7,7 +7,6 @@ import io.llmq.common.cache.CachedAnswer;
 import io.llmq.common.cache.CachedAnswers;
 import io.llmq.common.job.CacheMode;
 import io.llmq.worker.provider.Completion;
-import io.llmq.worker.provider.RateLimitSnapshot;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -93,7 +92,7 @@ public class ResultCache {
    */
   public <T> Uni<T> serve(
       Ask ask,
-      Function<Completion, Uni<T>> hit,
+      Function<CachedAnswer, Uni<T>> hit,
       Function<Duration, Uni<T>> requeue,
       Supplier<Uni<T>> call) {
     if (!config.enabled() || ask.mode() == CacheMode.BYPASS) {
@@ -111,7 +110,7 @@ public class ResultCache {
             if (found.followed()) {
               followers.increment();
             }
-            yield hit.apply(completion(found.answer()));
+            yield hit.apply(found.answer());
           }
           case Requeue later -> {
             Log.infof(
@@ -134,7 +133,7 @@ public class ResultCache {
    * Stores the answer of the call that {@code jobId} makes under {@link #serve}; nothing for a job
    * that bypasses the cache. Never fails.
    */
-  public Uni<Void> remember(UUID jobId, Completion answer) {
+  public Uni<Void> remember(UUID jobId, Completion answer, String servedBy) {
     Flight flight = flying.get(jobId);
     if (flight == null) {
       return Uni.createFrom().voidItem();
@@ -147,7 +146,8 @@ public class ResultCache {
                 answer.promptTokens(),
                 answer.cachedPromptTokens(),
                 answer.cacheWriteTokens(),
-                answer.completionTokens()))
+                answer.completionTokens(),
+                servedBy))
         .onFailure()
         .recoverWithUni(failure -> unavailable(failure));
   }
@@ -243,15 +243,5 @@ public class ResultCache {
       Log.debugf("The cache is unavailable (%s)", failure.toString());
     }
     return Uni.createFrom().voidItem();
-  }
-
-  private static Completion completion(CachedAnswer answer) {
-    return new Completion(
-        answer.result(),
-        answer.promptTokens(),
-        answer.cachedPromptTokens(),
-        answer.cacheWriteTokens(),
-        answer.completionTokens(),
-        RateLimitSnapshot.NONE);
   }
 }

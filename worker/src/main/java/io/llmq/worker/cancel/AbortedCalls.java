@@ -3,6 +3,7 @@ package io.llmq.worker.cancel;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmq.common.pricing.ModelCatalog;
 import io.llmq.common.request.TokenEstimator;
+import io.llmq.worker.budget.AttemptLedger;
 import io.llmq.worker.events.JobProgress;
 import io.llmq.worker.governor.CallCapacity.Admission;
 import io.llmq.worker.governor.Governor;
@@ -15,45 +16,53 @@ import java.math.BigDecimal;
 import java.util.UUID;
 
 /**
- * Accounts a provider call that was aborted because its job was cancelled (SPEC §2 cancel: "tokens
- * used so far are accounted"). The provider had read the whole prompt and produced some output
- * before the connection was reset, so the job is charged its prompt (the governor's estimate) and
- * the completion tokens streamed so far, at the model's prices; the governor's reservation is
- * settled with the same figures. Only then is the job's end announced, so its {@code done} event
- * and webhook carry the final usage.
+ * Accounts a provider call that was aborted because its job was cancelled or taken back (SPEC §2
+ * cancel: "tokens used so far are accounted"). The provider had read the whole prompt and produced
+ * some output before the connection was reset, so the attempt is settled in the usage ledger at its
+ * prompt (the governor's estimate) and the completion tokens streamed so far, at the model's prices
+ * (nothing for the built-in simulator); the governor's reservation is settled with the same
+ * figures, and a cancelled job shows that usage. Only then is the job's end announced, so its
+ * {@code done} event and webhook carry the final usage.
  */
 @ApplicationScoped
 public class AbortedCalls {
 
   /**
-   * Only the cancel's own version (one past the claim) is accounted: a job the reaper took back and
-   * re-queued is not cancelled, and another run will account for it.
+   * Only the cancel's own version (one past the claim) shows the usage: a job the reaper took back
+   * and re-queued is not cancelled, and another run will show its own.
    */
-  private static final String ACCOUNT =
+  private static final String SHOW_USAGE =
       "UPDATE jobs SET prompt_tokens = $3, completion_tokens = $4, total_tokens = $3::int + $4::int,"
-          + " cost_usd = coalesce(cost_usd, 0) + $5::text::numeric, version = version + 1"
+          + " cost_usd = coalesce(cost_usd, 0), version = version + 1"
           + " WHERE id = $1 AND version = $2 + 1 AND status = 'cancelled'";
 
   private final Pool pool;
   private final Governor governor;
   private final ModelCatalog models;
+  private final AttemptLedger ledger;
   private final JobProgress progress;
 
-  AbortedCalls(Pool pool, Governor governor, ModelCatalog models, JobProgress progress) {
+  AbortedCalls(
+      Pool pool,
+      Governor governor,
+      ModelCatalog models,
+      AttemptLedger ledger,
+      JobProgress progress) {
     this.pool = pool;
     this.governor = governor;
     this.models = models;
+    this.ledger = ledger;
     this.progress = progress;
   }
 
   /**
-   * Accounts a call that completed while its job was being cancelled (the result could no longer be
-   * recorded): the job is charged the provider's real usage, then its end is announced. The
-   * governor was settled already. Never fails.
+   * A call that completed while its job was being cancelled (the result could no longer be
+   * recorded, but the attempt was settled at the provider's usage before): the cancelled job shows
+   * that usage, then its end is announced. Never fails.
    */
   public Uni<Void> completedAfterCancel(
-      UUID jobId, int version, int promptTokens, int completionTokens, BigDecimal cost) {
-    return account(jobId, version, promptTokens, completionTokens, cost)
+      UUID jobId, int version, int promptTokens, int completionTokens) {
+    return showUsage(jobId, version, promptTokens, completionTokens)
         .chain(() -> progress.endedNow(jobId))
         .replaceWithVoid()
         .onFailure()
@@ -63,10 +72,9 @@ public class AbortedCalls {
         });
   }
 
-  private Uni<Void> account(
-      UUID jobId, int version, int prompt, int completionTokens, BigDecimal cost) {
-    return pool.preparedQuery(ACCOUNT)
-        .execute(Tuple.of(jobId, version, prompt, completionTokens).addString(cost.toPlainString()))
+  private Uni<Void> showUsage(UUID jobId, int version, int prompt, int completionTokens) {
+    return pool.preparedQuery(SHOW_USAGE)
+        .execute(Tuple.of(jobId, version, prompt, completionTokens))
         .invoke(rows -> {
           if (rows.rowCount() == 1) {
             Log.infof(
@@ -78,32 +86,40 @@ public class AbortedCalls {
   }
 
   /**
-   * Settles the aborted call of the job claimed at {@code version}; never fails.
+   * Settles the aborted call of attempt {@code attempt}, claimed at {@code version}; never fails.
    *
    * @param model the job's model (for prices)
    * @param request the request as sent upstream
+   * @param free whether the call was the built-in simulator's, which costs nothing
    */
   public Uni<Void> settle(
       UUID jobId,
       int version,
+      int attempt,
       String model,
       JsonNode request,
       Admission admission,
-      int completionTokens) {
+      int completionTokens,
+      boolean free) {
     int prompt =
         admission.promptEstimate() > 0
             ? (int) admission.promptEstimate()
             : TokenEstimator.promptTokens(request.path("model").asText(model), request);
-    BigDecimal cost =
-        models
-            .priceOf(model)
-            .map(price -> price.costOf(prompt, 0, 0, completionTokens))
-            .orElse(BigDecimal.ZERO);
+    BigDecimal cost = free ? BigDecimal.ZERO : models.costOf(model, prompt, 0, 0, completionTokens);
     long providerCharge =
         admission.chargesMaxTokens() ? prompt + admission.maxTokens() : prompt + completionTokens;
-    // The job's row first: the end's announcement (here, or the sweep's after its grace) must
-    // find the usage there.
-    return account(jobId, version, prompt, completionTokens, cost)
+    // The ledger and the job's row first: the end's announcement (here, or the sweep's after its
+    // grace) must find the usage there.
+    return ledger
+        .settle(
+            jobId,
+            attempt,
+            model,
+            new AttemptLedger.Usage(prompt, 0, 0, completionTokens),
+            cost,
+            "aborted",
+            null)
+        .chain(() -> showUsage(jobId, version, prompt, completionTokens))
         .chain(() ->
             governor
                 .settle(admission.reservation(), providerCharge, prompt + completionTokens)

@@ -1,11 +1,15 @@
 package io.llmq.worker.execution;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmq.common.cache.CachedAnswer;
 import io.llmq.common.job.FailureCode;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.pricing.ModelCatalog;
+import io.llmq.worker.budget.AttemptLedger;
+import io.llmq.worker.budget.BudgetClock;
+import io.llmq.worker.budget.CostBound;
 import io.llmq.worker.cache.ResultCache;
 import io.llmq.worker.cancel.AbortedCalls;
 import io.llmq.worker.cancel.Cancellations;
@@ -15,10 +19,13 @@ import io.llmq.worker.events.RunEvents;
 import io.llmq.worker.governor.CallCapacity;
 import io.llmq.worker.governor.CallCapacity.Admission;
 import io.llmq.worker.governor.CallSlots;
+import io.llmq.worker.governor.GovernorConfig;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
 import io.llmq.worker.provider.Providers;
+import io.llmq.worker.provider.simulated.SimulatedProvider;
+import io.llmq.worker.slots.TenantSlots;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -66,6 +73,13 @@ public class JobExecutor {
   private final JobProgress progress;
   private final Cancellations cancels;
   private final AbortedCalls aborted;
+  private final AttemptLedger ledger;
+  private final TenantSlots slots;
+  private final BudgetClock clock;
+  private final MeterRegistry meters;
+
+  /** How long a job holds its tenant's slot before its claim, which renews it with the lease. */
+  private final Duration slotHold;
 
   JobExecutor(
       JobStore store,
@@ -80,7 +94,11 @@ public class JobExecutor {
       WorkerConfig config,
       JobProgress progress,
       Cancellations cancels,
-      AbortedCalls aborted) {
+      AbortedCalls aborted,
+      AttemptLedger ledger,
+      TenantSlots slots,
+      BudgetClock clock,
+      GovernorConfig governor) {
     this.store = store;
     this.providers = providers;
     this.capacity = capacity;
@@ -98,6 +116,11 @@ public class JobExecutor {
     this.progress = progress;
     this.cancels = cancels;
     this.aborted = aborted;
+    this.ledger = ledger;
+    this.slots = slots;
+    this.clock = clock;
+    this.meters = metrics;
+    this.slotHold = governor.maxHold().plus(config.leaseDuration());
   }
 
   /**
@@ -158,7 +181,10 @@ public class JobExecutor {
         () -> call(job, request));
   }
 
-  /** No answer to reuse: route the job to its provider and wait for capacity to call it. */
+  /**
+   * No answer to reuse: route the job to its provider, take one of its tenant's concurrent slots
+   * (or park it: see {@link TenantSlots}), and wait for capacity to call it.
+   */
   private Uni<Outcome> call(StoredJob job, ObjectNode request) {
     Optional<Providers.Route> route = providers.forModel(job.model());
     if (route.isEmpty()) {
@@ -171,9 +197,32 @@ public class JobExecutor {
     }
     // From here on the request is the one the provider gets: under the model's upstream name.
     request.put("model", route.get().upstreamModel());
+    if (job.maxConcurrentJobs() == null) {
+      return admit(job, request, route.get());
+    }
+    return slots
+        .take(job.id(), job.maxConcurrentJobs(), slotHold)
+        .chain(held -> {
+          if (!held) {
+            Log.infof("Job(id=%s) waits for one of its tenant's concurrent slots", job.id());
+            return Uni.createFrom().item(Outcome.ACK);
+          }
+          return admit(job, request, route.get())
+              .call(() -> slots.handOver(job.tenantId(), slotHold));
+        });
+  }
+
+  /** Reserves the call's capacity and runs it when the governor says. */
+  private Uni<Outcome> admit(StoredJob job, ObjectNode request, Providers.Route route) {
+    boolean free = SimulatedProvider.KIND.equals(route.settings().kind());
+    CostBound bound =
+        free
+            ? CostBound.FREE
+            : CostBound.of(
+                models, job.model(), request, route.settings().defaultMaxTokens(), job.budgeted());
     return capacity
-        .admit(job.tenantId(), job.tenantTokensPerMinute(), route.get(), request)
-        .chain(admission -> admitted(job, request, route.get(), admission));
+        .admit(job.tenantId(), job.tenantTokensPerMinute(), route, request)
+        .chain(admission -> admitted(job, request, route, bound, admission));
   }
 
   /**
@@ -183,12 +232,18 @@ public class JobExecutor {
    * through the queue meanwhile.
    */
   private Uni<Outcome> admitted(
-      StoredJob job, ObjectNode request, Providers.Route route, Admission admission) {
+      StoredJob job,
+      ObjectNode request,
+      Providers.Route route,
+      CostBound bound,
+      Admission admission) {
     if (admission.deferred()) {
       Log.infof(
           "Job(id=%s) waits %d ms for capacity; back in the queue until then",
           job.id(), admission.delay().toMillis());
-      return store.defer(job, admission.delay()).replaceWith(Outcome.ACK);
+      return freeSlot(job)
+          .chain(() -> store.defer(job, admission.delay()))
+          .replaceWith(Outcome.ACK);
     }
     // A cancel ends the wait at once; the claim then fails and the capacity goes back.
     CompletableFuture<Void> cancelled = cancels.watch(job.id());
@@ -209,11 +264,13 @@ public class JobExecutor {
           if (slot == null) {
             return slotless(job, admission);
           }
-          return claimThen(
+          return claimCallThen(
                   job,
                   request,
+                  route,
+                  bound,
                   admission,
-                  claimed -> run(claimed, route, admission, slot, cancelled))
+                  claimed -> run(claimed, route, bound, admission, slot, cancelled))
               .eventually(() -> capacity.free(slot));
         })
         .eventually(() -> cancels.forget(job.id(), cancelled));
@@ -227,8 +284,58 @@ public class JobExecutor {
     Log.infof("Job(id=%s) found no free call slot; back in the queue", job.id());
     return capacity
         .release(admission)
+        .chain(() -> freeSlot(job))
         .chain(() -> store.defer(job, SLOT_RETRY))
         .replaceWith(Outcome.ACK);
+  }
+
+  /** A job going back to the queue while still queued gives its tenant's slot back. */
+  private Uni<Void> freeSlot(StoredJob job) {
+    return job.maxConcurrentJobs() == null
+        ? Uni.createFrom().voidItem()
+        : slots.free(job.id(), slotHold);
+  }
+
+  /**
+   * Claims the job for a call attempt after reserving the attempt's worst case ({@code bound})
+   * against its budgets, and runs {@code then}. A worst case that does not fit fails the job {@code
+   * budget_exceeded} with no call; a claim lost to a concurrent change frees the capacity.
+   */
+  private Uni<Outcome> claimCallThen(
+      StoredJob job,
+      ObjectNode request,
+      Providers.Route route,
+      CostBound bound,
+      Admission admission,
+      java.util.function.Function<ClaimedJob, Uni<Outcome>> then) {
+    return store
+        .claimCall(
+            job, request, identity.id(), lease, route.provider().name(), bound.usd(), clock.now())
+        .chain(claim -> {
+          if (claim.isPresent() && claim.get().claimed().isPresent()) {
+            return then.apply(claim.get().claimed().get());
+          }
+          Uni<Void> released = capacity.release(admission);
+          if (claim.isEmpty()) {
+            return released.replaceWith(Outcome.ACK);
+          }
+          return released.chain(() -> overBudget(job, claim.get().refusedBy(), bound));
+        });
+  }
+
+  /** The attempt's worst case does not fit in what is left of a budget: no call, the job fails. */
+  private Uni<Outcome> overBudget(StoredJob job, String scope, CostBound bound) {
+    meters.counter("llmq.jobs.refused", "reason", "budget_exceeded").increment();
+    String message =
+        "The "
+            + ("key".equals(scope) ? "API key's" : "tenant's")
+            + " monthly budget has too little left for this job's worst case (USD "
+            + bound.usd().toPlainString()
+            + "); no call was made.";
+    return store
+        .fail(job.id(), job.version(), FailureCode.BUDGET_EXCEEDED, message)
+        .invoke(changed -> ended(job.id(), changed, "failed"))
+        .replaceWith(Outcome.DEAD_LETTER);
   }
 
   /**
@@ -255,15 +362,23 @@ public class JobExecutor {
    * call. The job reports the usage of the call that produced the answer, {@code cost_usd} 0, and
    * what that call would cost now as {@code cost_saved_usd}.
    */
-  private Uni<Outcome> fromCache(StoredJob job, ObjectNode request, Completion answer) {
-    BigDecimal saved = costOf(job.model(), answer);
+  private Uni<Outcome> fromCache(StoredJob job, ObjectNode request, CachedAnswer answer) {
+    BigDecimal saved =
+        answer.simulated()
+            ? BigDecimal.ZERO
+            : models.costOf(
+                job.model(),
+                answer.promptTokens(),
+                answer.cachedPromptTokens(),
+                answer.cacheWriteTokens(),
+                answer.completionTokens());
     return claimThen(
         job,
         request,
         Admission.NONE,
         claimed ->
             store
-                .succeedFromCache(claimed, answer, saved)
+                .succeedFromCache(claimed, answer, saved, clock.now())
                 .invoke(changed -> ended(job.id(), changed, "succeeded"))
                 .replaceWith(Outcome.ACK));
   }
@@ -293,9 +408,11 @@ public class JobExecutor {
   private Uni<Outcome> run(
       ClaimedJob job,
       Providers.Route route,
+      CostBound bound,
       Admission admission,
       CallSlots.Slot slot,
       CompletableFuture<Void> leaseLost) {
+    boolean free = SimulatedProvider.KIND.equals(route.settings().kind());
     Log.infof("Job(id=%s) attempt %d started", job.id(), job.attempts());
     RunEvents events = progress.started(job.id(), job.version());
     ProviderCall providerCall =
@@ -331,7 +448,7 @@ public class JobExecutor {
                 .spent(admission, completion)
                 .onFailure()
                 .recoverWithNull()
-                .chain(() -> succeed(job, completion));
+                .chain(() -> succeed(job, route, completion, free));
           }
           if (failure instanceof LeaseLost) {
             Log.infof("Job(id=%s) call abandoned: the job is no longer ours", job.id());
@@ -340,10 +457,12 @@ public class JobExecutor {
                 .settle(
                     job.id(),
                     job.version(),
+                    job.attempts(),
                     job.model(),
                     job.request(),
                     admission,
-                    events.completionTokens())
+                    events.completionTokens(),
+                    free)
                 .replaceWith(Outcome.ACK);
           }
           if (failure instanceof ProviderException rejected) {
@@ -351,18 +470,42 @@ public class JobExecutor {
                 .failed(admission, rejected)
                 .onFailure()
                 .recoverWithNull()
+                .chain(
+                    () -> settleFailed(job, admission, events.completionTokens(), rejected, free))
                 .chain(() -> providerFailed(job, rejected));
           }
           Log.errorf(failure, "Job(id=%s) failed inside llmq", job.id());
-          return fail(job, FailureCode.INTERNAL, "llmq failed while running the job.");
+          // What the provider billed is unknown: the attempt counts at its worst case.
+          return ledger
+              .settle(
+                  job.id(),
+                  job.attempts(),
+                  job.model(),
+                  AttemptLedger.Usage.NONE,
+                  bound.usd(),
+                  "failed",
+                  FailureCode.INTERNAL.wire())
+              .chain(() -> fail(job, FailureCode.INTERNAL, "llmq failed while running the job."));
         });
   }
 
-  private Uni<Outcome> succeed(ClaimedJob job, Completion completion) {
-    BigDecimal cost = costOf(job.model(), completion);
-    return cache
-        .remember(job.id(), completion)
-        .chain(() -> store.succeed(job, completion, cost))
+  /**
+   * Settles the attempt at what the provider billed (the simulator bills nothing), then records the
+   * result. A job cancelled after the provider answered keeps the settled cost and shows the usage.
+   */
+  private Uni<Outcome> succeed(
+      ClaimedJob job, Providers.Route route, Completion completion, boolean free) {
+    BigDecimal cost = free ? BigDecimal.ZERO : costOf(job.model(), completion);
+    AttemptLedger.Usage usage =
+        new AttemptLedger.Usage(
+            completion.promptTokens(),
+            completion.cachedPromptTokens(),
+            completion.cacheWriteTokens(),
+            completion.completionTokens());
+    return ledger
+        .settle(job.id(), job.attempts(), job.model(), usage, cost, "succeeded", null)
+        .chain(() -> cache.remember(job.id(), completion, route.provider().name()))
+        .chain(() -> store.succeed(job, completion, route.provider().name()))
         .invoke(changed -> ended(job.id(), changed, "succeeded"))
         .chain(changed ->
             changed
@@ -372,9 +515,29 @@ public class JobExecutor {
                     job.id(),
                     job.version(),
                     completion.promptTokens(),
-                    completion.completionTokens(),
-                    cost))
+                    completion.completionTokens()))
         .replaceWith(Outcome.ACK);
+  }
+
+  /**
+   * Settles a failed attempt. A provider bills no error it answered before any output; a call that
+   * broke off mid-stream is charged its prompt (the governor's estimate) and the output streamed.
+   */
+  private Uni<Void> settleFailed(
+      ClaimedJob job, Admission admission, int streamed, ProviderException failure, boolean free) {
+    int prompt = streamed > 0 ? (int) admission.promptEstimate() : 0;
+    BigDecimal cost =
+        free || streamed == 0
+            ? BigDecimal.ZERO
+            : models.costOf(job.model(), prompt, 0, 0, streamed);
+    return ledger.settle(
+        job.id(),
+        job.attempts(),
+        job.model(),
+        new AttemptLedger.Usage(prompt, 0, 0, streamed),
+        cost,
+        "failed",
+        failure.code().wire());
   }
 
   private BigDecimal costOf(String model, Completion completion) {

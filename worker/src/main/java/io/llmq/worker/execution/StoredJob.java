@@ -12,6 +12,8 @@ import java.util.UUID;
  *     retried does not expire)
  * @param leaseLapsed no worker holds a live lease on the job
  * @param tenantTokensPerMinute the tenant's own limit, {@code null} for none
+ * @param maxConcurrentJobs the tenant's {@code max_concurrent_jobs}, {@code null} for none
+ * @param budgeted whether a monthly budget (the tenant's, or its key's) applies to the job
  */
 record StoredJob(
     UUID id,
@@ -25,4 +27,6 @@ record StoredJob(
     int version,
     boolean pastDeadline,
     boolean leaseLapsed,
-    Long tenantTokensPerMinute) {}
+    Long tenantTokensPerMinute,
+    Integer maxConcurrentJobs,
+    boolean budgeted) {}

@@ -5,8 +5,10 @@ import java.util.UUID;
 /**
  * A delivery leased for one attempt, with what the attempt needs.
  *
+ * @param jobId the job whose end it tells; {@code null} for a budget alert
  * @param attempts attempts made before this one
- * @param webhookId {@code <job id>.<terminal event id>}, the same for every attempt
+ * @param webhookId {@code <job id>.<terminal event id>} (a budget alert: {@code
+ *     budget.<tenant>.<month>.<threshold>}), the same for every attempt
  * @param body the exact bytes to send, the same for every attempt
  * @param secret the tenant's webhook secret as it is now
  */

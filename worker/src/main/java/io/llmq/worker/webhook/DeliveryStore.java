@@ -18,19 +18,21 @@ import java.util.UUID;
  * Webhook deliveries in PostgreSQL: due ones are leased with {@code FOR UPDATE SKIP LOCKED} by
  * pushing their due time past the attempt (so replicas never send one twice at once, and a sender
  * that dies mid-attempt leaves the delivery due again when its lease runs out); each attempt's
- * outcome and the next due time are written in one statement with its log row. A delivery waits
- * until its job's end is announced, which fixes its {@code webhook-id}.
+ * outcome and the next due time are written in one statement with its log row. A job's delivery
+ * waits until the job's end is announced, which fixes its {@code webhook-id}; a delivery of no job
+ * (a budget alert) carries its id and body from the start.
  */
 @ApplicationScoped
 class DeliveryStore {
 
   private static final String LEASE =
       "UPDATE webhook_deliveries SET next_attempt_at = now() + make_interval(secs => $1)"
-          + " WHERE id IN (SELECT d.id FROM webhook_deliveries d JOIN jobs j ON j.id = d.job_id"
+          + " WHERE id IN (SELECT d.id FROM webhook_deliveries d LEFT JOIN jobs j ON j.id = d.job_id"
           + " WHERE d.state = 'pending' AND d.next_attempt_at <= now()"
-          + " AND j.terminal_event_id IS NOT NULL"
+          + " AND (d.job_id IS NULL OR j.terminal_event_id IS NOT NULL)"
           + " ORDER BY d.next_attempt_at LIMIT $2::int FOR UPDATE OF d SKIP LOCKED)"
-          + " RETURNING id, job_id, url, attempts, payload";
+          + " RETURNING id, job_id, tenant_id, url, attempts, payload, message_id";
+  private static final String SECRET = "SELECT webhook_secret FROM tenants WHERE id = $1";
   private static final String JOB =
       "SELECT "
           + JobView.COLUMNS
@@ -69,6 +71,9 @@ class DeliveryStore {
   /** Adds the job's side: the webhook-id, the body (rendered on the first attempt), the secret. */
   private Uni<Optional<Delivery>> complete(Row leased) {
     UUID jobId = leased.getUUID("job_id");
+    if (jobId == null) {
+      return alert(leased);
+    }
     return pool.preparedQuery(JOB)
         .execute(Tuple.of(jobId))
         .map(rows -> {
@@ -90,6 +95,24 @@ class DeliveryStore {
                   body,
                   job.getString("secret")));
         });
+  }
+
+  /** A delivery of no job: its id and body were written with it; the secret is the tenant's now. */
+  private Uni<Optional<Delivery>> alert(Row leased) {
+    return pool.preparedQuery(SECRET)
+        .execute(Tuple.of(leased.getUUID("tenant_id")))
+        .map(rows ->
+            rows.size() == 0
+                ? Optional.empty()
+                : Optional.of(
+                    new Delivery(
+                        leased.getLong("id"),
+                        null,
+                        leased.getString("url"),
+                        leased.getInteger("attempts"),
+                        leased.getString("message_id"),
+                        leased.getString("payload"),
+                        rows.iterator().next().getString("webhook_secret"))));
   }
 
   /**

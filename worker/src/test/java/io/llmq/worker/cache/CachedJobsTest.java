@@ -2,7 +2,6 @@ package io.llmq.worker.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llmq.common.testing.LlmqTestResource;
 import io.llmq.worker.TestJobs;
@@ -68,13 +67,21 @@ class CachedJobsTest {
 
     assertEquals(1, calls() - before);
     assertEquals(false, first.get("cached"));
-    assertTrue(((BigDecimal) first.get("cost_usd")).signum() > 0);
+    // The simulator answered the first (no key here): it cost nothing, so the hit saved nothing.
+    assertEquals(0, BigDecimal.ZERO.compareTo((BigDecimal) first.get("cost_usd")));
     assertNull(first.get("cost_saved_usd"));
     assertEquals(true, second.get("cached"));
+    assertEquals("simulated", second.get("served_provider"));
     assertEquals(0, BigDecimal.ZERO.compareTo((BigDecimal) second.get("cost_usd")));
-    assertEquals(
-        0,
-        ((BigDecimal) first.get("cost_usd")).compareTo((BigDecimal) second.get("cost_saved_usd")));
+    assertEquals(0, BigDecimal.ZERO.compareTo((BigDecimal) second.get("cost_saved_usd")));
+    Map<String, Object> hit =
+        jobs.rows(
+                "SELECT * FROM usage_ledger WHERE job_id = '"
+                    + second.get("id")
+                    + "' AND kind = 'cache_hit'")
+            .get(0);
+    assertEquals(1, hit.get("attempt"));
+    assertEquals(0, BigDecimal.ZERO.compareTo((BigDecimal) hit.get("cost_usd")));
     assertEquals(first.get("result").toString(), second.get("result").toString());
     for (String column : List.of("prompt_tokens", "completion_tokens", "total_tokens")) {
       assertEquals(first.get(column), second.get(column), column);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.common.cache.CacheConfig;
 import io.llmq.common.cache.CacheKey;
+import io.llmq.common.cache.CachedAnswer;
 import io.llmq.common.cache.CachedAnswers;
 import io.llmq.common.job.CacheMode;
 import io.llmq.common.testing.LlmqTestResource;
@@ -102,7 +103,7 @@ class ResultCacheTest {
       return wait.chain(() ->
           call <= failures
               ? Uni.createFrom().failure(new IllegalStateException("upstream failed"))
-              : cache.remember(jobId, answer(call)).replaceWith("called"));
+              : cache.remember(jobId, answer(call), "openai").replaceWith("called"));
     }
   }
 
@@ -116,7 +117,7 @@ class ResultCacheTest {
   private Uni<String> job(
       Replica replica, UUID tenant, CacheMode mode, JsonNode request, Upstream upstream) {
     UUID jobId = UUID.randomUUID();
-    Function<Completion, Uni<String>> hit =
+    Function<CachedAnswer, Uni<String>> hit =
         answer ->
             Uni.createFrom()
                 .item(
