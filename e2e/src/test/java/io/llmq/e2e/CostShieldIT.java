@@ -124,7 +124,7 @@ class CostShieldIT {
         assertEquals(0, calls(job.path("id").asText()), "a refused job made no upstream call");
       }
     }
-    BigDecimal budget = new BigDecimal(budgetFor(40));
+    BigDecimal budget = budgetFor(40);
     System.out.printf(
         "budget race: %d accepted, %d refused at submit, %d succeeded, spent %s of %s (%.3f)%n",
         accepted.size(),
@@ -246,7 +246,7 @@ class CostShieldIT {
             .decimalValue();
     // A budget of exactly what was spent is used up.
     BigDecimal budget = cost.setScale(6, RoundingMode.DOWN);
-    patchLimits(tenant.id(), Map.of("monthly_budget_usd", budget.toPlainString()));
+    patchLimits(tenant.id(), Map.of("monthly_budget_usd", budget));
     assertSubmitRefused(tenant.key());
 
     try (var redis = new java.net.Socket("127.0.0.1", 6379)) {
@@ -343,7 +343,7 @@ class CostShieldIT {
                         + "'")
                 .get(0)
                 .get("spent_usd");
-    BigDecimal budget = new BigDecimal(budgetFor(4));
+    BigDecimal budget = budgetFor(4);
     List<String> expected = new ArrayList<>();
     for (String threshold : List.of("0.5", "0.8", "1.0")) {
       if (spent.compareTo(budget.multiply(new BigDecimal(threshold))) >= 0) {
@@ -451,7 +451,7 @@ class CostShieldIT {
    * budget's six decimals. The worst case, as llmq documents it: the message's JSON bytes plus 3 as
    * prompt tokens at gpt-4o's input price, {@code max_tokens} at its output price.
    */
-  private static String budgetFor(int jobs) {
+  private static BigDecimal budgetFor(int jobs) {
     int promptBound =
         ("{\"role\":\"user\",\"content\":\"" + PROMPT + "\"}")
                 .getBytes(StandardCharsets.UTF_8)
