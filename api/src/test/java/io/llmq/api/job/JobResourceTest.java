@@ -380,4 +380,23 @@ class JobResourceTest {
         .then()
         .header("X-Request-Id", endsWith("abc-123"));
   }
+
+  @Test
+  void aClientThatOffersTheCleartextHttp2UpgradeCanSubmit() throws Exception {
+    // java.net.http.HttpClient sends "Upgrade: h2c" with a plain-http request by default.
+    String key = TestTenants.freshKey();
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpResponse<String> answer =
+        client.send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(
+                        "http://localhost:" + io.restassured.RestAssured.port + "/v1/jobs"))
+                .header("Authorization", bearer(key))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(job("over h2c?")))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(202, answer.statusCode(), answer.body());
+    assertEquals(java.net.http.HttpClient.Version.HTTP_1_1, answer.version());
+  }
 }
