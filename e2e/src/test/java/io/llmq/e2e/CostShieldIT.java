@@ -257,6 +257,15 @@ class CostShieldIT {
     }
     assertSubmitRefused(tenant.key());
     assertBudgetRow(tenant.id(), cost);
+    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    assertTrue(
+        metrics
+            .lines()
+            .anyMatch(line ->
+                line.startsWith("llmq_submits_refused_total")
+                    && line.contains("reason=\"budget_exceeded\"")
+                    && line.contains("tenant=\"" + tenant.id() + "\"")),
+        "the refusals are counted by tenant");
   }
 
   @Test
@@ -462,10 +471,7 @@ class CostShieldIT {
             .multiply(BigDecimal.valueOf(promptBound))
             .add(new BigDecimal("10.00").multiply(BigDecimal.valueOf(MAX_TOKENS)))
             .divide(BigDecimal.valueOf(1_000_000), 10, RoundingMode.CEILING);
-    return worst
-        .multiply(BigDecimal.valueOf(jobs))
-        .setScale(6, RoundingMode.CEILING)
-        .toPlainString();
+    return worst.multiply(BigDecimal.valueOf(jobs)).setScale(6, RoundingMode.CEILING);
   }
 
   private static HttpRequest submitRequest(String key, String body) {
