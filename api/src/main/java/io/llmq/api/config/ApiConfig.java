@@ -65,5 +65,14 @@ public interface ApiConfig {
     @DecimalMin(value = "0", inclusive = false)
     @DecimalMax("1")
     double fallbackShare();
+
+    /**
+     * Whether answers other than submits (reads, cancels, errors) to a caller with a limit carry
+     * the {@code RateLimit-Policy} and {@code RateLimit} headers too, from a read-only look at the
+     * shared state (one Redis round trip per answer); submits always carry them. SSE streams never
+     * do. Default {@code true}.
+     */
+    @WithDefault("true")
+    boolean peekHeaders();
   }
 }

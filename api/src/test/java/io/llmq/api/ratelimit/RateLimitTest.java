@@ -4,6 +4,7 @@ import static io.llmq.api.TestTenants.ADMIN;
 import static io.llmq.api.TestTenants.bearer;
 import static io.llmq.api.TestTenants.job;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -201,6 +202,7 @@ class RateLimitTest {
     for (int i = 0; i < 3; i++) {
       var invalid = submit(caller.key(), unknownModel);
       assertEquals(400, invalid.statusCode());
+      assertEquals("\"tenant\";r=2;t=0", invalid.header("RateLimit"));
     }
     assertEquals(202, submit(caller.key()).statusCode());
     assertEquals(202, submit(caller.key()).statusCode());
@@ -240,6 +242,33 @@ class RateLimitTest {
         .then()
         .statusCode(429)
         .header("Retry-After", org.hamcrest.Matchers.anyOf(equalTo("29"), equalTo("30")));
+  }
+
+  @Test
+  void otherAnswersToALimitedCallerCarryTheHeadersAndCountNothing() {
+    Limited caller = tenantWithLimit(5);
+    String id = submit(caller.key()).path("id");
+    for (int i = 0; i < 3; i++) {
+      given()
+          .header("Authorization", bearer(caller.key()))
+          .get("/v1/jobs/" + id)
+          .then()
+          .statusCode(200)
+          .header("RateLimit-Policy", "\"tenant\";q=5;w=60")
+          .header("RateLimit", containsString("\"tenant\";r=4;t="));
+    }
+    given()
+        .header("Authorization", bearer(caller.key()))
+        .get("/v1/jobs/" + UUID.randomUUID())
+        .then()
+        .statusCode(404)
+        .header("RateLimit", containsString("\"tenant\";r=4;t="));
+    given()
+        .header("Authorization", bearer(caller.key()))
+        .get("/v1/tenant")
+        .then()
+        .statusCode(200)
+        .header("RateLimit", containsString("\"tenant\";r=4;t="));
   }
 
   @Test
