@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,9 +37,10 @@ final class LlmqProcesses implements AutoCloseable {
   private Process api;
   private Process worker;
   private int workers;
+  private final List<Process> moreApis = new ArrayList<>();
 
   LlmqProcesses() {
-    env.put("LLMQ_DB_URL", services.freshDatabase("llmq_e2e"));
+    env.put("LLMQ_DB_URL", services.freshDatabase(database()));
     env.put("LLMQ_DB_USER", services.pgUser());
     env.put("LLMQ_DB_PASSWORD", services.pgPassword());
     env.put("LLMQ_RABBITMQ_HOST", services.rabbitHost());
@@ -84,6 +86,19 @@ final class LlmqProcesses implements AutoCloseable {
     awaitReady(apiPort, api);
   }
 
+  /**
+   * Starts one more api process, on a port of its own, beside the first: the same database, queue
+   * and Redis, as replicas behind a load balancer. Waits until it is ready; returns its port.
+   */
+  int startAnotherApi() {
+    int port = freePort();
+    Process process =
+        launch("api-" + (moreApis.size() + 2), Map.of("LLMQ_API_PORT", String.valueOf(port)));
+    moreApis.add(process);
+    awaitReady(port, process);
+    return port;
+  }
+
   /** Starts a worker (again, after {@link #killWorker}) and waits until it is ready. */
   void startWorker() {
     int port = freePort();
@@ -97,7 +112,7 @@ final class LlmqProcesses implements AutoCloseable {
   }
 
   private Process launch(String name, Map<String, String> extra) {
-    String module = name.startsWith("worker") ? "worker" : name;
+    String module = name.replaceFirst("-\\d+$", "");
     Path jar = root.resolve(module + "/target/quarkus-app/quarkus-run.jar");
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " is missing: package the modules first");
@@ -144,12 +159,22 @@ final class LlmqProcesses implements AutoCloseable {
 
   @Override
   public void close() {
+    moreApis.forEach(Process::destroy);
     for (Process process : new Process[] {worker, api, simulator}) {
       if (process != null) {
         process.destroy();
       }
     }
     services.deleteTopology(queue);
+  }
+
+  /**
+   * The database of the run: {@code llmq_e2e}, or {@code <LLMQ_TEST_DB>_e2e}, so that checkouts
+   * that set {@code LLMQ_TEST_DB} apart can run their end-to-end tests side by side.
+   */
+  private static String database() {
+    String name = System.getenv("LLMQ_TEST_DB");
+    return name == null || name.isBlank() ? "llmq_e2e" : name + "_e2e";
   }
 
   private static int freePort() {
