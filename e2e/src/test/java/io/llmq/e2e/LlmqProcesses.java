@@ -42,10 +42,11 @@ final class LlmqProcesses implements AutoCloseable {
   private final List<Process> workers = new ArrayList<>();
   private final Map<String, Process> workersById = new HashMap<>();
   private int workersStarted;
+  private final List<Process> moreApis = new ArrayList<>();
   private final String dbUrl;
 
   LlmqProcesses() {
-    dbUrl = services.freshDatabase("llmq_e2e");
+    dbUrl = services.freshDatabase(databaseName());
     env.put("LLMQ_DB_URL", dbUrl);
     env.put("LLMQ_DB_USER", services.pgUser());
     env.put("LLMQ_DB_PASSWORD", services.pgPassword());
@@ -128,6 +129,19 @@ final class LlmqProcesses implements AutoCloseable {
     awaitReady(apiPort, api);
   }
 
+  /**
+   * Starts one more api process, on a port of its own, beside the first: the same database, queue
+   * and Redis, as replicas behind a load balancer. Waits until it is ready; returns its port.
+   */
+  int startAnotherApi() {
+    int port = freePort();
+    Process process =
+        launch("api-" + (moreApis.size() + 2), Map.of("LLMQ_API_PORT", String.valueOf(port)));
+    moreApis.add(process);
+    awaitReady(port, process);
+    return port;
+  }
+
   /** Starts a worker (again, after {@link #killWorker}) and waits until it is ready. */
   void startWorker() {
     int port = freePort();
@@ -156,7 +170,7 @@ final class LlmqProcesses implements AutoCloseable {
   }
 
   private Process launch(String name, Map<String, String> extra) {
-    String module = name.startsWith("worker") ? "worker" : name;
+    String module = name.replaceFirst("-\\d+$", "");
     Path jar = root.resolve(module + "/target/quarkus-app/quarkus-run.jar");
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " is missing: package the modules first");
@@ -204,6 +218,7 @@ final class LlmqProcesses implements AutoCloseable {
   @Override
   public void close() {
     List<Process> all = new ArrayList<>(workers);
+    all.addAll(moreApis);
     all.add(api);
     all.add(simulator);
     for (Process process : all) {
@@ -212,6 +227,15 @@ final class LlmqProcesses implements AutoCloseable {
       }
     }
     services.deleteTopology(queue);
+  }
+
+  /**
+   * The database of the run: {@code llmq_e2e}, or {@code <LLMQ_TEST_DB>_e2e}, so that checkouts
+   * that set {@code LLMQ_TEST_DB} apart can run their end-to-end tests side by side.
+   */
+  private static String databaseName() {
+    String name = System.getenv("LLMQ_TEST_DB");
+    return name == null || name.isBlank() ? "llmq_e2e" : name + "_e2e";
   }
 
   private static int freePort() {

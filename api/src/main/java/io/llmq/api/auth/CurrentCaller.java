@@ -19,4 +19,9 @@ public class CurrentCaller {
     }
     return caller;
   }
+
+  /** The caller, or {@code null} on an endpoint without one (admin, health, unmatched paths). */
+  public Caller orNull() {
+    return caller;
+  }
 }

@@ -3,6 +3,8 @@ package io.llmq.api.config;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -37,4 +39,40 @@ public interface ApiConfig {
   /** How long an {@code Idempotency-Key} binds its job. Default {@code 24h}. */
   @WithDefault("24h")
   Duration idempotencyWindow();
+
+  /** The submit rate limits' enforcement ({@code llmq.api.rate-limits.*}). */
+  RateLimitSettings rateLimits();
+
+  /**
+   * How the tenants' and keys' {@code requests_per_minute} are enforced (the limits themselves are
+   * the admin's, per tenant and key).
+   */
+  interface RateLimitSettings {
+
+    /**
+     * Longest wait for Redis's answer to a rate-limit check; a slower or failed check is decided by
+     * this replica alone (see {@link #fallbackShare()}). Default {@code 250ms}.
+     */
+    @WithDefault("250ms")
+    Duration timeout();
+
+    /**
+     * Share of each limit one replica admits on its own while Redis is out of reach, when it cannot
+     * see what the others admit: with two replicas, {@code 0.5} keeps the total near the limit.
+     * Above 0, at most 1. Default {@code 0.5}.
+     */
+    @WithDefault("0.5")
+    @DecimalMin(value = "0", inclusive = false)
+    @DecimalMax("1")
+    double fallbackShare();
+
+    /**
+     * Whether answers other than submits (reads, cancels, errors) to a caller with a limit carry
+     * the {@code RateLimit-Policy} and {@code RateLimit} headers too, from a read-only look at the
+     * shared state (one Redis round trip per answer); submits always carry them. SSE streams never
+     * do. Default {@code true}.
+     */
+    @WithDefault("true")
+    boolean peekHeaders();
+  }
 }

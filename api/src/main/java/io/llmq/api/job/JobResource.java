@@ -9,6 +9,8 @@ import io.llmq.api.budget.BudgetGate;
 import io.llmq.api.config.ApiConfig;
 import io.llmq.api.problem.PathIds;
 import io.llmq.api.problem.ProblemException;
+import io.llmq.api.ratelimit.RateLimits;
+import io.llmq.api.ratelimit.Verdict;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.job.JobView;
 import io.smallrye.mutiny.Uni;
@@ -41,6 +43,7 @@ public class JobResource {
   private final JobService service;
   private final SubmitParser parser;
   private final CurrentCaller caller;
+  private final RateLimits limits;
   private final ApiConfig config;
   private final BudgetGate budgets;
 
@@ -48,15 +51,22 @@ public class JobResource {
       JobService service,
       SubmitParser parser,
       CurrentCaller caller,
+      RateLimits limits,
       ApiConfig config,
       BudgetGate budgets) {
     this.service = service;
     this.parser = parser;
     this.caller = caller;
+    this.limits = limits;
     this.config = config;
     this.budgets = budgets;
   }
 
+  /**
+   * Submits a job. The body is validated first (a 400 costs no rate limit), then the caller's rate
+   * limits are charged (a 429 creates nothing; see {@link RateLimits}), then its budget is checked
+   * ({@link BudgetGate}), before anything is stored.
+   */
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   @Requires(Scope.JOBS_WRITE)
@@ -66,32 +76,64 @@ public class JobResource {
       @RestHeader("Prefer") String prefer,
       UriInfo uri) {
     Caller who = caller.get();
-    UUID tenantId = who.tenantId();
-    NewJob job = parser.parse(body, tenantId, who.keyId(), idempotencyKey);
+    NewJob job = parser.parse(body, who.tenantId(), who.keyId(), idempotencyKey);
     Duration wait = Prefer.waitOf(prefer, config.maxWait());
     return parser
         .checkTarget(job)
-        .chain(() -> budgets.admit(who, job.model()))
         .onItemOrFailure()
         .transformToUni((checked, refusal) ->
-            refusal == null ? service.submit(job) : service.replayOrRefuse(job, refusal))
-        .chain(submitted -> {
+            refusal == null
+                ? limits
+                    .admit(who)
+                    .chain(verdict -> withinBudget(who, job).map(s -> new Accepted(s, verdict)))
+                : service
+                    .replayOrRefuse(job, refusal)
+                    .chain(replay -> limits.admit(who).map(v -> new Accepted(replay, v))))
+        .chain(accepted -> {
+          JobService.Submitted submitted = accepted.submitted();
           if (wait.isZero() || submitted.job().terminal()) {
-            return Uni.createFrom().item(submitted);
+            return Uni.createFrom().item(accepted);
           }
           // The job is stored whatever happens now: a failed wait answers with what was stored
-          // (202), never with an error that would invite a duplicate submit.
+          // (202), never with an error that would invite a duplicate submit. The limits are
+          // looked at again for the answer's headers: the check's are as old as the wait.
           return service
-              .get(tenantId, submitted.job().id(), wait)
-              .map(latest -> new JobService.Submitted(latest, submitted.replay()))
+              .get(who.tenantId(), submitted.job().id(), wait)
+              .map(accepted::with)
               .onFailure()
-              .recoverWithItem(submitted);
+              .recoverWithItem(accepted)
+              .chain(waited -> limits.peek(who).map(waited::with));
         })
-        .map(submitted -> submitResponse(submitted, wait, uri));
+        .map(accepted -> submitResponse(accepted, wait, uri));
   }
 
-  private static Response submitResponse(
-      JobService.Submitted submitted, Duration wait, UriInfo uri) {
+  /**
+   * Stores the job if its caller's budget has room (402 otherwise; the budget is checked after the
+   * rate limit, so a client looping on a used-up budget is slowed by 429s); a refused submit is
+   * still answered with its job when it is an idempotent replay.
+   */
+  private Uni<JobService.Submitted> withinBudget(Caller who, NewJob job) {
+    return budgets
+        .admit(who, job.model())
+        .onItemOrFailure()
+        .transformToUni(
+            (ok, over) -> over == null ? service.submit(job) : service.replayOrRefuse(job, over));
+  }
+
+  /** A submission that passed the rate limits, and what they said (the answer's headers). */
+  private record Accepted(JobService.Submitted submitted, Verdict verdict) {
+
+    Accepted with(JobRecord latest) {
+      return new Accepted(new JobService.Submitted(latest, submitted.replay()), verdict);
+    }
+
+    Accepted with(Verdict now) {
+      return new Accepted(submitted, now);
+    }
+  }
+
+  private static Response submitResponse(Accepted accepted, Duration wait, UriInfo uri) {
+    JobService.Submitted submitted = accepted.submitted();
     JobRecord job = submitted.job();
     boolean answered = !wait.isZero() && job.terminal();
     Response.ResponseBuilder response =
@@ -101,6 +143,7 @@ public class JobResource {
     if (answered) {
       response.header("Preference-Applied", "wait=" + wait.toSeconds());
     }
+    accepted.verdict().headers().forEach(response::header);
     return response.build();
   }
 
