@@ -3,6 +3,8 @@ package io.llmq.api.tenant;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmq.api.auth.AdminOnly;
 import io.llmq.api.auth.Scope;
+import io.llmq.api.http.Cursor;
+import io.llmq.api.http.Page;
 import io.llmq.api.problem.Fields;
 import io.llmq.api.problem.PathIds;
 import io.llmq.api.problem.ProblemException;
@@ -18,11 +20,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
 
 /** Admin endpoints: tenants, their keys, their webhook secrets. */
 @Path("/v1/admin")
@@ -56,10 +58,17 @@ public class AdminTenantResource {
                 .build());
   }
 
+  /** Oldest first, by {@code (created_at, id)}, so pages neither skip nor repeat a tenant. */
   @GET
   @Path("/tenants")
-  public Uni<Map<String, List<TenantResponse>>> list() {
-    return tenants.list().map(all -> Map.of("data", all.stream().map(TenantResponse::of).toList()));
+  public Uni<Page<TenantResponse>> list(@RestQuery String limit, @RestQuery String after) {
+    int size = Page.size(limit);
+    Cursor cursor = Page.after(after);
+    return tenants
+        .page(cursor, size + 1)
+        .map(rows ->
+            Page.of(
+                rows, size, tenant -> Cursor.of(tenant.createdAt, tenant.id), TenantResponse::of));
   }
 
   @GET

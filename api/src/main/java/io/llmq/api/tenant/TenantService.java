@@ -2,6 +2,7 @@ package io.llmq.api.tenant;
 
 import io.llmq.api.auth.ApiKeys;
 import io.llmq.api.auth.Scope;
+import io.llmq.api.http.Cursor;
 import io.llmq.api.problem.ProblemException;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
@@ -20,6 +21,8 @@ import java.util.UUID;
 public class TenantService {
 
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String AFTER = "(createdAt > ?1 or (createdAt = ?1 and id > ?2))";
+  private static final String ORDER = " order by createdAt, id";
 
   @WithTransaction
   public Uni<Tenant> create(String name, LimitsPatch limits) {
@@ -33,9 +36,14 @@ public class TenantService {
     return tenant.persist();
   }
 
+  /** Up to {@code limit} tenants after the cursor, oldest first (ties broken by id). */
   @WithSession
-  public Uni<List<Tenant>> list() {
-    return Tenant.list("order by createdAt, id");
+  public Uni<List<Tenant>> page(Cursor after, int limit) {
+    var query =
+        after == null
+            ? Tenant.<Tenant>find(ORDER.strip())
+            : Tenant.<Tenant>find(AFTER + ORDER, after.createdAt().toInstant(), after.id());
+    return query.page(0, limit).list();
   }
 
   @WithSession
