@@ -49,7 +49,7 @@ public class AdminTenantResource {
     Fields.object(body, "");
     Fields.onlyKnown(body, "", TENANT_FIELDS);
     String name = Fields.text(body, "", "name", MAX_NAME, true);
-    LimitsPatch limits = LimitsPatch.read(body);
+    LimitsPatch limits = LimitsPatch.ofTenant(body);
     return tenants
         .create(name, limits)
         .map(tenant ->
@@ -88,7 +88,7 @@ public class AdminTenantResource {
     if (name != null && name.isBlank()) {
       throw ProblemException.invalid("'name' must not be empty.");
     }
-    return tenants.update(tenantId, name, LimitsPatch.read(body)).map(TenantResponse::of);
+    return tenants.update(tenantId, name, LimitsPatch.ofTenant(body)).map(TenantResponse::of);
   }
 
   @POST

@@ -4,7 +4,9 @@ import static io.llmq.api.ProblemAssertions.isProblem;
 import static io.llmq.api.TestTenants.ADMIN;
 import static io.llmq.api.TestTenants.bearer;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
@@ -18,68 +20,127 @@ import io.llmq.api.TestTenants;
 import io.llmq.common.testing.LlmqTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.config.JsonConfig;
+import io.restassured.config.RestAssuredConfig;
 import io.restassured.http.ContentType;
+import io.restassured.path.json.config.JsonPathConfig;
+import io.restassured.response.ValidatableResponse;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.hamcrest.Description;
+import org.hamcrest.Matcher;
+import org.hamcrest.TypeSafeMatcher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+/**
+ * The admin's tenant endpoints: limits, pagination, and a 400 naming the field for every bad value.
+ */
 @QuarkusTest
 @QuarkusTestResource(LlmqTestResource.class)
 class AdminTenantResourceTest {
 
+  /** Numbers with a fraction read as BigDecimal, so amounts compare exactly. */
+  static final RestAssuredConfig EXACT =
+      RestAssured.config()
+          .jsonConfig(
+              JsonConfig.jsonConfig()
+                  .numberReturnType(JsonPathConfig.NumberReturnType.BIG_DECIMAL));
+
+  /** A JSON number equal to this decimal, however it is written ({@code 1.5}, {@code 1.50}). */
+  static Matcher<Object> amount(String expected) {
+    return new TypeSafeMatcher<>() {
+      @Override
+      protected boolean matchesSafely(Object actual) {
+        return actual instanceof Number
+            && new BigDecimal(actual.toString()).compareTo(new BigDecimal(expected)) == 0;
+      }
+
+      @Override
+      public void describeTo(Description description) {
+        description.appendText("a number equal to " + expected);
+      }
+    };
+  }
+
+  private static ValidatableResponse post(String body) {
+    return given()
+        .header("Authorization", ADMIN)
+        .contentType(ContentType.JSON)
+        .body(body)
+        .post("/v1/admin/tenants")
+        .then();
+  }
+
+  private static ValidatableResponse patch(String id, String body) {
+    return given()
+        .header("Authorization", ADMIN)
+        .contentType(ContentType.JSON)
+        .body(body)
+        .patch("/v1/admin/tenants/" + id)
+        .then();
+  }
+
+  private static ValidatableResponse read(String id) {
+    return given()
+        .config(EXACT)
+        .header("Authorization", ADMIN)
+        .get("/v1/admin/tenants/" + id)
+        .then()
+        .statusCode(200);
+  }
+
   @Test
   void createdTenantHasItsLimitsAndAStandardWebhooksSecret() {
     String id =
-        given()
-            .header("Authorization", ADMIN)
-            .contentType(ContentType.JSON)
-            .body(
-                "{\"name\":\"acme\",\"limits\":{\"requests_per_minute\":60,\"monthly_budget_usd\":12.5}}")
-            .post("/v1/admin/tenants")
-            .then()
+        post("{\"name\":\"acme\",\"limits\":{\"requests_per_minute\":60,\"monthly_budget_usd\":12.5}}")
             .statusCode(201)
             .header("Location", startsWith("http"))
             .body("name", equalTo("acme"))
             .body("limits.requests_per_minute", equalTo(60))
+            .body("limits", hasKey("tokens_per_minute"))
             .body("limits.tokens_per_minute", nullValue())
             .body("limits.monthly_budget_usd", equalTo(12.5f))
             .body("webhook_secret", matchesPattern("whsec_[A-Za-z0-9+/]{43}="))
             .extract()
             .path("id");
 
-    given()
-        .header("Authorization", ADMIN)
-        .get("/v1/admin/tenants/" + id)
-        .then()
-        .statusCode(200)
-        .body("name", equalTo("acme"));
+    read(id).body("name", equalTo("acme"));
   }
 
   @Test
   void patchSetsAndClearsLimitsAndLeavesOthersAlone() {
     String id = TestTenants.tenant("patchable");
-    given()
-        .header("Authorization", ADMIN)
-        .contentType(ContentType.JSON)
-        .body("{\"limits\":{\"tokens_per_minute\":1000,\"max_concurrent_jobs\":4}}")
-        .patch("/v1/admin/tenants/" + id)
-        .then()
+    patch(id, "{\"limits\":{\"tokens_per_minute\":1000,\"max_concurrent_jobs\":4}}")
         .statusCode(200)
         .body("limits.tokens_per_minute", equalTo(1000));
-    given()
-        .header("Authorization", ADMIN)
-        .contentType(ContentType.JSON)
-        .body("{\"name\":\"renamed\",\"limits\":{\"tokens_per_minute\":null}}")
-        .patch("/v1/admin/tenants/" + id)
-        .then()
+    patch(id, "{\"name\":\"renamed\",\"limits\":{\"tokens_per_minute\":null}}")
         .statusCode(200)
         .body("name", equalTo("renamed"))
         .body("limits.tokens_per_minute", nullValue())
         .body("limits.max_concurrent_jobs", equalTo(4));
+    // Merge patch: an empty body changes nothing, "limits": null removes every limit.
+    patch(id, "{}").statusCode(200).body("limits.max_concurrent_jobs", equalTo(4));
+    given()
+        .header("Authorization", ADMIN)
+        .contentType("application/merge-patch+json")
+        .body("{\"limits\":null}")
+        .patch("/v1/admin/tenants/" + id)
+        .then()
+        .statusCode(200)
+        .body("name", equalTo("renamed"))
+        .body("limits.max_concurrent_jobs", nullValue());
+    isProblem(patch(id, "{\"name\":\" \"}"), 400, "invalid_request");
   }
 
   @Test
@@ -104,12 +165,8 @@ class AdminTenantResourceTest {
         .get("/v1/tenant")
         .then()
         .statusCode(200)
-        .body("id", equalTo(tenant));
-    given()
-        .header("Authorization", bearer(key))
-        .get("/v1/tenant")
-        .then()
-        .body(not(org.hamcrest.Matchers.containsString(key)));
+        .body("id", equalTo(tenant))
+        .body(not(containsString(key)));
 
     given().header("Authorization", ADMIN).delete("/v1/admin/keys/" + keyId).then().statusCode(204);
     given().header("Authorization", bearer(key)).get("/v1/tenant").then().statusCode(401);
@@ -118,11 +175,7 @@ class AdminTenantResourceTest {
   @Test
   void rotatingTheWebhookSecretReplacesIt() {
     String tenant = TestTenants.tenant("rotating");
-    String before =
-        given()
-            .header("Authorization", ADMIN)
-            .get("/v1/admin/tenants/" + tenant)
-            .path("webhook_secret");
+    String before = read(tenant).extract().path("webhook_secret");
     String after =
         given()
             .header("Authorization", ADMIN)
@@ -136,14 +189,16 @@ class AdminTenantResourceTest {
 
   @Test
   void adminEndpointsRefuseMissingOrWrongTokensAndTenantKeys() {
-    given().get("/v1/admin/tenants").then().statusCode(401).body("code", equalTo("unauthorized"));
-    given().header("Authorization", "Bearer wrong").get("/v1/admin/tenants").then().statusCode(401);
+    isProblem(given().get("/v1/admin/tenants").then(), 401, "unauthorized");
+    isProblem(
+        given().header("Authorization", "Bearer wrong").get("/v1/admin/tenants").then(),
+        401,
+        "unauthorized");
     String tenantKey = TestTenants.freshKey();
-    given()
-        .header("Authorization", bearer(tenantKey))
-        .get("/v1/admin/tenants")
-        .then()
-        .statusCode(401);
+    isProblem(
+        given().header("Authorization", bearer(tenantKey)).get("/v1/admin/tenants").then(),
+        401,
+        "unauthorized");
   }
 
   @Test
@@ -151,43 +206,112 @@ class AdminTenantResourceTest {
     for (String body :
         new String[] {
           "{}",
+          "[]",
           "{\"name\":\"\"}",
           "{\"name\":7}",
           "{\"name\":\"x\",\"extra\":1}",
-          "{\"name\":\"x\",\"limits\":{\"requests_per_minute\":0}}",
-          "{\"name\":\"x\",\"limits\":{\"requests_per_minute\":1.5}}",
-          "{\"name\":\"x\",\"limits\":{\"monthly_budget_usd\":-1}}",
-          "{\"name\":\"x\",\"limits\":{\"rpm\":1}}"
+          "{\"name\":\"x\",\"limits\":5}",
+          "{\"name\":\"x\",\"limits\":[]}",
+          "{\"name\":\"x\",\"limits\":{\"rpm\":1}}",
+          "{\"name\":\"x\",\"limits\":{\"share\":1}}"
         }) {
-      given()
-          .header("Authorization", ADMIN)
-          .contentType(ContentType.JSON)
-          .body(body)
-          .post("/v1/admin/tenants")
-          .then()
-          .statusCode(400)
-          .contentType("application/problem+json")
-          .body("code", equalTo("invalid_request"));
+      isProblem(post(body), 400, "invalid_request");
     }
+    isProblem(post("{\"name\":\"x\",\"limits\":{\"rpm\":1}}"), 400, "invalid_request")
+        .body("detail", startsWith("Unknown field 'limits.rpm'."));
     String tenant = TestTenants.tenant("scoped");
-    given()
-        .header("Authorization", ADMIN)
-        .contentType(ContentType.JSON)
-        .body("{\"name\":\"k\",\"scopes\":[\"jobs:delete\"]}")
-        .post("/v1/admin/tenants/" + tenant + "/keys")
-        .then()
-        .statusCode(400);
-    given()
-        .header("Authorization", ADMIN)
-        .get("/v1/admin/tenants/" + java.util.UUID.randomUUID())
-        .then()
-        .statusCode(404)
-        .body("code", equalTo("not_found"));
-    given()
-        .header("Authorization", ADMIN)
-        .delete("/v1/admin/keys/not-a-uuid")
-        .then()
-        .statusCode(404);
+    isProblem(
+        given()
+            .header("Authorization", ADMIN)
+            .contentType(ContentType.JSON)
+            .body("{\"name\":\"k\",\"scopes\":[\"jobs:delete\"]}")
+            .post("/v1/admin/tenants/" + tenant + "/keys")
+            .then(),
+        400,
+        "invalid_request");
+    for (String unknown : new String[] {UUID.randomUUID().toString(), "not-a-uuid"}) {
+      isProblem(
+          given().header("Authorization", ADMIN).get("/v1/admin/tenants/" + unknown).then(),
+          404,
+          "not_found");
+      isProblem(patch(unknown, "{\"name\":\"x\"}"), 404, "not_found");
+    }
+  }
+
+  /** Limits that are not a sensible count or amount, each with what the 400 says about it. */
+  static Stream<Arguments> badLimits() {
+    List<Arguments> cases = new ArrayList<>();
+    for (String field :
+        List.of("requests_per_minute", "tokens_per_minute", "max_concurrent_jobs")) {
+      for (String value : List.of("-1", "0", "1000000001", "99999999999999999999999")) {
+        cases.add(Arguments.of(field, value, "must be between 1 and 1000000000."));
+      }
+      for (String value : List.of("1.5", "1.0", "1e3", "1e400", "\"10\"", "true", "[]", "{}")) {
+        cases.add(Arguments.of(field, value, "must be an integer."));
+      }
+    }
+    String budget = "monthly_budget_usd";
+    for (String value : List.of("-1", "-0.000001", "1000000000.000001", "1e400", "-1e400")) {
+      cases.add(Arguments.of(budget, value, "must be between 0 and 1000000000."));
+    }
+    for (String value : List.of("\"10\"", "true", "false", "[]", "{}")) {
+      cases.add(Arguments.of(budget, value, "must be a number."));
+    }
+    for (String value : List.of("0.0000001", "1e-400")) {
+      cases.add(Arguments.of(budget, value, "may have at most 6 decimal places."));
+    }
+    return cases.stream();
+  }
+
+  @ParameterizedTest
+  @MethodSource("badLimits")
+  void aBadLimitIs400NamingTheFieldAndChangesNothing(String field, String value, String why) {
+    String detail = "'limits." + field + "' " + why;
+    isProblem(
+            post("{\"name\":\"bad\",\"limits\":{\"" + field + "\":" + value + "}}"),
+            400,
+            "invalid_request")
+        .body("detail", equalTo(detail));
+
+    String id = TestTenants.tenant("kept");
+    patch(id, "{\"limits\":{\"" + field + "\":7}}").statusCode(200);
+    isProblem(
+            patch(id, "{\"name\":\"changed\",\"limits\":{\"" + field + "\":" + value + "}}"),
+            400,
+            "invalid_request")
+        .body("detail", equalTo(detail));
+    read(id).body("name", equalTo("kept")).body("limits." + field, amount("7"));
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "requests_per_minute, 1",
+    "requests_per_minute, 1000000000",
+    "max_concurrent_jobs, 1",
+    "monthly_budget_usd, 0",
+    "monthly_budget_usd, 0.000001",
+    "monthly_budget_usd, 1000000000",
+    "monthly_budget_usd, 1e9",
+    "monthly_budget_usd, 12.50000000",
+  })
+  void limitsAtTheirBoundsAreAccepted(String field, String value) {
+    String id =
+        post("{\"name\":\"edge\",\"limits\":{\"" + field + "\":" + value + "}}")
+            .statusCode(201)
+            .extract()
+            .path("id");
+    read(id).body("limits." + field, amount(value));
+  }
+
+  /** NaN and Infinity are not JSON; the parser refuses them before any field is read. */
+  @ParameterizedTest
+  @ValueSource(strings = {"NaN", "Infinity", "-Infinity", "+1", "01", ".5"})
+  void numbersThatAreNotJsonAre400(String value) {
+    isProblem(
+            post("{\"name\":\"x\",\"limits\":{\"monthly_budget_usd\":" + value + "}}"),
+            400,
+            "invalid_request")
+        .body("detail", containsString("JSON"));
   }
 
   @Test
