@@ -20,41 +20,45 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
-/** Admin endpoints: tenants, their keys, their webhook secrets. */
+/** Admin endpoints: tenants, their keys, their webhook secrets (SPEC §2 Auth). */
 @Path("/v1/admin")
 @AdminOnly
 @Produces(MediaType.APPLICATION_JSON)
 public class AdminTenantResource {
 
-  private static final Set<String> TENANT_FIELDS = Set.of("name", "limits");
+  private static final String MERGE_PATCH = "application/merge-patch+json";
   private static final Set<String> KEY_FIELDS = Set.of("name", "scopes");
-  private static final int MAX_NAME = 200;
 
   private final TenantService tenants;
+  private final AdminRequests requests;
+  private final BudgetUses budgets;
 
-  AdminTenantResource(TenantService tenants) {
+  AdminTenantResource(TenantService tenants, AdminRequests requests, BudgetUses budgets) {
     this.tenants = tenants;
+    this.requests = requests;
+    this.budgets = budgets;
   }
 
   @POST
   @Path("/tenants")
   @Consumes(MediaType.APPLICATION_JSON)
   public Uni<Response> create(JsonNode body, UriInfo uri) {
-    Fields.object(body, "");
-    Fields.onlyKnown(body, "", TENANT_FIELDS);
-    String name = Fields.text(body, "", "name", MAX_NAME, true);
-    LimitsPatch limits = LimitsPatch.ofTenant(body);
-    return tenants
-        .create(name, limits)
+    TenantChange change = requests.newTenant(body);
+    return requests
+        .checkTarget(change)
+        .chain(tenants::create)
+        .chain(this::shown)
         .map(tenant ->
-            Response.created(uri.getBaseUriBuilder().path("/v1/admin/tenants/" + tenant.id).build())
-                .entity(TenantResponse.of(tenant))
+            Response.created(
+                    uri.getBaseUriBuilder().path("/v1/admin/tenants/" + tenant.id()).build())
+                .entity(tenant)
                 .build());
   }
 
@@ -66,29 +70,36 @@ public class AdminTenantResource {
     Cursor cursor = Page.after(after);
     return tenants
         .page(cursor, size + 1)
-        .map(rows ->
-            Page.of(
-                rows, size, tenant -> Cursor.of(tenant.createdAt, tenant.id), TenantResponse::of));
+        .chain(rows -> {
+          List<Tenant> shown = rows.subList(0, Math.min(size, rows.size()));
+          return budgets
+              .ofTenants(shown.stream().map(tenant -> tenant.id).toList())
+              .map(uses ->
+                  Page.of(
+                      rows,
+                      size,
+                      tenant -> Cursor.of(tenant.createdAt, tenant.id),
+                      tenant ->
+                          TenantResponse.of(tenant, uses.getOrDefault(tenant.id, BudgetUse.NONE))));
+        });
   }
 
   @GET
   @Path("/tenants/{id}")
   public Uni<TenantResponse> get(@RestPath String id) {
-    return tenants.get(tenantId(id)).map(TenantResponse::of);
+    return tenants.get(tenantId(id)).chain(this::shown);
   }
 
   @PATCH
   @Path("/tenants/{id}")
-  @Consumes({MediaType.APPLICATION_JSON, "application/merge-patch+json"})
+  @Consumes({MediaType.APPLICATION_JSON, MERGE_PATCH})
   public Uni<TenantResponse> update(@RestPath String id, JsonNode body) {
     UUID tenantId = tenantId(id);
-    Fields.object(body, "");
-    Fields.onlyKnown(body, "", TENANT_FIELDS);
-    String name = Fields.text(body, "", "name", MAX_NAME, false);
-    if (name != null && name.isBlank()) {
-      throw ProblemException.invalid("'name' must not be empty.");
-    }
-    return tenants.update(tenantId, name, LimitsPatch.ofTenant(body)).map(TenantResponse::of);
+    TenantChange change = requests.tenantPatch(body);
+    return requests
+        .checkTarget(change)
+        .chain(checked -> tenants.update(tenantId, checked))
+        .chain(this::shown);
   }
 
   @POST
@@ -98,7 +109,7 @@ public class AdminTenantResource {
     UUID tenantId = tenantId(id);
     Fields.object(body, "");
     Fields.onlyKnown(body, "", KEY_FIELDS);
-    String name = Fields.text(body, "", "name", MAX_NAME, true);
+    String name = Fields.text(body, "", "name", 200, true);
     Set<Scope> scopes = scopes(body.get("scopes"));
     return tenants
         .createKey(tenantId, name, scopes)
@@ -119,6 +130,11 @@ public class AdminTenantResource {
     return tenants
         .rotateWebhookSecret(tenantId(id))
         .map(secret -> Map.of("webhook_secret", secret));
+  }
+
+  /** The tenant's record with this month's spend, read after the change committed. */
+  private Uni<TenantResponse> shown(Tenant tenant) {
+    return budgets.ofTenant(tenant.id).map(use -> TenantResponse.of(tenant, use));
   }
 
   private static Set<Scope> scopes(JsonNode node) {

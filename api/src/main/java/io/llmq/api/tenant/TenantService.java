@@ -25,11 +25,10 @@ public class TenantService {
   private static final String ORDER = " order by createdAt, id";
 
   @WithTransaction
-  public Uni<Tenant> create(String name, LimitsPatch limits) {
+  public Uni<Tenant> create(TenantChange change) {
     Tenant tenant = new Tenant();
     tenant.id = UUID.randomUUID();
-    tenant.name = name;
-    limits.applyTo(tenant);
+    change.applyTo(tenant);
     tenant.webhookSecret = newWebhookSecret();
     tenant.createdAt = now();
     tenant.updatedAt = tenant.createdAt;
@@ -52,13 +51,10 @@ public class TenantService {
   }
 
   @WithTransaction
-  public Uni<Tenant> update(UUID id, String name, LimitsPatch limits) {
+  public Uni<Tenant> update(UUID id, TenantChange change) {
     return find(id)
         .invoke(tenant -> {
-          if (name != null) {
-            tenant.name = name;
-          }
-          limits.applyTo(tenant);
+          change.applyTo(tenant);
           tenant.updatedAt = now();
         });
   }

@@ -18,7 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.llmq.api.TestSql;
 import io.llmq.api.TestTenants;
 import io.llmq.common.testing.LlmqTestResource;
+import io.llmq.common.webhook.WebhookTargets;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.config.JsonConfig;
@@ -27,6 +29,7 @@ import io.restassured.http.ContentType;
 import io.restassured.path.json.config.JsonPathConfig;
 import io.restassured.response.ValidatableResponse;
 import java.math.BigDecimal;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -44,11 +47,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The admin's tenant endpoints: limits, pagination, and a 400 naming the field for every bad value.
+ * The admin's tenant endpoints: limits, the budget alert target, this month's spend, pagination,
+ * and a 400 naming the field for every bad value.
  */
 @QuarkusTest
 @QuarkusTestResource(LlmqTestResource.class)
 class AdminTenantResourceTest {
+
+  /** A public address literal: passes the SSRF guard without DNS (this machine has none). */
+  private static final String PUBLIC_HOOK = "https://93.184.216.34/alerts";
+
+  /** The current UTC month, as the ledger and budget rows store it. */
+  private static final String THIS_MONTH = "(date_trunc('month', now() AT TIME ZONE 'UTC'))::date";
 
   /** Numbers with a fraction read as BigDecimal, so amounts compare exactly. */
   static final RestAssuredConfig EXACT =
@@ -112,10 +122,14 @@ class AdminTenantResourceTest {
             .body("limits.tokens_per_minute", nullValue())
             .body("limits.monthly_budget_usd", equalTo(12.5f))
             .body("webhook_secret", matchesPattern("whsec_[A-Za-z0-9+/]{43}="))
+            .body("$", hasKey("alert_webhook_url"))
+            .body("alert_webhook_url", nullValue())
+            .body("spent_usd", equalTo(0))
+            .body("reserved_usd", equalTo(0))
             .extract()
             .path("id");
 
-    read(id).body("name", equalTo("acme"));
+    read(id).body("name", equalTo("acme")).body("spent_usd", amount("0"));
   }
 
   @Test
@@ -140,6 +154,8 @@ class AdminTenantResourceTest {
         .statusCode(200)
         .body("name", equalTo("renamed"))
         .body("limits.max_concurrent_jobs", nullValue());
+    isProblem(patch(id, "{\"name\":null}"), 400, "invalid_request")
+        .body("detail", equalTo("'name' cannot be removed."));
     isProblem(patch(id, "{\"name\":\" \"}"), 400, "invalid_request");
   }
 
@@ -312,6 +328,160 @@ class AdminTenantResourceTest {
             400,
             "invalid_request")
         .body("detail", containsString("JSON"));
+  }
+
+  @Test
+  void theAlertWebhookUrlIsSetKeptAndRemoved() {
+    String id =
+        post("{\"name\":\"alerted\",\"alert_webhook_url\":\"" + PUBLIC_HOOK + "\"}")
+            .statusCode(201)
+            .body("alert_webhook_url", equalTo(PUBLIC_HOOK))
+            .extract()
+            .path("id");
+    patch(id, "{\"name\":\"still alerted\"}")
+        .statusCode(200)
+        .body("alert_webhook_url", equalTo(PUBLIC_HOOK));
+    String key = TestTenants.key(id, "jobs:read");
+    given()
+        .header("Authorization", bearer(key))
+        .get("/v1/tenant")
+        .then()
+        .statusCode(200)
+        .body("alert_webhook_url", equalTo(PUBLIC_HOOK));
+    patch(id, "{\"alert_webhook_url\":\"https://93.184.216.35/other\"}")
+        .statusCode(200)
+        .body("alert_webhook_url", equalTo("https://93.184.216.35/other"));
+    patch(id, "{\"alert_webhook_url\":null}")
+        .statusCode(200)
+        .body("alert_webhook_url", nullValue());
+    assertEquals(
+        List.of(""),
+        TestSql.column(
+            "SELECT coalesce(alert_webhook_url, '') FROM tenants WHERE id = ?",
+            UUID.fromString(id)));
+  }
+
+  /** The api's test profile keeps the SSRF guard on, as production has it. */
+  @ParameterizedTest
+  @CsvSource({
+    "https://127.0.0.1/alerts, 'points to a loopback address, which webhooks may not target'",
+    "https://localhost/alerts, 'points to a loopback address, which webhooks may not target'",
+    "https://[::1]/alerts, 'points to a loopback address, which webhooks may not target'",
+    "https://10.0.0.5/alerts, 'points to a private address, which webhooks may not target'",
+    "https://192.168.1.20/alerts, 'points to a private address, which webhooks may not target'",
+    "https://169.254.169.254/latest, 'points to a cloud metadata address, which webhooks may not target'",
+    "http://93.184.216.34/alerts, must be an absolute https URL",
+    "ftp://93.184.216.34/alerts, must be an absolute https URL",
+    "not a url, is not a valid URL",
+    "https://user:pw@93.184.216.34/alerts, must not carry credentials",
+  })
+  void anAlertWebhookUrlThatIsNotAPublicHttpsTargetIs400(String url, String why) {
+    String detail = "'alert_webhook_url' " + why + ".";
+    isProblem(
+            post("{\"name\":\"x\",\"alert_webhook_url\":\"" + url + "\"}"), 400, "invalid_request")
+        .body("detail", equalTo(detail));
+    String id =
+        post("{\"name\":\"guarded\",\"alert_webhook_url\":\"" + PUBLIC_HOOK + "\"}")
+            .statusCode(201)
+            .extract()
+            .path("id");
+    isProblem(patch(id, "{\"alert_webhook_url\":\"" + url + "\"}"), 400, "invalid_request")
+        .body("detail", equalTo(detail));
+    read(id).body("alert_webhook_url", equalTo(PUBLIC_HOOK));
+  }
+
+  @Test
+  void anAlertWebhookUrlMustBeAString() {
+    for (String value : new String[] {"7", "true", "{}", "[]", "\"\""}) {
+      isProblem(
+              post("{\"name\":\"x\",\"alert_webhook_url\":" + value + "}"), 400, "invalid_request")
+          .body("detail", startsWith("'alert_webhook_url' "));
+    }
+    String longUrl = "https://93.184.216.34/" + "a".repeat(2100);
+    isProblem(
+            post("{\"name\":\"x\",\"alert_webhook_url\":\"" + longUrl + "\"}"),
+            400,
+            "invalid_request")
+        .body("detail", equalTo("'alert_webhook_url' is longer than 2048 characters."));
+  }
+
+  /** With {@code llmq.webhooks.allow-insecure}, as in development, plain http to a local host. */
+  @Test
+  void anInsecureAlertWebhookUrlIsAcceptedWhenTheGuardIsLifted() {
+    QuarkusMock.installMockForType(
+        new WebhookTargets(true, InetAddress::getAllByName), WebhookTargets.class);
+    post("{\"name\":\"dev\",\"alert_webhook_url\":\"http://127.0.0.1:9000/alerts\"}")
+        .statusCode(201)
+        .body("alert_webhook_url", equalTo("http://127.0.0.1:9000/alerts"));
+  }
+
+  @Test
+  void spentAndReservedAreThisMonthsSettledLedgerAndTheBudgetRowsReservations() {
+    String id = TestTenants.tenant("spender");
+    UUID tenant = UUID.fromString(id);
+    read(id).body("spent_usd", amount("0")).body("reserved_usd", amount("0"));
+
+    ledger(tenant, "0.25", true, THIS_MONTH);
+    ledger(tenant, "0.0000012345", true, THIS_MONTH);
+    ledger(tenant, "5", false, THIS_MONTH); // still running: not spent
+    ledger(tenant, "7", true, "(" + THIS_MONTH + " - interval '1 month')::date"); // last month
+    ledger(UUID.randomUUID(), "9", true, THIS_MONTH); // another tenant
+    read(id).body("spent_usd", amount("0.2500012345")).body("reserved_usd", amount("0"));
+    String key = TestTenants.key(id, "jobs:read");
+    given()
+        .config(EXACT)
+        .header("Authorization", bearer(key))
+        .get("/v1/tenant")
+        .then()
+        .statusCode(200)
+        .body("spent_usd", amount("0.2500012345"));
+
+    // Once the tenant has a budget row, that row is the truth, reservations included.
+    TestSql.update(
+        "INSERT INTO budget_months (scope, scope_id, month, spent_usd, reserved_usd)"
+            + " VALUES ('tenant', ?, "
+            + THIS_MONTH
+            + ", 1.5, 0.125)",
+        tenant);
+    read(id).body("spent_usd", amount("1.5")).body("reserved_usd", amount("0.125"));
+    listed(id).body("spent_usd", amount("1.5")).body("reserved_usd", amount("0.125"));
+  }
+
+  private static void ledger(UUID tenant, String cost, boolean settled, String month) {
+    TestSql.update(
+        "INSERT INTO usage_ledger (tenant_id, job_id, attempt, kind, model, cost_usd, settled,"
+            + " outcome, started_at, month)"
+            + " VALUES (?, ?, 1, 'call', 'gpt-4o-mini', ?::numeric, ?, ?, now(), "
+            + month
+            + ")",
+        tenant,
+        UUID.randomUUID(),
+        cost,
+        settled,
+        settled ? "succeeded" : "running");
+  }
+
+  /** The tenant as the list shows it, found by paging through every tenant. */
+  private static ValidatableResponse listed(String id) {
+    String cursor = null;
+    do {
+      var page =
+          given()
+              .config(EXACT)
+              .header("Authorization", ADMIN)
+              .queryParam("limit", 100)
+              .queryParams(cursor == null ? Map.of() : Map.of("after", cursor))
+              .get("/v1/admin/tenants")
+              .then()
+              .statusCode(200);
+      List<String> ids = page.extract().path("data.id");
+      int at = ids.indexOf(id);
+      if (at >= 0) {
+        return page.rootPath("data[" + at + "]");
+      }
+      cursor = page.extract().path("next_cursor");
+    } while (cursor != null);
+    throw new AssertionError("tenant " + id + " is not listed");
   }
 
   @Test
