@@ -2,12 +2,9 @@ package io.llmq.api.tenant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmq.api.auth.AdminOnly;
-import io.llmq.api.auth.Scope;
 import io.llmq.api.http.Cursor;
 import io.llmq.api.http.Page;
-import io.llmq.api.problem.Fields;
 import io.llmq.api.problem.PathIds;
-import io.llmq.api.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -19,10 +16,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
@@ -34,7 +29,6 @@ import org.jboss.resteasy.reactive.RestQuery;
 public class AdminTenantResource {
 
   private static final String MERGE_PATCH = "application/merge-patch+json";
-  private static final Set<String> KEY_FIELDS = Set.of("name", "scopes");
 
   private final TenantService tenants;
   private final AdminRequests requests;
@@ -105,23 +99,48 @@ public class AdminTenantResource {
   @POST
   @Path("/tenants/{id}/keys")
   @Consumes(MediaType.APPLICATION_JSON)
-  public Uni<Response> createKey(@RestPath String id, JsonNode body) {
+  public Uni<Response> createKey(@RestPath String id, JsonNode body, UriInfo uri) {
     UUID tenantId = tenantId(id);
-    Fields.object(body, "");
-    Fields.onlyKnown(body, "", KEY_FIELDS);
-    String name = Fields.text(body, "", "name", 200, true);
-    Set<Scope> scopes = scopes(body.get("scopes"));
+    KeyChange change = requests.newKey(body);
     return tenants
-        .createKey(tenantId, name, scopes)
-        .map(key -> Response.status(Response.Status.CREATED).entity(key).build());
+        .createKey(tenantId, change)
+        .map(key ->
+            Response.created(uri.getBaseUriBuilder().path("/v1/admin/keys/" + key.id()).build())
+                .entity(key)
+                .build());
+  }
+
+  /** The tenant's keys without their secrets, revoked ones included, oldest first. */
+  @GET
+  @Path("/tenants/{id}/keys")
+  public Uni<Page<KeyResponse>> listKeys(
+      @RestPath String id, @RestQuery String limit, @RestQuery String after) {
+    UUID tenantId = tenantId(id);
+    int size = Page.size(limit);
+    Cursor cursor = Page.after(after);
+    return tenants
+        .keys(tenantId, cursor, size + 1)
+        .map(keys -> Page.of(keys, size, key -> Cursor.of(key.createdAt, key.id), KeyResponse::of));
+  }
+
+  @GET
+  @Path("/keys/{keyId}")
+  public Uni<KeyResponse> getKey(@RestPath String keyId) {
+    return tenants.key(keyId(keyId)).map(KeyResponse::of);
+  }
+
+  @PATCH
+  @Path("/keys/{keyId}")
+  @Consumes({MediaType.APPLICATION_JSON, MERGE_PATCH})
+  public Uni<KeyResponse> updateKey(@RestPath String keyId, JsonNode body) {
+    UUID id = keyId(keyId);
+    return tenants.updateKey(id, requests.keyPatch(body)).map(KeyResponse::of);
   }
 
   @DELETE
   @Path("/keys/{keyId}")
   public Uni<Response> revokeKey(@RestPath String keyId) {
-    return tenants
-        .revokeKey(PathIds.parse(keyId, "No API key with this id."))
-        .map(v -> Response.noContent().build());
+    return tenants.revokeKey(keyId(keyId)).map(v -> Response.noContent().build());
   }
 
   @POST
@@ -137,26 +156,11 @@ public class AdminTenantResource {
     return budgets.ofTenant(tenant.id).map(use -> TenantResponse.of(tenant, use));
   }
 
-  private static Set<Scope> scopes(JsonNode node) {
-    if (node == null || node.isNull()) {
-      return EnumSet.allOf(Scope.class);
-    }
-    if (!node.isArray() || node.isEmpty()) {
-      throw ProblemException.invalid("'scopes' must be a non-empty array of scope names.");
-    }
-    Set<Scope> scopes = EnumSet.noneOf(Scope.class);
-    for (JsonNode element : node) {
-      Scope scope = element.isTextual() ? Scope.fromWire(element.textValue()).orElse(null) : null;
-      if (scope == null) {
-        throw ProblemException.invalid(
-            "'scopes' may hold only jobs:write, jobs:read and usage:read.");
-      }
-      scopes.add(scope);
-    }
-    return scopes;
-  }
-
   private static UUID tenantId(String id) {
     return PathIds.parse(id, "No tenant with this id.");
+  }
+
+  private static UUID keyId(String id) {
+    return PathIds.parse(id, "No API key with this id.");
   }
 }

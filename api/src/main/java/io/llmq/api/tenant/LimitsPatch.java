@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The {@code limits} object of a tenant request, read with JSON merge-patch meaning (RFC 7396): a
- * field that is present sets the limit, {@code null} removes it, an absent field leaves it as it
- * was; {@code "limits": null} removes every limit. Every value is checked when the body is read, so
- * a bad one is a 400 naming the field before anything is written.
+ * The {@code limits} object of a tenant or key request, read with JSON merge-patch meaning (RFC
+ * 7396): a field that is present sets the limit, {@code null} removes it, an absent field leaves it
+ * as it was; {@code "limits": null} removes every limit. Every value is checked when the body is
+ * read, so a bad one is a 400 naming the field before anything is written.
  */
 final class LimitsPatch {
 
@@ -23,6 +23,7 @@ final class LimitsPatch {
 
   private static final String PATH = "limits";
   private static final Set<String> TENANT_FIELDS = Set.of(RPM, TPM, CONCURRENT, BUDGET);
+  private static final Set<String> KEY_FIELDS = Set.of(RPM, BUDGET);
   private static final long MAX_RATE = 1_000_000_000L;
   private static final BigDecimal MAX_BUDGET = new BigDecimal("1000000000");
 
@@ -44,6 +45,11 @@ final class LimitsPatch {
   /** A tenant's {@code limits}: all four limits. */
   static LimitsPatch ofTenant(JsonNode body) {
     return read(body, TENANT_FIELDS);
+  }
+
+  /** A key's {@code limits}: its own rate limit and budget, on top of its tenant's. */
+  static LimitsPatch ofKey(JsonNode body) {
+    return read(body, KEY_FIELDS);
   }
 
   private static LimitsPatch read(JsonNode body, Set<String> allowed) {
@@ -88,6 +94,11 @@ final class LimitsPatch {
     tenant.tokensPerMinute = (Integer) next(TPM, tenant.tokensPerMinute);
     tenant.maxConcurrentJobs = (Integer) next(CONCURRENT, tenant.maxConcurrentJobs);
     tenant.monthlyBudgetUsd = (BigDecimal) next(BUDGET, tenant.monthlyBudgetUsd);
+  }
+
+  void applyTo(ApiKey key) {
+    key.requestsPerMinute = (Integer) next(RPM, key.requestsPerMinute);
+    key.monthlyBudgetUsd = (BigDecimal) next(BUDGET, key.monthlyBudgetUsd);
   }
 
   private Object next(String field, Object current) {
