@@ -1,5 +1,6 @@
 package io.llmq.api.job;
 
+import io.llmq.api.http.Cursor;
 import io.llmq.common.cache.CachedAnswer;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.OutboxRelay;

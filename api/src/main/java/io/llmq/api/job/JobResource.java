@@ -7,6 +7,8 @@ import io.llmq.api.auth.Requires;
 import io.llmq.api.auth.Scope;
 import io.llmq.api.budget.BudgetGate;
 import io.llmq.api.config.ApiConfig;
+import io.llmq.api.http.Cursor;
+import io.llmq.api.http.Page;
 import io.llmq.api.problem.PathIds;
 import io.llmq.api.problem.ProblemException;
 import io.llmq.api.ratelimit.RateLimits;
@@ -24,9 +26,6 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
@@ -36,9 +35,6 @@ import org.jboss.resteasy.reactive.RestQuery;
 @Path("/v1/jobs")
 @Produces(MediaType.APPLICATION_JSON)
 public class JobResource {
-
-  private static final int DEFAULT_PAGE = 20;
-  private static final int MAX_PAGE = 100;
 
   private final JobService service;
   private final SubmitParser parser;
@@ -158,22 +154,15 @@ public class JobResource {
 
   @GET
   @Requires(Scope.JOBS_READ)
-  public Uni<Map<String, Object>> list(
+  public Uni<Page<JobView>> list(
       @RestQuery String status, @RestQuery String limit, @RestQuery String after) {
     JobStatus filter = status == null || status.isEmpty() ? null : status(status);
-    int size = pageSize(limit);
-    Cursor cursor = after == null || after.isEmpty() ? null : Cursor.decode(after);
+    int size = Page.size(limit);
+    Cursor cursor = Page.after(after);
     return service
         .page(caller.get().tenantId(), filter, cursor, size + 1)
-        .map(jobs -> {
-          List<JobRecord> page = jobs.size() > size ? jobs.subList(0, size) : jobs;
-          Map<String, Object> body = new HashMap<>();
-          body.put("data", page.stream().map(JobRecord::view).toList());
-          body.put(
-              "next_cursor",
-              jobs.size() > size ? Cursor.after(page.get(page.size() - 1)).encode() : null);
-          return body;
-        });
+        .map(jobs ->
+            Page.of(jobs, size, job -> new Cursor(job.createdAt(), job.id()), JobRecord::view));
   }
 
   @POST
@@ -207,20 +196,5 @@ public class JobResource {
       throw ProblemException.invalid(
           "'status' must be one of queued, running, succeeded, failed, cancelled, expired.");
     }
-  }
-
-  private static int pageSize(String limit) {
-    if (limit == null || limit.isEmpty()) {
-      return DEFAULT_PAGE;
-    }
-    try {
-      int value = Integer.parseInt(limit);
-      if (value >= 1 && value <= MAX_PAGE) {
-        return value;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw ProblemException.invalid("'limit' must be an integer from 1 to " + MAX_PAGE + ".");
   }
 }

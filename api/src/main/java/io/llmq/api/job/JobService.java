@@ -1,6 +1,7 @@
 package io.llmq.api.job;
 
 import io.llmq.api.config.ApiConfig;
+import io.llmq.api.http.Cursor;
 import io.llmq.api.problem.ProblemException;
 import io.llmq.common.cache.CachedAnswer;
 import io.llmq.common.events.Announcer;

@@ -76,15 +76,15 @@ public final class Fields {
     if (value == null || value.isNull()) {
       return null;
     }
-    if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+    if (!value.isIntegralNumber()) {
       throw ProblemException.invalid("'" + join(path, field) + "' must be an integer.");
     }
-    long number = value.longValue();
-    if (number < min || number > max) {
+    // An integer too large for a long is out of bounds too, not of another type.
+    if (!value.canConvertToLong() || value.longValue() < min || value.longValue() > max) {
       throw ProblemException.invalid(
           "'" + join(path, field) + "' must be between " + min + " and " + max + ".");
     }
-    return number;
+    return value.longValue();
   }
 
   /** A number within bounds, or {@code null} when not given. */

@@ -2,10 +2,9 @@ package io.llmq.api.tenant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmq.api.auth.AdminOnly;
-import io.llmq.api.auth.Scope;
-import io.llmq.api.problem.Fields;
+import io.llmq.api.http.Cursor;
+import io.llmq.api.http.Page;
 import io.llmq.api.problem.PathIds;
-import io.llmq.api.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -17,91 +16,131 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
 
-/** Admin endpoints: tenants, their keys, their webhook secrets. */
+/** Admin endpoints: tenants, their keys, their webhook secrets (SPEC §2 Auth). */
 @Path("/v1/admin")
 @AdminOnly
 @Produces(MediaType.APPLICATION_JSON)
 public class AdminTenantResource {
 
-  private static final Set<String> TENANT_FIELDS = Set.of("name", "limits");
-  private static final Set<String> KEY_FIELDS = Set.of("name", "scopes");
-  private static final int MAX_NAME = 200;
+  private static final String MERGE_PATCH = "application/merge-patch+json";
 
   private final TenantService tenants;
+  private final AdminRequests requests;
+  private final BudgetUses budgets;
 
-  AdminTenantResource(TenantService tenants) {
+  AdminTenantResource(TenantService tenants, AdminRequests requests, BudgetUses budgets) {
     this.tenants = tenants;
+    this.requests = requests;
+    this.budgets = budgets;
   }
 
   @POST
   @Path("/tenants")
   @Consumes(MediaType.APPLICATION_JSON)
   public Uni<Response> create(JsonNode body, UriInfo uri) {
-    Fields.object(body, "");
-    Fields.onlyKnown(body, "", TENANT_FIELDS);
-    String name = Fields.text(body, "", "name", MAX_NAME, true);
-    LimitsPatch limits = LimitsPatch.read(body);
-    return tenants
-        .create(name, limits)
+    TenantChange change = requests.newTenant(body);
+    return requests
+        .checkTarget(change)
+        .chain(tenants::create)
+        .chain(this::shown)
         .map(tenant ->
-            Response.created(uri.getBaseUriBuilder().path("/v1/admin/tenants/" + tenant.id).build())
-                .entity(TenantResponse.of(tenant))
+            Response.created(
+                    uri.getBaseUriBuilder().path("/v1/admin/tenants/" + tenant.id()).build())
+                .entity(tenant)
                 .build());
   }
 
+  /** Oldest first, by {@code (created_at, id)}, so pages neither skip nor repeat a tenant. */
   @GET
   @Path("/tenants")
-  public Uni<Map<String, List<TenantResponse>>> list() {
-    return tenants.list().map(all -> Map.of("data", all.stream().map(TenantResponse::of).toList()));
+  public Uni<Page<TenantResponse>> list(@RestQuery String limit, @RestQuery String after) {
+    int size = Page.size(limit);
+    Cursor cursor = Page.after(after);
+    return tenants
+        .page(cursor, size + 1)
+        .chain(rows -> {
+          List<Tenant> shown = rows.subList(0, Math.min(size, rows.size()));
+          return budgets
+              .ofTenants(shown.stream().map(tenant -> tenant.id).toList())
+              .map(uses ->
+                  Page.of(
+                      rows,
+                      size,
+                      tenant -> Cursor.of(tenant.createdAt, tenant.id),
+                      tenant ->
+                          TenantResponse.of(tenant, uses.getOrDefault(tenant.id, BudgetUse.NONE))));
+        });
   }
 
   @GET
   @Path("/tenants/{id}")
   public Uni<TenantResponse> get(@RestPath String id) {
-    return tenants.get(tenantId(id)).map(TenantResponse::of);
+    return tenants.get(tenantId(id)).chain(this::shown);
   }
 
   @PATCH
   @Path("/tenants/{id}")
-  @Consumes({MediaType.APPLICATION_JSON, "application/merge-patch+json"})
+  @Consumes({MediaType.APPLICATION_JSON, MERGE_PATCH})
   public Uni<TenantResponse> update(@RestPath String id, JsonNode body) {
     UUID tenantId = tenantId(id);
-    Fields.object(body, "");
-    Fields.onlyKnown(body, "", TENANT_FIELDS);
-    String name = Fields.text(body, "", "name", MAX_NAME, false);
-    if (name != null && name.isBlank()) {
-      throw ProblemException.invalid("'name' must not be empty.");
-    }
-    return tenants.update(tenantId, name, LimitsPatch.read(body)).map(TenantResponse::of);
+    TenantChange change = requests.tenantPatch(body);
+    return requests
+        .checkTarget(change)
+        .chain(checked -> tenants.update(tenantId, checked))
+        .chain(this::shown);
   }
 
   @POST
   @Path("/tenants/{id}/keys")
   @Consumes(MediaType.APPLICATION_JSON)
-  public Uni<Response> createKey(@RestPath String id, JsonNode body) {
+  public Uni<Response> createKey(@RestPath String id, JsonNode body, UriInfo uri) {
     UUID tenantId = tenantId(id);
-    Fields.object(body, "");
-    Fields.onlyKnown(body, "", KEY_FIELDS);
-    String name = Fields.text(body, "", "name", MAX_NAME, true);
-    Set<Scope> scopes = scopes(body.get("scopes"));
+    KeyChange change = requests.newKey(body);
     return tenants
-        .createKey(tenantId, name, scopes)
-        .map(key -> Response.status(Response.Status.CREATED).entity(key).build());
+        .createKey(tenantId, change)
+        .map(key ->
+            Response.created(uri.getBaseUriBuilder().path("/v1/admin/keys/" + key.id()).build())
+                .entity(key)
+                .build());
+  }
+
+  /** The tenant's keys without their secrets, revoked ones included, oldest first. */
+  @GET
+  @Path("/tenants/{id}/keys")
+  public Uni<Page<KeyResponse>> listKeys(
+      @RestPath String id, @RestQuery String limit, @RestQuery String after) {
+    UUID tenantId = tenantId(id);
+    int size = Page.size(limit);
+    Cursor cursor = Page.after(after);
+    return tenants
+        .keys(tenantId, cursor, size + 1)
+        .map(keys -> Page.of(keys, size, key -> Cursor.of(key.createdAt, key.id), KeyResponse::of));
+  }
+
+  @GET
+  @Path("/keys/{keyId}")
+  public Uni<KeyResponse> getKey(@RestPath String keyId) {
+    return tenants.key(keyId(keyId)).map(KeyResponse::of);
+  }
+
+  @PATCH
+  @Path("/keys/{keyId}")
+  @Consumes({MediaType.APPLICATION_JSON, MERGE_PATCH})
+  public Uni<KeyResponse> updateKey(@RestPath String keyId, JsonNode body) {
+    UUID id = keyId(keyId);
+    return tenants.updateKey(id, requests.keyPatch(body)).map(KeyResponse::of);
   }
 
   @DELETE
   @Path("/keys/{keyId}")
   public Uni<Response> revokeKey(@RestPath String keyId) {
-    return tenants
-        .revokeKey(PathIds.parse(keyId, "No API key with this id."))
-        .map(v -> Response.noContent().build());
+    return tenants.revokeKey(keyId(keyId)).map(v -> Response.noContent().build());
   }
 
   @POST
@@ -112,26 +151,16 @@ public class AdminTenantResource {
         .map(secret -> Map.of("webhook_secret", secret));
   }
 
-  private static Set<Scope> scopes(JsonNode node) {
-    if (node == null || node.isNull()) {
-      return EnumSet.allOf(Scope.class);
-    }
-    if (!node.isArray() || node.isEmpty()) {
-      throw ProblemException.invalid("'scopes' must be a non-empty array of scope names.");
-    }
-    Set<Scope> scopes = EnumSet.noneOf(Scope.class);
-    for (JsonNode element : node) {
-      Scope scope = element.isTextual() ? Scope.fromWire(element.textValue()).orElse(null) : null;
-      if (scope == null) {
-        throw ProblemException.invalid(
-            "'scopes' may hold only jobs:write, jobs:read and usage:read.");
-      }
-      scopes.add(scope);
-    }
-    return scopes;
+  /** The tenant's record with this month's spend, read after the change committed. */
+  private Uni<TenantResponse> shown(Tenant tenant) {
+    return budgets.ofTenant(tenant.id).map(use -> TenantResponse.of(tenant, use));
   }
 
   private static UUID tenantId(String id) {
     return PathIds.parse(id, "No tenant with this id.");
+  }
+
+  private static UUID keyId(String id) {
+    return PathIds.parse(id, "No API key with this id.");
   }
 }

@@ -5,6 +5,7 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -27,6 +28,14 @@ public class ApiKey extends PanacheEntityBase {
 
   /** Space-separated scopes. */
   public String scopes;
+
+  /** The key's own submit rate limit, on top of its tenant's; {@code null} for none. */
+  @Column(name = "requests_per_minute")
+  public Integer requestsPerMinute;
+
+  /** The key's own monthly budget, on top of its tenant's; {@code null} for none. */
+  @Column(name = "monthly_budget_usd")
+  public BigDecimal monthlyBudgetUsd;
 
   @Column(name = "created_at")
   public Instant createdAt;

@@ -2,58 +2,109 @@ package io.llmq.api.tenant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmq.api.problem.Fields;
+import io.llmq.api.problem.ProblemException;
 import java.math.BigDecimal;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * The {@code limits} object of a tenant request, read with merge-patch meaning: a field that is
- * present sets the limit ({@code null} removes it), a field that is absent leaves it as it was.
+ * The {@code limits} object of a tenant or key request, read with JSON merge-patch meaning (RFC
+ * 7396): a field that is present sets the limit, {@code null} removes it, an absent field leaves it
+ * as it was; {@code "limits": null} removes every limit. Every value is checked when the body is
+ * read, so a bad one is a 400 naming the field before anything is written.
  */
-record LimitsPatch(JsonNode node) {
+final class LimitsPatch {
+
+  static final String RPM = "requests_per_minute";
+  static final String TPM = "tokens_per_minute";
+  static final String CONCURRENT = "max_concurrent_jobs";
+  static final String BUDGET = "monthly_budget_usd";
 
   private static final String PATH = "limits";
-  private static final Set<String> FIELDS =
-      Set.of(
-          "requests_per_minute", "tokens_per_minute", "max_concurrent_jobs", "monthly_budget_usd");
+  private static final Set<String> TENANT_FIELDS = Set.of(RPM, TPM, CONCURRENT, BUDGET);
+  private static final Set<String> KEY_FIELDS = Set.of(RPM, BUDGET);
   private static final long MAX_RATE = 1_000_000_000L;
   private static final BigDecimal MAX_BUDGET = new BigDecimal("1000000000");
 
-  static LimitsPatch read(JsonNode body) {
+  /** The budget columns are {@code numeric(18, 6)}: a finer amount would be rounded silently. */
+  private static final int BUDGET_SCALE = 6;
+
+  private static final LimitsPatch NONE = new LimitsPatch(Map.of(), false);
+
+  /** The fields given, with their values ({@code null} to remove the limit). */
+  private final Map<String, Object> values;
+
+  private final boolean clearsAll;
+
+  private LimitsPatch(Map<String, Object> values, boolean clearsAll) {
+    this.values = values;
+    this.clearsAll = clearsAll;
+  }
+
+  /** A tenant's {@code limits}: all four limits. */
+  static LimitsPatch ofTenant(JsonNode body) {
+    return read(body, TENANT_FIELDS);
+  }
+
+  /** A key's {@code limits}: its own rate limit and budget, on top of its tenant's. */
+  static LimitsPatch ofKey(JsonNode body) {
+    return read(body, KEY_FIELDS);
+  }
+
+  private static LimitsPatch read(JsonNode body, Set<String> allowed) {
+    if (!body.has(PATH)) {
+      return NONE;
+    }
     JsonNode limits = body.get(PATH);
-    if (limits == null || limits.isNull()) {
-      return new LimitsPatch(null);
+    if (limits.isNull()) {
+      return new LimitsPatch(Map.of(), true);
     }
     Fields.object(limits, PATH);
-    Fields.onlyKnown(limits, PATH, FIELDS);
-    // Read every field once now, so a bad value is a 400 before anything is written.
-    Fields.integer(limits, PATH, "requests_per_minute", 1, MAX_RATE);
-    Fields.integer(limits, PATH, "tokens_per_minute", 1, MAX_RATE);
-    Fields.integer(limits, PATH, "max_concurrent_jobs", 1, MAX_RATE);
-    Fields.number(limits, PATH, "monthly_budget_usd", BigDecimal.ZERO, MAX_BUDGET);
-    return new LimitsPatch(limits);
+    Fields.onlyKnown(limits, PATH, allowed);
+    Map<String, Object> values = new HashMap<>();
+    for (String field : allowed) {
+      if (limits.has(field)) {
+        values.put(field, BUDGET.equals(field) ? budget(limits) : rate(limits, field));
+      }
+    }
+    return new LimitsPatch(values, false);
+  }
+
+  private static Integer rate(JsonNode limits, String field) {
+    Long value = Fields.integer(limits, PATH, field, 1, MAX_RATE);
+    return value == null ? null : Math.toIntExact(value);
+  }
+
+  private static BigDecimal budget(JsonNode limits) {
+    BigDecimal value = Fields.number(limits, PATH, BUDGET, BigDecimal.ZERO, MAX_BUDGET);
+    if (value == null) {
+      return null;
+    }
+    BigDecimal exact = value.stripTrailingZeros();
+    if (exact.scale() > BUDGET_SCALE) {
+      throw ProblemException.invalid(
+          "'" + Fields.join(PATH, BUDGET) + "' may have at most 6 decimal places.");
+    }
+    return exact.scale() < 0 ? exact.setScale(0) : exact;
   }
 
   void applyTo(Tenant tenant) {
-    if (node == null) {
-      return;
-    }
-    if (node.has("requests_per_minute")) {
-      tenant.requestsPerMinute = intOrNull("requests_per_minute");
-    }
-    if (node.has("tokens_per_minute")) {
-      tenant.tokensPerMinute = intOrNull("tokens_per_minute");
-    }
-    if (node.has("max_concurrent_jobs")) {
-      tenant.maxConcurrentJobs = intOrNull("max_concurrent_jobs");
-    }
-    if (node.has("monthly_budget_usd")) {
-      tenant.monthlyBudgetUsd =
-          Fields.number(node, PATH, "monthly_budget_usd", BigDecimal.ZERO, MAX_BUDGET);
-    }
+    tenant.requestsPerMinute = (Integer) next(RPM, tenant.requestsPerMinute);
+    tenant.tokensPerMinute = (Integer) next(TPM, tenant.tokensPerMinute);
+    tenant.maxConcurrentJobs = (Integer) next(CONCURRENT, tenant.maxConcurrentJobs);
+    tenant.monthlyBudgetUsd = (BigDecimal) next(BUDGET, tenant.monthlyBudgetUsd);
   }
 
-  private Integer intOrNull(String field) {
-    Long value = Fields.integer(node, PATH, field, 1, MAX_RATE);
-    return value == null ? null : Math.toIntExact(value);
+  void applyTo(ApiKey key) {
+    key.requestsPerMinute = (Integer) next(RPM, key.requestsPerMinute);
+    key.monthlyBudgetUsd = (BigDecimal) next(BUDGET, key.monthlyBudgetUsd);
+  }
+
+  private Object next(String field, Object current) {
+    if (clearsAll) {
+      return null;
+    }
+    return values.containsKey(field) ? values.get(field) : current;
   }
 }

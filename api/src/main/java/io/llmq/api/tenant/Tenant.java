@@ -10,7 +10,10 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A customer of llmq: its limits and webhook secret. Absent limits mean no limit. */
+/**
+ * A customer of llmq: its limits, webhook secret and budget alert target. Absent limits mean no
+ * limit.
+ */
 @Entity
 @Table(name = "tenants")
 public class Tenant extends PanacheEntityBase {
@@ -30,6 +33,10 @@ public class Tenant extends PanacheEntityBase {
 
   @Column(name = "monthly_budget_usd")
   public BigDecimal monthlyBudgetUsd;
+
+  /** Where budget alerts go ({@code budget.threshold} webhooks); {@code null} for nowhere. */
+  @Column(name = "alert_webhook_url")
+  public String alertWebhookUrl;
 
   @Column(name = "webhook_secret")
   public String webhookSecret;

@@ -9,22 +9,29 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-/** A tenant reads its own record, webhook secret included (needed to verify webhooks). */
+/**
+ * A tenant reads its own record: limits, this month's spend, and the webhook secret (needed to
+ * verify webhooks).
+ */
 @Path("/v1/tenant")
 @Produces(MediaType.APPLICATION_JSON)
 public class TenantResource {
 
   private final TenantService tenants;
+  private final BudgetUses budgets;
   private final CurrentCaller caller;
 
-  TenantResource(TenantService tenants, CurrentCaller caller) {
+  TenantResource(TenantService tenants, BudgetUses budgets, CurrentCaller caller) {
     this.tenants = tenants;
+    this.budgets = budgets;
     this.caller = caller;
   }
 
   @GET
   @Requires(Scope.JOBS_READ)
   public Uni<TenantResponse> own() {
-    return tenants.get(caller.get().tenantId()).map(TenantResponse::of);
+    return tenants
+        .get(caller.get().tenantId())
+        .chain(tenant -> budgets.ofTenant(tenant.id).map(use -> TenantResponse.of(tenant, use)));
   }
 }

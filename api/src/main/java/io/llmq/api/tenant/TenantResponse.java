@@ -4,12 +4,18 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A tenant as the API shows it. */
+/**
+ * A tenant as the API shows it, with what it spent and holds reserved in the current UTC month
+ * (SPEC §2 Auth).
+ */
 public record TenantResponse(
     UUID id,
     String name,
     Limits limits,
+    String alertWebhookUrl,
     String webhookSecret,
+    BigDecimal spentUsd,
+    BigDecimal reservedUsd,
     Instant createdAt,
     Instant updatedAt) {
 
@@ -20,7 +26,7 @@ public record TenantResponse(
       Integer maxConcurrentJobs,
       BigDecimal monthlyBudgetUsd) {}
 
-  static TenantResponse of(Tenant tenant) {
+  static TenantResponse of(Tenant tenant, BudgetUse use) {
     return new TenantResponse(
         tenant.id,
         tenant.name,
@@ -28,9 +34,21 @@ public record TenantResponse(
             tenant.requestsPerMinute,
             tenant.tokensPerMinute,
             tenant.maxConcurrentJobs,
-            tenant.monthlyBudgetUsd),
+            amount(tenant.monthlyBudgetUsd)),
+        tenant.alertWebhookUrl,
         tenant.webhookSecret,
+        amount(use.spentUsd()),
+        amount(use.reservedUsd()),
         tenant.createdAt,
         tenant.updatedAt);
+  }
+
+  /** An amount without the padding of its column's scale: {@code 12.5}, not {@code 12.500000}. */
+  static BigDecimal amount(BigDecimal usd) {
+    if (usd == null) {
+      return null;
+    }
+    BigDecimal exact = usd.stripTrailingZeros();
+    return exact.scale() < 0 ? exact.setScale(0) : exact;
   }
 }

@@ -1,41 +1,50 @@
 package io.llmq.api.tenant;
 
 import io.llmq.api.auth.ApiKeys;
-import io.llmq.api.auth.Scope;
+import io.llmq.api.http.Cursor;
 import io.llmq.api.problem.ProblemException;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /** Tenants and their keys: creation, limits, key revocation, webhook secret rotation. */
 @ApplicationScoped
 public class TenantService {
 
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String AFTER = "(createdAt > ?1 or (createdAt = ?1 and id > ?2))";
+  private static final String ORDER = " order by createdAt, id";
+  private static final Supplier<ProblemException> KEY_NOT_FOUND =
+      () -> ProblemException.notFound("No API key with this id.");
 
   @WithTransaction
-  public Uni<Tenant> create(String name, LimitsPatch limits) {
+  public Uni<Tenant> create(TenantChange change) {
     Tenant tenant = new Tenant();
     tenant.id = UUID.randomUUID();
-    tenant.name = name;
-    limits.applyTo(tenant);
+    change.applyTo(tenant);
     tenant.webhookSecret = newWebhookSecret();
     tenant.createdAt = now();
     tenant.updatedAt = tenant.createdAt;
     return tenant.persist();
   }
 
+  /** Up to {@code limit} tenants after the cursor, oldest first (ties broken by id). */
   @WithSession
-  public Uni<List<Tenant>> list() {
-    return Tenant.list("order by createdAt, id");
+  public Uni<List<Tenant>> page(Cursor after, int limit) {
+    var query =
+        after == null
+            ? Tenant.<Tenant>find(ORDER.strip())
+            : Tenant.<Tenant>find(AFTER + ORDER, after.createdAt().toInstant(), after.id());
+    return query.page(0, limit).list();
   }
 
   @WithSession
@@ -44,13 +53,10 @@ public class TenantService {
   }
 
   @WithTransaction
-  public Uni<Tenant> update(UUID id, String name, LimitsPatch limits) {
+  public Uni<Tenant> update(UUID id, TenantChange change) {
     return find(id)
         .invoke(tenant -> {
-          if (name != null) {
-            tenant.name = name;
-          }
-          limits.applyTo(tenant);
+          change.applyTo(tenant);
           tenant.updatedAt = now();
         });
   }
@@ -66,37 +72,69 @@ public class TenantService {
   }
 
   @WithTransaction
-  public Uni<KeyResponse> createKey(UUID tenantId, String name, Set<Scope> scopes) {
+  public Uni<NewKeyResponse> createKey(UUID tenantId, KeyChange change) {
     return find(tenantId)
         .chain(tenant -> {
           String key = ApiKeys.newKey();
           ApiKey stored = new ApiKey();
           stored.id = UUID.randomUUID();
           stored.tenantId = tenant.id;
-          stored.name = name;
           stored.prefix = ApiKeys.prefixOf(key);
           stored.keyHash = ApiKeys.hash(key);
-          stored.scopes = ApiKeys.formatScopes(scopes);
+          stored.scopes = ApiKeys.formatScopes(change.scopes());
           stored.createdAt = now();
-          return stored
-              .<ApiKey>persist()
-              .map(saved ->
-                  new KeyResponse(
-                      saved.id,
-                      key,
-                      saved.prefix,
-                      List.of(saved.scopes.split(" ")),
-                      saved.createdAt));
+          change.applyTo(stored);
+          return stored.<ApiKey>persist().map(saved -> NewKeyResponse.of(saved, key));
+        });
+  }
+
+  /** Up to {@code limit} of the tenant's keys after the cursor, revoked ones included. */
+  @WithSession
+  public Uni<List<ApiKey>> keys(UUID tenantId, Cursor after, int limit) {
+    return find(tenantId)
+        .chain(tenant -> {
+          var query =
+              after == null
+                  ? ApiKey.<ApiKey>find("tenantId = ?1" + ORDER, tenantId)
+                  : ApiKey.<ApiKey>find(
+                      "tenantId = ?3 and " + AFTER + ORDER,
+                      after.createdAt().toInstant(),
+                      after.id(),
+                      tenantId);
+          return query.page(0, limit).list();
+        });
+  }
+
+  @WithSession
+  public Uni<ApiKey> key(UUID keyId) {
+    return ApiKey.<ApiKey>findById(keyId).onItem().ifNull().failWith(KEY_NOT_FOUND);
+  }
+
+  /**
+   * Changes a key's name or limits. The row is locked for the change, so concurrent patches of one
+   * key apply one after the other; a revoked key never works again, so changing it is a conflict.
+   */
+  @WithTransaction
+  public Uni<ApiKey> updateKey(UUID keyId, KeyChange change) {
+    return ApiKey.<ApiKey>findById(keyId, LockModeType.PESSIMISTIC_WRITE)
+        .onItem()
+        .ifNull()
+        .failWith(KEY_NOT_FOUND)
+        .invoke(key -> {
+          if (key.revokedAt != null) {
+            throw ProblemException.conflict("This API key is revoked; it cannot be changed.");
+          }
+          change.applyTo(key);
         });
   }
 
   /** Revokes a key; revoking a revoked key again is fine. */
   @WithTransaction
   public Uni<Void> revokeKey(UUID keyId) {
-    return ApiKey.<ApiKey>findById(keyId)
+    return ApiKey.<ApiKey>findById(keyId, LockModeType.PESSIMISTIC_WRITE)
         .onItem()
         .ifNull()
-        .failWith(() -> ProblemException.notFound("No API key with this id."))
+        .failWith(KEY_NOT_FOUND)
         .invoke(key -> {
           if (key.revokedAt == null) {
             key.revokedAt = now();

@@ -1,4 +1,4 @@
-package io.llmq.api.job;
+package io.llmq.api.http;
 
 import io.llmq.api.problem.ProblemException;
 import java.nio.charset.StandardCharsets;
@@ -9,14 +9,17 @@ import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.UUID;
 
-/** A position in a tenant's job list: the last job of a page, opaque to clients. */
-record Cursor(OffsetDateTime createdAt, UUID id) {
+/**
+ * A position in a list ordered by {@code (created_at, id)}: the last row of a page, opaque to
+ * clients. Times keep PostgreSQL's microseconds, so a row's position is exact.
+ */
+public record Cursor(OffsetDateTime createdAt, UUID id) {
 
-  static Cursor after(JobRecord job) {
-    return new Cursor(job.createdAt(), job.id());
+  public static Cursor of(Instant createdAt, UUID id) {
+    return new Cursor(createdAt.atOffset(ZoneOffset.UTC), id);
   }
 
-  String encode() {
+  public String encode() {
     Instant at = createdAt.toInstant();
     long micros = ChronoUnit.MICROS.between(Instant.EPOCH, at);
     String plain = micros + "_" + id;
@@ -25,7 +28,7 @@ record Cursor(OffsetDateTime createdAt, UUID id) {
         .encodeToString(plain.getBytes(StandardCharsets.UTF_8));
   }
 
-  static Cursor decode(String encoded) {
+  public static Cursor decode(String encoded) {
     try {
       String plain = new String(Base64.getUrlDecoder().decode(encoded), StandardCharsets.UTF_8);
       int split = plain.indexOf('_');
