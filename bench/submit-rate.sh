@@ -4,16 +4,21 @@
 # wrk from a second process on loopback and prints wrk's report (requests/s and latency
 # percentiles). Every request is a durable submit (job row + outbox row committed, 202).
 #
-#   bench/submit-rate.sh [seconds] [connections] [api-only]    default: 30 s, 32 connections
+#   bench/submit-rate.sh [seconds] [connections] [api-only] [limited]
+#                                               default: 30 s, 32 connections, worker running
 #
 # By default the worker runs too, so the machine also carries the publishing and the jobs
 # themselves. With "api-only" the worker is stopped once the system is up: the jobs stay queued
-# and the two cores serve the submits alone (the api still publishes every message).
+# and the two cores serve the submits alone (the api still publishes every message). With
+# "limited" the tenant gets a requests_per_minute limit too high to refuse anything (10^9), so
+# every submit pays for the rate-limit check in Redis and its headers: the check's cost is the
+# difference from a run without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 connections=${2:-32}
 mode=${3:-with-worker}
+limited=${4:-unlimited}
 
 if ! command -v wrk >/dev/null; then
   echo "Installing wrk (Debian package)..."
@@ -43,8 +48,18 @@ trap 'kill $system 2>/dev/null; wait $system 2>/dev/null || true; drop_queues' E
 for _ in $(seq 1 600); do [ -s .llmq/quickstart-key ] && break; sleep 0.5; done
 [ -s .llmq/quickstart-key ] || { echo "the system did not start; see /tmp/llmq-bench-up.log" >&2; exit 1; }
 if [ "$mode" = api-only ]; then
-  pkill -f worker/target/quarkus-app/quarkus-run.jar
+  # Only the worker this run started: a child of its ./llmq up.
+  pkill -P "$system" -f worker/target/quarkus-app/quarkus-run.jar
   echo "Worker stopped: jobs stay queued."
+fi
+if [ "$limited" = limited ]; then
+  base=http://127.0.0.1:${LLMQ_API_PORT:-8080}
+  tenant=$(curl -fs -H "Authorization: Bearer $(cat .llmq/quickstart-key)" "$base/v1/tenant" \
+    | sed -E 's/.*"id":"([^"]+)".*/\1/')
+  curl -fs -o /dev/null -X PATCH -H "Authorization: Bearer ${LLMQ_ADMIN_TOKEN:-$(cat .llmq/admin-token)}" \
+    -H 'Content-Type: application/json' -d '{"limits":{"requests_per_minute":1000000000}}' \
+    "$base/v1/admin/tenants/$tenant"
+  echo "Tenant $tenant limited to 10^9 submits a minute: every submit is checked."
 fi
 
 script=$(mktemp --suffix=.lua)

@@ -315,13 +315,17 @@ class CostShieldIT {
 
   @Test
   void budgetAlertsArriveSignedOncePerThreshold() throws Exception {
-    Tenant tenant = tenant("alerted", Map.of("monthly_budget_usd", budgetFor(4)));
-    system.rows(
-        "UPDATE tenants SET alert_webhook_url = 'http://127.0.0.1:"
-            + receiver.getAddress().getPort()
-            + "/alerts' WHERE id = '"
-            + tenant.id()
-            + "' RETURNING id");
+    Tenant tenant = tenant("alerted", Map.of("monthly_budget_usd", budgetFor(8)));
+    given()
+        .header("Authorization", "Bearer " + LlmqProcesses.ADMIN_TOKEN)
+        .contentType(ContentType.JSON)
+        .body(
+            Map.of(
+                "alert_webhook_url",
+                "http://127.0.0.1:" + receiver.getAddress().getPort() + "/alerts"))
+        .patch("/v1/admin/tenants/" + tenant.id())
+        .then()
+        .statusCode(200);
     String secret =
         given()
             .header("Authorization", "Bearer " + tenant.key())
@@ -331,9 +335,9 @@ class CostShieldIT {
             .extract()
             .path("webhook_secret");
     // Run jobs one after another until the budget refuses one.
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 20; i++) {
       HttpResponse<String> answer =
-          HTTP.send(submitRequest(tenant.key(), body(PROMPT + " " + i)), ofString());
+          HTTP.send(submitRequest(tenant.key(), body(PROMPT)), ofString());
       if (answer.statusCode() == 402) {
         break;
       }
@@ -352,7 +356,7 @@ class CostShieldIT {
                         + "'")
                 .get(0)
                 .get("spent_usd");
-    BigDecimal budget = budgetFor(4);
+    BigDecimal budget = budgetFor(8);
     List<String> expected = new ArrayList<>();
     for (String threshold : List.of("0.5", "0.8", "1.0")) {
       if (spent.compareTo(budget.multiply(new BigDecimal(threshold))) >= 0) {
@@ -392,6 +396,49 @@ class CostShieldIT {
             .sorted()
             .collect(Collectors.toList()),
         thresholds.stream().sorted().collect(Collectors.toList()));
+  }
+
+  @Test
+  void aKeysOwnBudgetCapsItsJobsWhileItsTenantsOtherKeysGoOn() throws Exception {
+    Tenant tenant = tenant("keyed", Map.of("monthly_budget_usd", budgetFor(100)));
+    String capped =
+        given()
+            .header("Authorization", "Bearer " + LlmqProcesses.ADMIN_TOKEN)
+            .contentType(ContentType.JSON)
+            .body(Map.of("name", "dev", "limits", Map.of("monthly_budget_usd", budgetFor(2))))
+            .post("/v1/admin/tenants/" + tenant.id() + "/keys")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("key");
+    int succeeded = 0;
+    int refused = 0;
+    for (int i = 0; i < 4; i++) {
+      HttpResponse<String> answer = HTTP.send(submitRequest(capped, body(PROMPT)), ofString());
+      if (answer.statusCode() == 402) {
+        refused++;
+        continue;
+      }
+      String id = JSON.readTree(answer.body()).path("id").asText();
+      JsonNode job = awaitTerminal(capped, List.of(id), Duration.ofSeconds(30)).get(0);
+      if ("succeeded".equals(job.path("status").asText())) {
+        succeeded++;
+      } else {
+        assertEquals("budget_exceeded", job.path("error").path("code").asText());
+        assertEquals(0, calls(id));
+        refused++;
+      }
+    }
+    assertTrue(succeeded >= 1 && succeeded <= 2, succeeded + " succeeded under a 2-job budget");
+    assertEquals(4, succeeded + refused);
+    // The tenant's own key is not held by its sibling's budget.
+    String other = submit(tenant.key(), body(PROMPT));
+    assertEquals(
+        "succeeded",
+        awaitTerminal(tenant.key(), List.of(other), Duration.ofSeconds(30))
+            .get(0)
+            .path("status")
+            .asText());
   }
 
   // --- helpers
