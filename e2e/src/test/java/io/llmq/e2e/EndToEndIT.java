@@ -89,23 +89,11 @@ class EndToEndIT {
   }
 
   private static void simulator(String settings) {
-    given()
-        .baseUri(system.simulatorUrl())
-        .contentType(ContentType.JSON)
-        .body(settings)
-        .put("/admin/config")
-        .then()
-        .statusCode(200);
+    system.simulator(settings);
   }
 
   private static long simulatorStat(String name) {
-    return given()
-        .baseUri(system.simulatorUrl())
-        .get("/stats")
-        .then()
-        .extract()
-        .<Number>path(name)
-        .longValue();
+    return system.simulatorStat(name);
   }
 
   private static String status(String id) {

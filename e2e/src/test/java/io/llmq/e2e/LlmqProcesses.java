@@ -1,6 +1,8 @@
 package io.llmq.e2e;
 
 import io.llmq.common.testing.TestServices;
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
@@ -41,6 +43,7 @@ final class LlmqProcesses implements AutoCloseable {
   private Process api;
   private final List<Process> workers = new ArrayList<>();
   private final Map<String, Process> workersById = new HashMap<>();
+  private final Map<Process, Integer> workerPorts = new HashMap<>();
   private int workersStarted;
   private final List<Process> moreApis = new ArrayList<>();
   private final String dbUrl;
@@ -73,6 +76,28 @@ final class LlmqProcesses implements AutoCloseable {
 
   int apiPort() {
     return apiPort;
+  }
+
+  /** Changes the simulator's settings at run time ({@code PUT /admin/config}). */
+  void simulator(String settings) {
+    RestAssured.given()
+        .baseUri(simulatorUrl())
+        .contentType(ContentType.JSON)
+        .body(settings)
+        .put("/admin/config")
+        .then()
+        .statusCode(200);
+  }
+
+  /** One figure of the simulator's {@code GET /stats}. */
+  long simulatorStat(String name) {
+    return RestAssured.given()
+        .baseUri(simulatorUrl())
+        .get("/stats")
+        .then()
+        .extract()
+        .<Number>path(name)
+        .longValue();
   }
 
   /** Sets an environment variable of every process started after this. */
@@ -151,7 +176,13 @@ final class LlmqProcesses implements AutoCloseable {
         launch(name, Map.of("LLMQ_WORKER_PORT", String.valueOf(port), "LLMQ_WORKER_ID", id));
     workers.add(worker);
     workersById.put(id, worker);
+    workerPorts.put(worker, port);
     awaitReady(port, worker);
+  }
+
+  /** The HTTP ports (health and metrics) of the workers running now. */
+  List<Integer> workerPorts() {
+    return workers.stream().map(workerPorts::get).toList();
   }
 
   /** Ends the worker whose id ({@code lease_owner} of its jobs) is {@code id}, as kill -9 would. */

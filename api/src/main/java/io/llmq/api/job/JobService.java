@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -260,7 +261,7 @@ class JobService {
   private void handOverSlots(UUID tenantId) {
     jobs.handOverSlots(tenantId)
         .onItem()
-        .transformToMulti(handed -> io.smallrye.mutiny.Multi.createFrom().iterable(handed))
+        .transformToMulti(handed -> Multi.createFrom().iterable(handed))
         .onItem()
         .transformToUniAndMerge(
             handed -> outbox.relay(handed.getKey(), JobMessage.of(handed.getValue(), tenantId)))

@@ -1,15 +1,13 @@
 package io.llmq.api.usage;
 
+import static io.llmq.api.ProblemAssertions.isProblem;
 import static io.llmq.api.TestTenants.ADMIN;
 import static io.llmq.api.TestTenants.bearer;
 import static io.llmq.api.usage.LedgerRows.cacheHit;
 import static io.llmq.api.usage.LedgerRows.call;
 import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -372,23 +370,5 @@ class UsageResourceTest {
           .body("detail", containsString(bad[1]));
     }
     usage(key, "?from=2026-01-01&to=2027-02-04");
-  }
-
-  private static ValidatableResponse isProblem(
-      ValidatableResponse response, int status, String code) {
-    return response
-        .statusCode(status)
-        .contentType("application/problem+json")
-        .body("type", equalTo("urn:llmq:problem:" + code))
-        .body("status", equalTo(status))
-        .body("code", equalTo(code))
-        .body("title", notNullValue())
-        .body("detail", notNullValue())
-        .body("request_id", notNullValue())
-        .body(
-            allOf(
-                not(containsString("Exception")),
-                not(containsString("java.")),
-                not(containsString("SELECT"))));
   }
 }

@@ -45,10 +45,12 @@ import org.jboss.logging.MDC;
 
 /**
  * Runs one job message to its outcome: decide whether the message still means work, answer it from
- * the cache when an identical request was answered or is in flight ({@link ResultCache}), wait for
- * the governor's capacity (the job stays queued), claim the job's lease, call the provider with no
- * transaction open, settle the capacity, record the result with a version check, and ring the
- * doorbell for waiting clients. Each outcome is a method of its own.
+ * the cache when an identical request was answered or is in flight ({@link ResultCache}), take one
+ * of the tenant's concurrent slots or park the job ({@link TenantSlots}), wait for the governor's
+ * capacity (the job stays queued), reserve the attempt's worst case against its budgets and claim
+ * its lease in one transaction, call the provider with no transaction open, settle the attempt in
+ * the ledger ({@link AttemptLedger}) and the capacity, record the result with a version check, and
+ * ring the doorbell for waiting clients. Each outcome is a method of its own.
  */
 @ApplicationScoped
 public class JobExecutor {
@@ -76,7 +78,6 @@ public class JobExecutor {
   private final AttemptLedger ledger;
   private final TenantSlots slots;
   private final BudgetClock clock;
-  private final MeterRegistry meters;
 
   /** How long a job holds its tenant's slot before its claim, which renews it with the lease. */
   private final Duration slotHold;
@@ -119,7 +120,6 @@ public class JobExecutor {
     this.ledger = ledger;
     this.slots = slots;
     this.clock = clock;
-    this.meters = metrics;
     this.slotHold = governor.maxHold().plus(config.leaseDuration());
   }
 
@@ -325,7 +325,7 @@ public class JobExecutor {
 
   /** The attempt's worst case does not fit in what is left of a budget: no call, the job fails. */
   private Uni<Outcome> overBudget(StoredJob job, String scope, CostBound bound) {
-    meters.counter("llmq.jobs.refused", "reason", "budget_exceeded").increment();
+    metrics.counter("llmq.jobs.refused", "reason", "budget_exceeded").increment();
     String message =
         "The "
             + ("key".equals(scope) ? "API key's" : "tenant's")

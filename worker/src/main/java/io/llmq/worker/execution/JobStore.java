@@ -125,17 +125,20 @@ class JobStore {
           if (rows.size() == 0) {
             return Optional.empty();
           }
-          Row row = rows.iterator().next();
-          return Optional.of(
-              new ClaimedJob(
-                  job.id(),
-                  job.tenantId(),
-                  job.model(),
-                  request,
-                  row.getInteger("attempts"),
-                  job.maxAttempts(),
-                  row.getInteger("version")));
+          return Optional.of(claimed(job, request, rows.iterator().next()));
         });
+  }
+
+  /** The job as a claim that answered {@code attempts} and {@code version} left it. */
+  private static ClaimedJob claimed(StoredJob job, ObjectNode request, Row claim) {
+    return new ClaimedJob(
+        job.id(),
+        job.tenantId(),
+        job.model(),
+        request,
+        claim.getInteger("attempts"),
+        job.maxAttempts(),
+        claim.getInteger("version"));
   }
 
   /**
@@ -173,18 +176,7 @@ class JobStore {
           if (row.getString("refused") != null) {
             return Optional.of(new CallClaim(Optional.empty(), row.getString("refused")));
           }
-          return Optional.of(
-              new CallClaim(
-                  Optional.of(
-                      new ClaimedJob(
-                          job.id(),
-                          job.tenantId(),
-                          job.model(),
-                          request,
-                          row.getInteger("attempts"),
-                          job.maxAttempts(),
-                          row.getInteger("version"))),
-                  null));
+          return Optional.of(new CallClaim(Optional.of(claimed(job, request, row)), null));
         });
   }
 
