@@ -103,6 +103,12 @@ class ChatRequestValidator {
       } else if (!content.isTextual() && !content.isArray()) {
         throw ProblemException.invalid(
             "'" + path + ".content' must be a string or an array of content parts.");
+      } else if (content.isArray()) {
+        for (int p = 0; p < content.size(); p++) {
+          String part = path + ".content[" + p + "]";
+          Fields.object(content.get(p), part);
+          Fields.text(content.get(p), part, "type", 64, true);
+        }
       }
     }
   }
@@ -144,7 +150,12 @@ class ChatRequestValidator {
       throw ProblemException.invalid("'request.tools' must be an array.");
     }
     for (int i = 0; i < tools.size(); i++) {
-      Fields.object(tools.get(i), "request.tools[" + i + "]");
+      String path = "request.tools[" + i + "]";
+      Fields.object(tools.get(i), path);
+      if ("function".equals(Fields.text(tools.get(i), path, "type", 64, true))) {
+        Fields.object(tools.get(i).get("function"), path + ".function");
+        Fields.text(tools.get(i).get("function"), path + ".function", "name", 64, true);
+      }
     }
   }
 
