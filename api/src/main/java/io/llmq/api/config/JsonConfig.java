@@ -1,6 +1,7 @@
 package io.llmq.api.config;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,6 +22,9 @@ class JsonConfig implements ObjectMapperCustomizer {
   public void customize(ObjectMapper mapper) {
     mapper.enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
     mapper.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    // SPEC §2: a body that is not one JSON value, or has a key twice, is a 400.
+    mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     mapper.registerModule(
         new SimpleModule("llmq-storable-text").addDeserializer(JsonNode.class, new StorableText()));
   }

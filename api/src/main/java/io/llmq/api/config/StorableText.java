@@ -1,7 +1,6 @@
 package io.llmq.api.config;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.json.UTF8StreamJsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -35,10 +34,6 @@ final class StorableText extends StdDeserializer<JsonNode> {
   @Override
   public JsonNode deserialize(JsonParser parser, DeserializationContext context)
       throws IOException {
-    if (!(parser instanceof UTF8StreamJsonParser)) {
-      // Jackson detected UTF-16 or UTF-32 from the bytes and read them with a character reader.
-      throw ProblemException.invalid("The body must be JSON encoded as UTF-8 (RFC 8259).");
-    }
     JsonNode tree = TREES.deserialize(parser, context);
     check(tree);
     return tree;

@@ -8,11 +8,12 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.regex.Pattern;
 
 /**
- * Route handlers that run before Quarkus REST: the request id, and the body size limit, which
- * refuses an oversized body with problem+json before reading it. Bodies without a length (chunked)
- * are cut off by the HTTP layer at the same size.
+ * Route handlers that run before Quarkus REST: the request id, the body size limit, which refuses
+ * an oversized body with problem+json before reading it (bodies without a length, chunked, are cut
+ * off by the HTTP layer at the same size), and the presence and type of a JSON endpoint's body.
  */
 @ApplicationScoped
 public class HttpFilters {
@@ -30,6 +31,40 @@ public class HttpFilters {
     router.route().order(-199).handler(this::limitBody);
     router.route().order(-198).handler(BodyHandler.create(false).setBodyLimit(maxBytes));
     router.route().order(-198).failureHandler(this::tooLarge);
+    router.route().order(-197).handler(this::bodyPresent);
+  }
+
+  /**
+   * The endpoints whose body is a JSON document, by method and path: POST /v1/jobs, the admin's
+   * tenant and key creation, and their PATCHes. (Cancel, redeliver and secret rotation take none.)
+   */
+  private static final Pattern JSON_BODY =
+      Pattern.compile(
+          "(POST /v1/jobs|POST /v1/admin/tenants|PATCH /v1/admin/tenants/[^/]+"
+              + "|POST /v1/admin/tenants/[^/]+/keys|PATCH /v1/admin/keys/[^/]+)/?");
+
+  /**
+   * A JSON endpoint's body must be there and say what it is. An empty one is a 400 at once: Quarkus
+   * REST would otherwise wait for the end of a request the body handler has already consumed, and
+   * never answer. One without a {@code Content-Type} is a 415 (SPEC §2 Errors).
+   */
+  private void bodyPresent(RoutingContext context) {
+    if (!takesJson(context)) {
+      context.next();
+      return;
+    }
+    if (context.request().getHeader("Content-Type") == null) {
+      problems.write(
+          context,
+          ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          "Send the body as JSON, with 'Content-Type: application/json'.");
+      return;
+    }
+    if (context.body() == null || context.body().length() == 0) {
+      empty(context);
+      return;
+    }
+    context.next();
   }
 
   /** A chunked body that outgrew the limit while it was read. */
@@ -47,7 +82,23 @@ public class HttpFilters {
       refuse(context);
       return;
     }
+    if (length != null && "0".equals(length.trim()) && takesJson(context)) {
+      // Answered before the body handler, which would wait for an end that has already passed.
+      empty(context);
+      return;
+    }
     context.next();
+  }
+
+  private static boolean takesJson(RoutingContext context) {
+    return JSON_BODY
+        .matcher(context.request().method().name() + " " + context.request().path())
+        .matches();
+  }
+
+  private void empty(RoutingContext context) {
+    problems.write(
+        context, ErrorCode.INVALID_REQUEST, "The request body is empty: send a JSON object.");
   }
 
   private void refuse(RoutingContext context) {
