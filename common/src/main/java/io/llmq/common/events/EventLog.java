@@ -1,5 +1,6 @@
 package io.llmq.common.events;
 
+import io.llmq.common.failure.RedisTimeout;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
@@ -69,9 +70,11 @@ public class EventLog {
   private final ReactiveRedisDataSource redis;
   private final String liveTtl;
   private final String endTtl;
+  private final RedisTimeout timeout;
 
-  EventLog(ReactiveRedisDataSource redis, EventsConfig config) {
+  EventLog(ReactiveRedisDataSource redis, EventsConfig config, RedisTimeout timeout) {
     this.redis = redis;
+    this.timeout = timeout;
     this.liveTtl = Long.toString(Math.max(1, config.liveRetention().toSeconds()));
     this.endTtl = Long.toString(Math.max(1, config.retention().toSeconds()));
   }
@@ -105,17 +108,21 @@ public class EventLog {
       endTtl,
       CHANNEL
     };
-    return redis
-        .execute("EVALSHA", prepend(SHA, args))
-        .onFailure(failure -> String.valueOf(failure.getMessage()).startsWith("NOSCRIPT"))
-        .recoverWithUni(() -> redis.execute("EVAL", prepend(SCRIPT, args)))
+    return timeout
+        .bound(
+            redis
+                .execute("EVALSHA", prepend(SHA, args))
+                .onFailure(failure -> String.valueOf(failure.getMessage()).startsWith("NOSCRIPT"))
+                .recoverWithUni(() -> redis.execute("EVAL", prepend(SCRIPT, args))))
         .map(Response::toLong);
   }
 
   /** Up to {@code count} events of the job with an id above {@code after}, oldest first. */
   public Uni<List<JobEvent>> after(UUID jobId, long after, int count) {
-    return redis
-        .execute("XRANGE", key(jobId), "(0-" + after, "+", "COUNT", Integer.toString(count))
+    return timeout
+        .bound(
+            redis.execute(
+                "XRANGE", key(jobId), "(0-" + after, "+", "COUNT", Integer.toString(count)))
         .map(EventLog::events);
   }
 

@@ -1,5 +1,6 @@
 package io.llmq.worker.governor;
 
+import io.llmq.common.failure.RedisTimeout;
 import io.llmq.common.messaging.StandingSubscription;
 import io.llmq.worker.config.WorkerConfig;
 import io.micrometer.core.instrument.Counter;
@@ -39,7 +40,8 @@ public class CallSlots {
   private final Duration hold;
   private final double fallbackShare;
   private final Counter fallbacks;
-  private final LuaScript take = new LuaScript("governor/slot.lua");
+  private final RedisTimeout timeout;
+  private final LuaScript take;
   private final Map<String, Line> lines = new ConcurrentHashMap<>();
   private volatile StandingSubscription listening;
 
@@ -48,8 +50,11 @@ public class CallSlots {
       Vertx vertx,
       GovernorConfig config,
       WorkerConfig worker,
+      RedisTimeout timeout,
       MeterRegistry metrics) {
     this.redis = redis;
+    this.timeout = timeout;
+    this.take = new LuaScript("governor/slot.lua", timeout);
     this.vertx = vertx;
     this.hold = worker.leaseDuration();
     this.fallbackShare = config.fallbackShare();
@@ -106,10 +111,12 @@ public class CallSlots {
       }
       return Uni.createFrom().voidItem();
     }
-    return redis
-        .sortedSet(String.class)
-        .zrem(PREFIX + slot.provider(), slot.callId())
-        .chain(() -> redis.pubsub(String.class).publish(FREED, slot.provider()))
+    return timeout
+        .bound(
+            redis
+                .sortedSet(String.class)
+                .zrem(PREFIX + slot.provider(), slot.callId())
+                .chain(() -> redis.pubsub(String.class).publish(FREED, slot.provider())))
         .replaceWithVoid()
         .onFailure()
         .recoverWithNull()

@@ -1,5 +1,6 @@
 package io.llmq.worker.governor;
 
+import io.llmq.common.failure.RedisTimeout;
 import io.llmq.worker.provider.RateLimitSnapshot;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -33,11 +34,17 @@ public class Governor {
   private final Duration horizon;
   private final LocalBuckets local;
   private final Counter fallbacks;
-  private final LuaScript reserve = new LuaScript("governor/reserve.lua");
-  private final LuaScript adjust = new LuaScript("governor/adjust.lua");
+  private final LuaScript reserve;
+  private final LuaScript adjust;
 
-  Governor(ReactiveRedisDataSource redis, GovernorConfig config, MeterRegistry metrics) {
+  Governor(
+      ReactiveRedisDataSource redis,
+      GovernorConfig config,
+      RedisTimeout timeout,
+      MeterRegistry metrics) {
     this.redis = redis;
+    this.reserve = new LuaScript("governor/reserve.lua", timeout);
+    this.adjust = new LuaScript("governor/adjust.lua", timeout);
     this.headroom = config.headroom();
     this.horizon = config.maxHold();
     this.local = new LocalBuckets(config.fallbackShare());

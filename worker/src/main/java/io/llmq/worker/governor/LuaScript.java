@@ -1,5 +1,6 @@
 package io.llmq.worker.governor;
 
+import io.llmq.common.failure.RedisTimeout;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import java.io.IOException;
@@ -15,14 +16,17 @@ import java.util.List;
 /**
  * A Lua script of this package, run by its SHA-1 ({@code EVALSHA}), sent whole only when Redis does
  * not know it yet (after a restart, say). Scripts are how the governor's shared state changes
- * atomically for every worker replica.
+ * atomically for every worker replica. Each run fails after {@code llmq.redis.timeout} rather than
+ * wait on a Redis that hangs.
  */
 final class LuaScript {
 
   private final String text;
   private final String sha;
+  private final RedisTimeout timeout;
 
-  LuaScript(String resource) {
+  LuaScript(String resource, RedisTimeout timeout) {
+    this.timeout = timeout;
     try (InputStream in = LuaScript.class.getClassLoader().getResourceAsStream(resource)) {
       this.text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -48,10 +52,12 @@ final class LuaScript {
     String[] bySha = call.toArray(String[]::new);
     call.set(0, text);
     String[] whole = call.toArray(String[]::new);
-    return redis
-        .execute("EVALSHA", bySha)
-        .onFailure(failure -> String.valueOf(failure.getMessage()).contains("NOSCRIPT"))
-        .recoverWithUni(() -> redis.execute("EVAL", whole))
+    return timeout
+        .bound(
+            redis
+                .execute("EVALSHA", bySha)
+                .onFailure(failure -> String.valueOf(failure.getMessage()).contains("NOSCRIPT"))
+                .recoverWithUni(() -> redis.execute("EVAL", whole)))
         .map(response -> response == null ? 0L : response.toLong());
   }
 }

@@ -37,7 +37,8 @@ class CallSlotsTest {
   @Inject WorkerConfig worker;
 
   private CallSlots replicaB() {
-    return new CallSlots(redis, vertx, config, worker, new SimpleMeterRegistry());
+    return new CallSlots(
+        redis, vertx, config, worker, () -> Duration.ofSeconds(2), new SimpleMeterRegistry());
   }
 
   @Test

@@ -32,7 +32,12 @@ class GovernorTest {
 
   @BeforeEach
   void patientGovernor() {
-    governor = new Governor(redis, settings(0, Duration.ofMinutes(10)), new SimpleMeterRegistry());
+    governor =
+        new Governor(
+            redis,
+            settings(0, Duration.ofMinutes(10)),
+            () -> Duration.ofSeconds(2),
+            new SimpleMeterRegistry());
   }
 
   private static Governor.Bucket bucket(long tpm, long rpm) {
@@ -105,7 +110,11 @@ class GovernorTest {
   void a429PausesTheProviderForEveryReplica() {
     Governor.Bucket bucket = bucket(600_000, 0);
     Governor otherReplica =
-        new Governor(redis, settings(0, Duration.ofMinutes(10)), new SimpleMeterRegistry());
+        new Governor(
+            redis,
+            settings(0, Duration.ofMinutes(10)),
+            () -> Duration.ofSeconds(2),
+            new SimpleMeterRegistry());
     governor.learn(bucket, RateLimitSnapshot.NONE, Duration.ofSeconds(5)).await().atMost(WAIT);
     assertAbout(5_000, reserveMs(otherReplica, bucket, 10));
   }
@@ -129,7 +138,11 @@ class GovernorTest {
   @Test
   void anUpstreamBucketKeepsItsHeadroomUnspentAndATenantBucketDoesNot() {
     Governor keepsTenth =
-        new Governor(redis, settings(0.1, Duration.ofMinutes(10)), new SimpleMeterRegistry());
+        new Governor(
+            redis,
+            settings(0.1, Duration.ofMinutes(10)),
+            () -> Duration.ofSeconds(2),
+            new SimpleMeterRegistry());
     Governor.Bucket provider = bucket(6_000, 0); // 100 tokens a second, 600 kept
     assertEquals(0, reserveMs(keepsTenth, provider, 5_400));
     // 60 more would dip into the 600 kept: they wait until the bucket is back above them.
@@ -155,7 +168,11 @@ class GovernorTest {
   @Test
   void aReservationPastTheHorizonChargesNothing() {
     Governor within2s =
-        new Governor(redis, settings(0, Duration.ofSeconds(2)), new SimpleMeterRegistry());
+        new Governor(
+            redis,
+            settings(0, Duration.ofSeconds(2)),
+            () -> Duration.ofSeconds(2),
+            new SimpleMeterRegistry());
     Governor.Bucket bucket = bucket(6_000, 0); // 100 tokens a second
     assertEquals(0, reserveMs(within2s, bucket, 6_000));
     Reservation far = within2s.reserve(List.of(bucket), null, 600).await().atMost(WAIT);
@@ -168,7 +185,11 @@ class GovernorTest {
   @Test
   void aCallTooBigForTheHorizonIsStillChargedFromAFullBucket() {
     Governor within2s =
-        new Governor(redis, settings(0, Duration.ofSeconds(2)), new SimpleMeterRegistry());
+        new Governor(
+            redis,
+            settings(0, Duration.ofSeconds(2)),
+            () -> Duration.ofSeconds(2),
+            new SimpleMeterRegistry());
     Governor.Bucket bucket = bucket(6_000, 0);
     // 9,000 never fit a 6,000 bucket at once; from a full one they wait 30 s, the best there is.
     Reservation big = within2s.reserve(List.of(bucket), null, 9_000).await().atMost(WAIT);
