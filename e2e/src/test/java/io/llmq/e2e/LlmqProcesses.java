@@ -169,15 +169,39 @@ final class LlmqProcesses implements AutoCloseable {
 
   /** Starts a worker (again, after {@link #killWorker}) and waits until it is ready. */
   void startWorker() {
+    startWorker(Map.of());
+  }
+
+  /** Starts a worker with environment variables of its own; answers its id. */
+  String startWorker(Map<String, String> settings) {
     int port = freePort();
     String name = "worker-" + ++workersStarted;
     String id = "e2e-" + name;
-    Process worker =
-        launch(name, Map.of("LLMQ_WORKER_PORT", String.valueOf(port), "LLMQ_WORKER_ID", id));
+    Map<String, String> extra = new HashMap<>(settings);
+    extra.put("LLMQ_WORKER_PORT", String.valueOf(port));
+    extra.put("LLMQ_WORKER_ID", id);
+    Process worker = launch(name, extra);
     workers.add(worker);
     workersById.put(id, worker);
     workerPorts.put(worker, port);
     awaitReady(port, worker);
+    return id;
+  }
+
+  /** A counter of a running worker's {@code /q/metrics}, summed over its tags; 0 when absent. */
+  double workerMetric(String id, String name) {
+    String text =
+        RestAssured.given()
+            .port(workerPorts.get(workersById.get(id)))
+            .get("/q/metrics")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asString();
+    return text.lines()
+        .filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   /** The HTTP ports (health and metrics) of the workers running now. */
@@ -195,13 +219,46 @@ final class LlmqProcesses implements AutoCloseable {
     worker.destroyForcibly().waitFor();
   }
 
+  /**
+   * Stops the worker {@code id} as a platform would, with SIGTERM, and waits for it to exit;
+   * answers its exit code.
+   */
+  int terminateWorkerNamed(String id) throws InterruptedException {
+    Process worker = workersById.remove(id);
+    if (worker == null) {
+      throw new IllegalArgumentException("no running worker " + id);
+    }
+    workers.remove(worker);
+    worker.destroy();
+    return worker.waitFor();
+  }
+
+  /** Stops the api with SIGTERM and waits for it to exit; answers its exit code. */
+  int terminateApi() throws InterruptedException {
+    api.destroy();
+    return api.waitFor();
+  }
+
+  /** Starts the api again, on the same port, after {@link #terminateApi}. */
+  void restartApi() {
+    api = launch("api-restarted", Map.of("LLMQ_API_PORT", String.valueOf(apiPort)));
+    awaitReady(apiPort, api);
+  }
+
+  /** The lines of a process's log ({@code worker-1}, {@code api}, …) that are at level ERROR. */
+  List<String> errorLines(String name) throws IOException {
+    return Files.readAllLines(logs.resolve(name + ".log")).stream()
+        .filter(line -> line.contains(" ERROR ") || line.contains("\"level\":\"ERROR\""))
+        .toList();
+  }
+
   /** Ends the newest worker the hard way, as a crash or {@code kill -9} would. */
   void killWorker() throws InterruptedException {
     workers.remove(workers.size() - 1).destroyForcibly().waitFor();
   }
 
   private Process launch(String name, Map<String, String> extra) {
-    String module = name.replaceFirst("-\\d+$", "");
+    String module = name.replaceFirst("-.*$", "");
     Path jar = root.resolve(module + "/target/quarkus-app/quarkus-run.jar");
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " is missing: package the modules first");

@@ -5,6 +5,7 @@ import io.llmq.common.events.EventsConfig;
 import io.llmq.common.messaging.StandingSubscription;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.vertx.mutiny.core.Vertx;
@@ -35,6 +36,7 @@ public class EventHub {
   private final long keepAliveNanos;
   private final Map<UUID, Set<EventStream>> streams = new ConcurrentHashMap<>();
   private final AtomicInteger open = new AtomicInteger();
+  private volatile boolean stopping;
 
   EventHub(
       EventLog log,
@@ -59,10 +61,23 @@ public class EventHub {
     vertx.setPeriodic(TICK_MS, id -> tick());
   }
 
+  /**
+   * The api begins to stop (before it waits for requests in flight to finish): every open stream
+   * ends with a {@code reconnect} event, so its client resumes elsewhere with {@code Last-Event-ID}
+   * instead of holding this instance's stop.
+   */
+  void stop(@Observes ShutdownDelayInitiatedEvent event) {
+    stopping = true;
+    streams.values().forEach(set -> set.forEach(EventStream::reconnect));
+  }
+
   /** The frames of one client's stream, from its {@code Last-Event-ID} on. */
   Multi<Frame> open(Opening opening) {
     if (opening.finished() && opening.after() >= opening.terminalEventId()) {
       return Multi.createFrom().empty();
+    }
+    if (stopping) {
+      return Multi.createFrom().item(new Frame.Reconnect(opening.after()));
     }
     return Multi.createFrom()
         .emitter(out -> {

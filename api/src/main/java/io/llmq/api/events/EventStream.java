@@ -86,6 +86,17 @@ final class EventStream {
     catchUp();
   }
 
+  /** The api stops: the client is told to reconnect from the last event it was sent. */
+  synchronized void reconnect() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    pending.clear();
+    out.emit(new Frame.Reconnect(lastSent));
+    out.complete();
+  }
+
   /** The client went away. */
   synchronized void close() {
     closed = true;

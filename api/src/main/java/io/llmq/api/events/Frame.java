@@ -2,7 +2,10 @@ package io.llmq.api.events;
 
 import io.llmq.common.events.JobEvent;
 
-/** What an SSE stream sends: a job's event, a keep-alive comment, or the failure that ends it. */
+/**
+ * What an SSE stream sends: a job's event, a keep-alive comment, or the failure or the stop that
+ * ends it.
+ */
 sealed interface Frame {
 
   /** One of the job's events, with its id. */
@@ -13,4 +16,10 @@ sealed interface Frame {
 
   /** The stream could not go on; the client may reconnect with its {@code Last-Event-ID}. */
   record Failure(String data) implements Frame {}
+
+  /**
+   * This api instance is stopping: the client should reconnect, to any instance, with {@code
+   * Last-Event-ID} set to {@code lastEventId} (the last event it was sent), and lose nothing.
+   */
+  record Reconnect(long lastEventId) implements Frame {}
 }

@@ -16,11 +16,15 @@ import org.jboss.resteasy.reactive.RestPath;
 /**
  * A job's progress as server-sent events (SPEC §2 Progress stream): {@code status}, {@code delta}
  * and {@code done} events with per-job ids, a {@code : keep-alive} comment when quiet, resumption
- * after {@code Last-Event-ID}, and the end of the stream after {@code done}. {@link EventsGuard}
- * has already checked the job is the caller's.
+ * after {@code Last-Event-ID}, and the end of the stream after {@code done}. A stopping api ends
+ * each stream with a {@code reconnect} event naming the last event id sent. {@link EventsGuard} has
+ * already checked the job is the caller's.
  */
 @Path("/v1/jobs/{id}/events")
 public class JobEventsResource {
+
+  /** The {@code retry:} of a {@code reconnect} event: how soon a client should come back. */
+  private static final long RECONNECT_DELAY_MS = 1000;
 
   private final EventHub hub;
   private final OpeningHolder opening;
@@ -50,6 +54,17 @@ public class JobEventsResource {
       case Frame.KeepAlive() -> sse.newEventBuilder().comment(" keep-alive").build();
       case Frame.Failure(var data) ->
           sse.newEventBuilder().name("error").data(String.class, data).build();
+      case Frame.Reconnect(var lastEventId) ->
+          sse.newEventBuilder()
+              .name("reconnect")
+              .reconnectDelay(RECONNECT_DELAY_MS)
+              .data(
+                  String.class,
+                  "{\"code\":\"service_unavailable\",\"message\":\"This server is stopping;"
+                      + " reconnect with Last-Event-ID to resume.\",\"last_event_id\":"
+                      + lastEventId
+                      + "}")
+              .build();
     };
   }
 }

@@ -4,6 +4,7 @@ import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.messaging.StandingSubscription;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -29,6 +30,7 @@ class JobWaiter {
   private final JobRepository jobs;
   private final ReactiveRedisDataSource redis;
   private final Map<UUID, Set<CompletableFuture<Void>>> waiting = new ConcurrentHashMap<>();
+  private volatile boolean stopping;
 
   JobWaiter(JobRepository jobs, ReactiveRedisDataSource redis) {
     this.jobs = jobs;
@@ -44,7 +46,7 @@ class JobWaiter {
    * such job.
    */
   Uni<Optional<JobRecord>> await(UUID tenantId, UUID jobId, Duration timeout) {
-    if (timeout.isZero()) {
+    if (timeout.isZero() || stopping) {
       return jobs.find(tenantId, jobId);
     }
     CompletableFuture<Void> doorbell = new CompletableFuture<>();
@@ -63,6 +65,15 @@ class JobWaiter {
               .chain(() -> jobs.find(tenantId, jobId));
         })
         .eventually(() -> forget(jobId, doorbell));
+  }
+
+  /**
+   * The api begins to stop: every waiting request is answered now, with the job as it is, instead
+   * of holding the stop for up to a minute (SPEC allows an answer before the wait is over).
+   */
+  void stop(@Observes ShutdownDelayInitiatedEvent event) {
+    stopping = true;
+    waiting.values().forEach(doorbells -> doorbells.forEach(doorbell -> doorbell.complete(null)));
   }
 
   @Scheduled(

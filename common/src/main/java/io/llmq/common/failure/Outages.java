@@ -36,6 +36,14 @@ public final class Outages {
   }
 
   /**
+   * Whether the failure is this process's own stop: its connection pool was closed under a periodic
+   * task that started just before. Not worth a warning.
+   */
+  public static boolean isClosing(Throwable failure) {
+    return failure != null && "Pool closed".equals(failure.getMessage());
+  }
+
+  /**
    * {@code statement}, retried with backoff through an outage for up to {@code patience} instead of
    * failing; any other failure fails at once. Only for statements that are safe to repeat: a
    * version-checked or otherwise idempotent write whose commit may have gone unanswered.

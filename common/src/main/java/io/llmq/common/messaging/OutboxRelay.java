@@ -1,5 +1,6 @@
 package io.llmq.common.messaging;
 
+import io.llmq.common.failure.Outages;
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
@@ -124,7 +125,11 @@ public class OutboxRelay {
         .fail()
         .onFailure()
         .recoverWithUni(failure -> {
-          Log.warnf("Outbox sweep failed, will retry: %s", failure.getMessage());
+          if (Outages.isClosing(failure)) {
+            Log.debug("Outbox sweep ended by the stop");
+          } else {
+            Log.warnf("Outbox sweep failed, will retry: %s", failure.getMessage());
+          }
           return Uni.createFrom().voidItem();
         });
   }

@@ -45,6 +45,15 @@ public interface WorkerConfig {
   Duration ackHandover();
 
   /**
+   * How long a stopping worker (SIGTERM) lets the calls in flight finish before it cuts them short
+   * and hands their jobs back to the queue, attempts not spent. It must stay below the platform's
+   * own grace (Kubernetes: {@code terminationGracePeriodSeconds}, 60 s in {@code k8s/}), with room
+   * for the hand-back and the rest of the stop. Default {@code 30s}.
+   */
+  @WithDefault("30s")
+  Duration shutdownGrace();
+
+  /**
    * Longest a provider call may take before it counts as a transient failure (and is retried).
    * Default {@code 60m}.
    */

@@ -82,6 +82,12 @@ public class JobExecutor {
   /** How long a job holds its tenant's slot before its claim, which renews it with the lease. */
   private final Duration slotHold;
 
+  /** Completes when the worker starts to stop: no job is claimed after it. */
+  private final CompletableFuture<Void> stopping = new CompletableFuture<>();
+
+  /** Completes when the stopping worker's grace is over: calls still running are handed back. */
+  private final CompletableFuture<Void> cutting = new CompletableFuture<>();
+
   JobExecutor(
       JobStore store,
       Providers providers,
@@ -124,6 +130,30 @@ public class JobExecutor {
   }
 
   /**
+   * The worker stops: jobs waiting for admission stop waiting and are handed back unclaimed ({@link
+   * Outcome#HAND_BACK}); calls already running go on.
+   */
+  public void stop() {
+    stopping.complete(null);
+  }
+
+  /**
+   * The stopping worker's grace is over: each call still running is aborted, accounted as an
+   * aborted call ({@link AbortedCalls}), and its job handed back to the queue without spending the
+   * attempt.
+   */
+  public void cutCalls() {
+    cutting.complete(null);
+  }
+
+  /** A running call cut short by {@link #cutCalls}. */
+  private static final class HandedBack extends RuntimeException {
+    HandedBack() {
+      super("handed back", null, false, false);
+    }
+  }
+
+  /**
    * The job was cancelled or taken back while its call ran: its result is never recorded, only what
    * the aborted call used ({@link AbortedCalls}).
    */
@@ -150,6 +180,15 @@ public class JobExecutor {
           MDC.remove("jobId");
           MDC.remove("tenantId");
         });
+  }
+
+  /**
+   * Whether this worker holds the job's lease: from its claim until its end, the lease guards the
+   * job without its message. Before the claim (waiting for a slot or capacity) only the message
+   * does.
+   */
+  public Uni<Boolean> leasedHere(UUID jobId) {
+    return store.leasedBy(jobId, identity.id());
   }
 
   private Uni<Outcome> decide(Optional<StoredJob> found) {
@@ -245,21 +284,28 @@ public class JobExecutor {
           .chain(() -> store.defer(job, admission.delay()))
           .replaceWith(Outcome.ACK);
     }
-    // A cancel ends the wait at once; the claim then fails and the capacity goes back.
+    // A cancel ends the wait at once; the claim then fails and the capacity goes back. So does the
+    // worker's stop: the job goes back unclaimed.
     CompletableFuture<Void> cancelled = cancels.watch(job.id());
+    CompletableFuture<Void> interrupted =
+        CompletableFuture.anyOf(cancelled, stopping).thenRun(() -> {});
     return cancels
-        .waitUnless(cancelled, admission.delay())
+        .waitUnless(interrupted, admission.delay())
         .chain(() ->
-            cancelled.isDone()
+            interrupted.isDone()
                 ? Uni.createFrom().<CallSlots.Slot>nullItem()
-                : capacity.slot(route, job.id() + ":" + job.version()))
+                : slotUnless(route, job, interrupted))
         .onFailure(TimeoutException.class)
         .recoverWithNull()
         .chain(slot -> {
-          if (cancelled.isDone()) {
-            // Cancelled while it waited: nothing to run, everything goes back.
+          if (interrupted.isDone()) {
+            // Cancelled (or stopping) while it waited: nothing to run, everything goes back.
             Uni<Void> freed = slot == null ? Uni.createFrom().voidItem() : capacity.free(slot);
-            return freed.chain(() -> capacity.release(admission)).replaceWith(Outcome.ACK);
+            Outcome outcome = cancelled.isDone() ? Outcome.ACK : Outcome.HAND_BACK;
+            return freed
+                .chain(() -> capacity.release(admission))
+                .chain(() -> cancelled.isDone() ? Uni.createFrom().voidItem() : freeSlot(job))
+                .replaceWith(outcome);
           }
           if (slot == null) {
             return slotless(job, admission);
@@ -274,6 +320,15 @@ public class JobExecutor {
               .eventually(() -> capacity.free(slot));
         })
         .eventually(() -> cancels.forget(job.id(), cancelled));
+  }
+
+  /** A call slot of the route's provider, unless {@code interrupted} ends the wait first. */
+  private Uni<CallSlots.Slot> slotUnless(
+      Providers.Route route, StoredJob job, CompletableFuture<Void> interrupted) {
+    Uni<CallSlots.Slot> slot = capacity.slot(route, job.id() + ":" + job.version());
+    Uni<CallSlots.Slot> ended =
+        Uni.createFrom().completionStage(interrupted.copy()).map(ignored -> (CallSlots.Slot) null);
+    return Uni.combine().any().of(slot, ended);
   }
 
   /**
@@ -308,6 +363,9 @@ public class JobExecutor {
       CostBound bound,
       Admission admission,
       java.util.function.Function<ClaimedJob, Uni<Outcome>> then) {
+    if (stopping.isDone()) {
+      return capacity.release(admission).chain(() -> freeSlot(job)).replaceWith(Outcome.HAND_BACK);
+    }
     return store
         .claimCall(
             job, request, identity.id(), lease, route.provider().name(), bound.usd(), clock.now())
@@ -435,9 +493,14 @@ public class JobExecutor {
             .completionStage(leaseLost.copy())
             .onItem()
             .transformToUni(ignored -> Uni.createFrom().<Completion>failure(new LeaseLost()));
+    Uni<Completion> cut =
+        Uni.createFrom()
+            .completionStage(cutting.copy())
+            .onItem()
+            .transformToUni(ignored -> Uni.createFrom().<Completion>failure(new HandedBack()));
     return Uni.combine()
         .any()
-        .of(call, abort)
+        .of(call, abort, cut)
         .eventually(renewal::cancel)
         .onItemOrFailure()
         .call((completion, failure) -> events.flush())
@@ -449,6 +512,9 @@ public class JobExecutor {
                 .onFailure()
                 .recoverWithNull()
                 .chain(() -> succeed(job, route, completion, free));
+          }
+          if (failure instanceof HandedBack) {
+            return handBack(job, admission, events.completionTokens(), free);
           }
           if (failure instanceof LeaseLost) {
             Log.infof("Job(id=%s) call abandoned: the job is no longer ours", job.id());
@@ -487,6 +553,32 @@ public class JobExecutor {
                   FailureCode.INTERNAL.wire())
               .chain(() -> fail(job, FailureCode.INTERNAL, "llmq failed while running the job."));
         });
+  }
+
+  /**
+   * The worker stopped before the call ended: what the call used so far is accounted as an aborted
+   * call, and the job goes back to the queue at once, its attempt not spent.
+   */
+  private Uni<Outcome> handBack(ClaimedJob job, Admission admission, int streamed, boolean free) {
+    Log.infof("Job(id=%s) call cut short by the worker's stop; handed back", job.id());
+    metrics.counter("llmq.jobs.handed.back").increment();
+    return aborted
+        .settle(
+            job.id(),
+            job.version(),
+            job.attempts(),
+            job.model(),
+            job.request(),
+            admission,
+            streamed,
+            free)
+        .chain(() -> store.handBack(job))
+        .invoke(handedBack -> {
+          if (handedBack) {
+            progress.changed(job.id());
+          }
+        })
+        .replaceWith(Outcome.ACK);
   }
 
   /**

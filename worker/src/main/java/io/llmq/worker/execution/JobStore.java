@@ -40,7 +40,7 @@ class JobStore {
   private static final String LOAD =
       "SELECT j.id, j.tenant_id, j.status, j.model, j.request::text AS request, j.cache_mode,"
           + " j.attempts,"
-          + " j.max_attempts, j.version,"
+          + " j.max_attempts + j.handed_back AS max_attempts, j.version,"
           + " coalesce(j.deadline_at < now() AND j.started_at IS NULL, false) AS past_deadline,"
           + " coalesce(j.lease_expires_at < now(), true) AS lease_lapsed,"
           + " t.tokens_per_minute AS tenant_tpm, t.max_concurrent_jobs AS tenant_max_concurrent,"
@@ -61,6 +61,9 @@ class JobStore {
   private static final String CLAIM_CALL =
       "SELECT attempts, version, refused FROM llmq_claim_call($1, $2, $3, $4, $5, $6,"
           + " $7::text::numeric, $8, $9)";
+
+  private static final String LEASED_BY =
+      "SELECT 1 FROM jobs WHERE id = $1 AND status = 'running' AND lease_owner = $2";
 
   private static final String HEARTBEAT =
       "UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3),"
@@ -96,6 +99,11 @@ class JobStore {
   private static final String REQUEUE =
       "UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL,"
           + " version = version + 1 WHERE id = $1 AND version = $2";
+
+  /** Back to the queue from a stopping worker: the attempt does not count (V6). */
+  private static final String HAND_BACK =
+      "UPDATE jobs SET status = 'queued', handed_back = handed_back + 1, lease_owner = NULL,"
+          + " lease_expires_at = NULL, version = version + 1 WHERE id = $1 AND version = $2";
 
   static final Duration OUTAGE_PATIENCE = Duration.ofMinutes(5);
 
@@ -190,6 +198,11 @@ class JobStore {
         .map(rows -> rows.rowCount() == 1);
   }
 
+  /** Whether the job runs under a lease {@code owner} holds. */
+  Uni<Boolean> leasedBy(UUID id, String owner) {
+    return pool.preparedQuery(LEASED_BY).execute(Tuple.of(id, owner)).map(rows -> rows.size() == 1);
+  }
+
   /** Renews the lease; false when the job is no longer this worker's to run. */
   Uni<Boolean> heartbeat(UUID id, int version, String owner, Duration lease) {
     return pool.preparedQuery(HEARTBEAT)
@@ -261,6 +274,23 @@ class JobStore {
                     rows.rowCount() == 1
                         ? outbox
                             .add(tx, JobMessage.of(job.id(), job.tenantId()), delay)
+                            .replaceWith(true)
+                        : Uni.createFrom().item(false))));
+  }
+
+  /**
+   * Hands the job back to the queue, at once, from a worker that stops before the call ended: like
+   * {@link #requeue}, but the attempt is not spent.
+   */
+  Uni<Boolean> handBack(ClaimedJob job) {
+    return patiently(
+        pool.withTransaction(tx ->
+            tx.preparedQuery(HAND_BACK)
+                .execute(Tuple.of(job.id(), job.version()))
+                .chain(rows ->
+                    rows.rowCount() == 1
+                        ? outbox
+                            .add(tx, JobMessage.of(job.id(), job.tenantId()), Duration.ZERO)
                             .replaceWith(true)
                         : Uni.createFrom().item(false))));
   }

@@ -1,5 +1,6 @@
 package io.llmq.worker.execution;
 
+import io.llmq.common.failure.Outages;
 import io.llmq.worker.budget.AttemptLedger;
 import io.llmq.worker.config.WorkerConfig;
 import io.llmq.worker.events.JobProgress;
@@ -70,7 +71,11 @@ class LeaseReaper {
         .replaceWithVoid()
         .onFailure()
         .recoverWithUni(failure -> {
-          Log.warnf("Lease reaper failed, will retry: %s", failure.getMessage());
+          if (Outages.isClosing(failure)) {
+            Log.debug("Lease reaper ended by the stop");
+          } else {
+            Log.warnf("Lease reaper failed, will retry: %s", failure.getMessage());
+          }
           return Uni.createFrom().voidItem();
         });
   }
