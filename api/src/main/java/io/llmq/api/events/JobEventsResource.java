@@ -10,6 +10,15 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseHeader;
 import org.jboss.resteasy.reactive.RestPath;
 
@@ -21,6 +30,7 @@ import org.jboss.resteasy.reactive.RestPath;
  * already checked the job is the caller's.
  */
 @Path("/v1/jobs/{id}/events")
+@Tag(name = "Events")
 public class JobEventsResource {
 
   /** The {@code retry:} of a {@code reconnect} event: how soon a client should come back. */
@@ -39,7 +49,37 @@ public class JobEventsResource {
   @Requires(Scope.JOBS_READ)
   @ResponseHeader(name = "Cache-Control", value = "no-cache")
   @ResponseHeader(name = "X-Accel-Buffering", value = "no")
-  public Multi<OutboundSseEvent> events(@RestPath String id, @Context Sse sse) {
+  @Operation(
+      summary = "Follow a job's progress",
+      description =
+          "Server-sent events, each with an id: that increases by one per job from 1. event:"
+              + " status carries the Job (schema Job) at every status change; event: delta carries"
+              + " output as it is generated (schema Delta); event: done carries the terminal Job,"
+              + " then the stream ends. A ': keep-alive' comment comes at least every 15 s. A"
+              + " client that reconnects with Last-Event-ID: k gets every event after k, for at"
+              + " least an hour after the job ended; a finished job's stream replays and closes.")
+  @SecurityRequirement(name = "TenantKey", scopes = "jobs:read")
+  @Parameter(
+      name = "Last-Event-ID",
+      in = ParameterIn.HEADER,
+      description = "Resume after this event id.",
+      schema = @Schema(type = SchemaType.INTEGER, minimum = "0"))
+  @APIResponse(
+      responseCode = "200",
+      description = "The event stream.",
+      content =
+          @Content(
+              mediaType = MediaType.SERVER_SENT_EVENTS,
+              schema = @Schema(type = SchemaType.STRING),
+              example =
+                  "id: 1\nevent: status\ndata: {\"id\":\"…\",\"status\":\"queued\",…}\n\n"
+                      + "id: 2\nevent: delta\ndata: {\"content\":\"Hel\",\"completion_tokens\":1}\n\n"))
+  @APIResponse(responseCode = "400", ref = "InvalidRequest")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "406", ref = "NotAcceptable")
+  public Multi<OutboundSseEvent> events(
+      @Parameter(name = "id", in = ParameterIn.PATH, ref = "JobId") @RestPath String id,
+      @Context Sse sse) {
     return hub.open(opening.get()).map(frame -> toSse(sse, frame));
   }
 

@@ -3,12 +3,16 @@ package io.llmq.api.http;
 import io.llmq.api.problem.ProblemException;
 import java.util.List;
 import java.util.function.Function;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * One page of a list and the cursor of the next ({@code null} on the last page): the body of every
  * list endpoint, {@code {"data": [...], "next_cursor": "…" | null}}.
  */
-public record Page<T>(List<T> data, String nextCursor) {
+public record Page<T>(
+    List<T> data,
+    @Schema(nullable = true, description = "Pass as after for the next page; null on the last.")
+        String nextCursor) {
 
   /** Rows a page holds when {@code limit} is not given. */
   public static final int DEFAULT_SIZE = 20;

@@ -27,6 +27,17 @@ import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 import java.time.Duration;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
@@ -34,6 +45,7 @@ import org.jboss.resteasy.reactive.RestQuery;
 /** Submit, read, list and cancel jobs (SPEC §2 Submit, The job). */
 @Path("/v1/jobs")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Jobs")
 public class JobResource {
 
   private final JobService service;
@@ -66,10 +78,55 @@ public class JobResource {
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   @Requires(Scope.JOBS_WRITE)
+  @Operation(
+      summary = "Submit a job",
+      description =
+          "Stores the job and queues it. With Prefer: wait=N (N up to 60) the call waits up to N"
+              + " seconds for the job to end. A replay with the same Idempotency-Key and body"
+              + " within 24 h answers the same job with 200; the same key with another body is"
+              + " 409.")
+  @SecurityRequirement(name = "TenantKey", scopes = "jobs:write")
+  @RequestBody(
+      required = true,
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "SubmitRequest")))
+  @APIResponse(
+      responseCode = "202",
+      description = "Accepted: the job is durable and will reach a terminal status.",
+      headers = @Header(name = "Location", ref = "Location"),
+      content =
+          @Content(
+              mediaType = MediaType.APPLICATION_JSON,
+              schema = @Schema(implementation = JobView.class)))
+  @APIResponse(
+      responseCode = "200",
+      description = "An idempotent replay, or a job that ended within Prefer: wait=N.",
+      headers = {
+        @Header(name = "Location", ref = "Location"),
+        @Header(name = "Preference-Applied", ref = "Preference-Applied")
+      },
+      content =
+          @Content(
+              mediaType = MediaType.APPLICATION_JSON,
+              schema = @Schema(implementation = JobView.class)))
+  @APIResponse(responseCode = "400", ref = "InvalidRequest")
+  @APIResponse(responseCode = "402", ref = "BudgetExceeded")
+  @APIResponse(responseCode = "409", ref = "Conflict")
+  @APIResponse(responseCode = "413", ref = "PayloadTooLarge")
+  @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
+  @APIResponse(responseCode = "429", ref = "RateLimited")
   public Uni<Response> submit(
       JsonNode body,
-      @RestHeader("Idempotency-Key") String idempotencyKey,
-      @RestHeader("Prefer") String prefer,
+      @Parameter(
+              description = "Makes a retried submit safe: 1 to 255 characters.",
+              schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255))
+          @RestHeader("Idempotency-Key")
+          String idempotencyKey,
+      @Parameter(
+              description = "wait=N (RFC 7240): wait up to N seconds (at most 60) for the end.",
+              example = "wait=30")
+          @RestHeader("Prefer")
+          String prefer,
       UriInfo uri) {
     Caller who = caller.get();
     NewJob job = parser.parse(body, who.tenantId(), who.keyId(), idempotencyKey);
@@ -146,7 +203,22 @@ public class JobResource {
   @GET
   @Path("/{id}")
   @Requires(Scope.JOBS_READ)
-  public Uni<JobView> get(@RestPath String id, @RestQuery("wait_seconds") String waitSeconds) {
+  @Operation(
+      summary = "Read a job",
+      description =
+          "With wait_seconds=N, answers as soon as the job is terminal, or after N seconds with"
+              + " its current state.")
+  @SecurityRequirement(name = "TenantKey", scopes = "jobs:read")
+  @APIResponse(responseCode = "200", description = "The job.")
+  @APIResponse(responseCode = "400", ref = "InvalidRequest")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  public Uni<JobView> get(
+      @Parameter(name = "id", in = ParameterIn.PATH, ref = "JobId") @RestPath String id,
+      @Parameter(
+              description = "Long-poll for up to this many seconds, 0 to 60.",
+              schema = @Schema(type = SchemaType.INTEGER, minimum = "0", maximum = "60"))
+          @RestQuery("wait_seconds")
+          String waitSeconds) {
     UUID jobId = PathIds.parse(id, "No job with this id.");
     Duration wait = Duration.ofSeconds(seconds(waitSeconds));
     return service.get(caller.get().tenantId(), jobId, wait).map(JobRecord::view);
@@ -154,8 +226,28 @@ public class JobResource {
 
   @GET
   @Requires(Scope.JOBS_READ)
+  @Operation(summary = "List jobs", description = "The tenant's jobs, newest first.")
+  @SecurityRequirement(name = "TenantKey", scopes = "jobs:read")
+  @APIResponse(responseCode = "200", description = "A page of jobs.")
+  @APIResponse(responseCode = "400", ref = "InvalidRequest")
   public Uni<Page<JobView>> list(
-      @RestQuery String status, @RestQuery String limit, @RestQuery String after) {
+      @Parameter(
+              description = "Only jobs with this status.",
+              schema =
+                  @Schema(
+                      type = SchemaType.STRING,
+                      enumeration = {
+                        "queued",
+                        "running",
+                        "succeeded",
+                        "failed",
+                        "cancelled",
+                        "expired"
+                      }))
+          @RestQuery
+          String status,
+      @Parameter(name = "limit", in = ParameterIn.QUERY, ref = "Limit") @RestQuery String limit,
+      @Parameter(name = "after", in = ParameterIn.QUERY, ref = "After") @RestQuery String after) {
     JobStatus filter = status == null || status.isEmpty() ? null : status(status);
     int size = Page.size(limit);
     Cursor cursor = Page.after(after);
@@ -168,7 +260,17 @@ public class JobResource {
   @POST
   @Path("/{id}/cancel")
   @Requires(Scope.JOBS_WRITE)
-  public Uni<JobView> cancel(@RestPath String id) {
+  @Operation(
+      summary = "Cancel a job",
+      description =
+          "A queued job is cancelled at once, a running one within 2 s (its upstream call is"
+              + " aborted). A job that has already ended is 409.")
+  @SecurityRequirement(name = "TenantKey", scopes = "jobs:write")
+  @APIResponse(responseCode = "200", description = "The job, cancelled or being cancelled.")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "409", ref = "Conflict")
+  public Uni<JobView> cancel(
+      @Parameter(name = "id", in = ParameterIn.PATH, ref = "JobId") @RestPath String id) {
     UUID jobId = PathIds.parse(id, "No job with this id.");
     return service.cancel(caller.get().tenantId(), jobId).map(JobRecord::view);
   }

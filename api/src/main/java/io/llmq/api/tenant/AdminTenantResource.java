@@ -17,8 +17,17 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
@@ -26,6 +35,8 @@ import org.jboss.resteasy.reactive.RestQuery;
 @Path("/v1/admin")
 @AdminOnly
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Admin")
+@SecurityRequirement(name = "AdminToken")
 public class AdminTenantResource {
 
   private static final String MERGE_PATCH = "application/merge-patch+json";
@@ -43,6 +54,24 @@ public class AdminTenantResource {
   @POST
   @Path("/tenants")
   @Consumes(MediaType.APPLICATION_JSON)
+  @Operation(summary = "Create a tenant")
+  @RequestBody(
+      required = true,
+      content =
+          @Content(
+              mediaType = MediaType.APPLICATION_JSON,
+              schema = @Schema(ref = "NewTenantRequest")))
+  @APIResponse(
+      responseCode = "201",
+      description = "The tenant, with its first webhook secret.",
+      headers = @Header(name = "Location", ref = "Location"),
+      content =
+          @Content(
+              mediaType = MediaType.APPLICATION_JSON,
+              schema = @Schema(implementation = TenantResponse.class)))
+  @APIResponse(responseCode = "400", ref = "InvalidRequest")
+  @APIResponse(responseCode = "413", ref = "PayloadTooLarge")
+  @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
   public Uni<Response> create(JsonNode body, UriInfo uri) {
     TenantChange change = requests.newTenant(body);
     return requests
@@ -59,7 +88,12 @@ public class AdminTenantResource {
   /** Oldest first, by {@code (created_at, id)}, so pages neither skip nor repeat a tenant. */
   @GET
   @Path("/tenants")
-  public Uni<Page<TenantResponse>> list(@RestQuery String limit, @RestQuery String after) {
+  @Operation(summary = "List tenants", description = "Oldest first.")
+  @APIResponse(responseCode = "200", description = "A page of tenants.")
+  @APIResponse(responseCode = "400", ref = "InvalidRequest")
+  public Uni<Page<TenantResponse>> list(
+      @Parameter(name = "limit", in = ParameterIn.QUERY, ref = "Limit") @RestQuery String limit,
+      @Parameter(name = "after", in = ParameterIn.QUERY, ref = "After") @RestQuery String after) {
     int size = Page.size(limit);
     Cursor cursor = Page.after(after);
     return tenants
@@ -80,14 +114,38 @@ public class AdminTenantResource {
 
   @GET
   @Path("/tenants/{id}")
-  public Uni<TenantResponse> get(@RestPath String id) {
+  @Operation(summary = "Read a tenant")
+  @APIResponse(responseCode = "200", description = "The tenant.")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  public Uni<TenantResponse> get(
+      @Parameter(name = "id", in = ParameterIn.PATH, ref = "TenantId") @RestPath String id) {
     return tenants.get(tenantId(id)).chain(this::shown);
   }
 
   @PATCH
   @Path("/tenants/{id}")
   @Consumes({MediaType.APPLICATION_JSON, MERGE_PATCH})
-  public Uni<TenantResponse> update(@RestPath String id, JsonNode body) {
+  @Operation(
+      summary = "Change a tenant",
+      description =
+          "Its name, limits or alert_webhook_url; takes effect on every replica within 1 s.")
+  @RequestBody(
+      required = true,
+      content = {
+        @Content(
+            mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(ref = "TenantPatchRequest")),
+        @Content(mediaType = MERGE_PATCH, schema = @Schema(ref = "TenantPatchRequest"))
+      })
+  @APIResponse(responseCode = "200", description = "The tenant as changed.")
+  @APIResponse(responseCode = "400", ref = "InvalidRequest")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "409", ref = "Conflict")
+  @APIResponse(responseCode = "413", ref = "PayloadTooLarge")
+  @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
+  public Uni<TenantResponse> update(
+      @Parameter(name = "id", in = ParameterIn.PATH, ref = "TenantId") @RestPath String id,
+      JsonNode body) {
     UUID tenantId = tenantId(id);
     TenantChange change = requests.tenantPatch(body);
     return requests
@@ -99,7 +157,27 @@ public class AdminTenantResource {
   @POST
   @Path("/tenants/{id}/keys")
   @Consumes(MediaType.APPLICATION_JSON)
-  public Uni<Response> createKey(@RestPath String id, JsonNode body, UriInfo uri) {
+  @Operation(summary = "Create an API key", description = "The key is in this answer only.")
+  @RequestBody(
+      required = true,
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "NewKeyRequest")))
+  @APIResponse(
+      responseCode = "201",
+      description = "The new key.",
+      headers = @Header(name = "Location", ref = "Location"),
+      content =
+          @Content(
+              mediaType = MediaType.APPLICATION_JSON,
+              schema = @Schema(implementation = NewKeyResponse.class)))
+  @APIResponse(responseCode = "400", ref = "InvalidRequest")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "413", ref = "PayloadTooLarge")
+  @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
+  public Uni<Response> createKey(
+      @Parameter(name = "id", in = ParameterIn.PATH, ref = "TenantId") @RestPath String id,
+      JsonNode body,
+      UriInfo uri) {
     UUID tenantId = tenantId(id);
     KeyChange change = requests.newKey(body);
     return tenants
@@ -113,8 +191,14 @@ public class AdminTenantResource {
   /** The tenant's keys without their secrets, revoked ones included, oldest first. */
   @GET
   @Path("/tenants/{id}/keys")
+  @Operation(summary = "List a tenant's API keys", description = "Revoked ones too, oldest first.")
+  @APIResponse(responseCode = "200", description = "A page of keys.")
+  @APIResponse(responseCode = "400", ref = "InvalidRequest")
+  @APIResponse(responseCode = "404", ref = "NotFound")
   public Uni<Page<KeyResponse>> listKeys(
-      @RestPath String id, @RestQuery String limit, @RestQuery String after) {
+      @Parameter(name = "id", in = ParameterIn.PATH, ref = "TenantId") @RestPath String id,
+      @Parameter(name = "limit", in = ParameterIn.QUERY, ref = "Limit") @RestQuery String limit,
+      @Parameter(name = "after", in = ParameterIn.QUERY, ref = "After") @RestQuery String after) {
     UUID tenantId = tenantId(id);
     int size = Page.size(limit);
     Cursor cursor = Page.after(after);
@@ -125,30 +209,59 @@ public class AdminTenantResource {
 
   @GET
   @Path("/keys/{keyId}")
-  public Uni<KeyResponse> getKey(@RestPath String keyId) {
+  @Operation(summary = "Read an API key")
+  @APIResponse(responseCode = "200", description = "The key, without its secret.")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  public Uni<KeyResponse> getKey(
+      @Parameter(name = "keyId", in = ParameterIn.PATH, ref = "KeyId") @RestPath String keyId) {
     return tenants.key(keyId(keyId)).map(KeyResponse::of);
   }
 
   @PATCH
   @Path("/keys/{keyId}")
   @Consumes({MediaType.APPLICATION_JSON, MERGE_PATCH})
-  public Uni<KeyResponse> updateKey(@RestPath String keyId, JsonNode body) {
+  @Operation(
+      summary = "Change an API key",
+      description = "Its name or limits. A revoked key is 409.")
+  @RequestBody(
+      required = true,
+      content = {
+        @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "KeyPatchRequest")),
+        @Content(mediaType = MERGE_PATCH, schema = @Schema(ref = "KeyPatchRequest"))
+      })
+  @APIResponse(responseCode = "200", description = "The key as changed.")
+  @APIResponse(responseCode = "400", ref = "InvalidRequest")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "409", ref = "Conflict")
+  @APIResponse(responseCode = "413", ref = "PayloadTooLarge")
+  @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
+  public Uni<KeyResponse> updateKey(
+      @Parameter(name = "keyId", in = ParameterIn.PATH, ref = "KeyId") @RestPath String keyId,
+      JsonNode body) {
     UUID id = keyId(keyId);
     return tenants.updateKey(id, requests.keyPatch(body)).map(KeyResponse::of);
   }
 
   @DELETE
   @Path("/keys/{keyId}")
-  public Uni<Response> revokeKey(@RestPath String keyId) {
+  @Operation(summary = "Revoke an API key", description = "It stops working at once.")
+  @APIResponse(responseCode = "204", description = "Revoked (revoking again is fine).")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  public Uni<Response> revokeKey(
+      @Parameter(name = "keyId", in = ParameterIn.PATH, ref = "KeyId") @RestPath String keyId) {
     return tenants.revokeKey(keyId(keyId)).map(v -> Response.noContent().build());
   }
 
   @POST
   @Path("/tenants/{id}/webhook-secret")
-  public Uni<Map<String, String>> rotateWebhookSecret(@RestPath String id) {
-    return tenants
-        .rotateWebhookSecret(tenantId(id))
-        .map(secret -> Map.of("webhook_secret", secret));
+  @Operation(
+      summary = "Rotate a tenant's webhook secret",
+      description = "Webhooks are signed with the new secret from now on.")
+  @APIResponse(responseCode = "200", description = "The new secret.")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  public Uni<WebhookSecretResponse> rotateWebhookSecret(
+      @Parameter(name = "id", in = ParameterIn.PATH, ref = "TenantId") @RestPath String id) {
+    return tenants.rotateWebhookSecret(tenantId(id)).map(WebhookSecretResponse::new);
   }
 
   /** The tenant's record with this month's spend, read after the change committed. */

@@ -8,6 +8,10 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * A tenant reads its own record: limits, this month's spend, and the webhook secret (needed to
@@ -15,6 +19,7 @@ import jakarta.ws.rs.core.MediaType;
  */
 @Path("/v1/tenant")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Tenant")
 public class TenantResource {
 
   private final TenantService tenants;
@@ -29,6 +34,11 @@ public class TenantResource {
 
   @GET
   @Requires(Scope.JOBS_READ)
+  @Operation(
+      summary = "Read the tenant's own record",
+      description = "Its limits, this month's spend, and the secret its webhooks are signed with.")
+  @SecurityRequirement(name = "TenantKey", scopes = "jobs:read")
+  @APIResponse(responseCode = "200", description = "The tenant.")
   public Uni<TenantResponse> own() {
     return tenants
         .get(caller.get().tenantId())

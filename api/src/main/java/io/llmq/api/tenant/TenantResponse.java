@@ -3,28 +3,34 @@ package io.llmq.api.tenant;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A tenant as the API shows it, with what it spent and holds reserved in the current UTC month
  * (SPEC §2 Auth).
  */
+@Schema(
+    name = "Tenant",
+    description = "A tenant, with what it spent and holds reserved this UTC month.")
 public record TenantResponse(
-    UUID id,
+    @Schema(format = "uuid") UUID id,
     String name,
     Limits limits,
-    String alertWebhookUrl,
-    String webhookSecret,
-    BigDecimal spentUsd,
-    BigDecimal reservedUsd,
+    @Schema(nullable = true) String alertWebhookUrl,
+    @Schema(description = "Signs the tenant's webhooks: whsec_<base64 of 32 bytes>.")
+        String webhookSecret,
+    @Schema(description = "Settled cost this month, USD.") BigDecimal spentUsd,
+    @Schema(description = "Held for calls still running, USD.") BigDecimal reservedUsd,
     Instant createdAt,
     Instant updatedAt) {
 
   /** A tenant's limits; {@code null} means unlimited. */
+  @Schema(name = "TenantLimits", description = "A tenant's limits; null means no limit.")
   public record Limits(
-      Integer requestsPerMinute,
-      Integer tokensPerMinute,
-      Integer maxConcurrentJobs,
-      BigDecimal monthlyBudgetUsd) {}
+      @Schema(nullable = true) Integer requestsPerMinute,
+      @Schema(nullable = true) Integer tokensPerMinute,
+      @Schema(nullable = true) Integer maxConcurrentJobs,
+      @Schema(nullable = true) BigDecimal monthlyBudgetUsd) {}
 
   static TenantResponse of(Tenant tenant, BudgetUse use) {
     return new TenantResponse(

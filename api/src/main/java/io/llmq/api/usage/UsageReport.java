@@ -4,9 +4,18 @@ import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** The body of a usage report (SPEC §2 Usage): one entry per day or model, and their total. */
-public record UsageReport(Instant from, Instant to, String groupBy, List<Entry> data, Sums total) {
+@Schema(
+    name = "UsageReport",
+    description = "Usage of a period, per day or per model, and its total.")
+public record UsageReport(
+    Instant from,
+    Instant to,
+    @Schema(enumeration = {"day", "model"}) String groupBy,
+    List<Entry> data,
+    Sums total) {
 
   /** Builds the report of the entries; the total is their exact sum. */
   static UsageReport of(UsageQuery query, List<Entry> data) {
@@ -18,7 +27,10 @@ public record UsageReport(Instant from, Instant to, String groupBy, List<Entry> 
   }
 
   /** One day ({@code 2026-12-01}, UTC) or one model. */
-  public record Entry(String key, @JsonUnwrapped Sums sums) {}
+  @Schema(name = "UsageEntry", description = "One day (UTC) or one model, and its sums.")
+  public record Entry(
+      @Schema(description = "The day (2026-12-01) or the model.") String key,
+      @JsonUnwrapped Sums sums) {}
 
   /**
    * What a group of ledger rows adds up to. {@code requests} counts upstream attempts (rows of kind
@@ -26,6 +38,7 @@ public record UsageReport(Instant from, Instant to, String groupBy, List<Entry> 
    * are sums over both. Costs are exact decimals without trailing zeros, written as plain numbers,
    * as a job's {@code cost_usd} is.
    */
+  @Schema(name = "UsageSums", description = "What a group of calls adds up to.")
   public record Sums(
       long requests,
       long promptTokens,

@@ -2,6 +2,7 @@ package io.llmq.api.webhook;
 
 import java.time.Instant;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A job's webhook as {@code GET /v1/jobs/{id}/webhook-deliveries} shows it: where it goes, the
@@ -12,8 +13,17 @@ import java.util.List;
  *     when there is none (the job has not ended, or has no webhook)
  * @param nextAttemptAt when a pending delivery is tried next
  */
+@Schema(name = "Deliveries", description = "A job's webhook and every attempt to deliver it.")
 public record DeliveriesResponse(
-    String webhookUrl, String webhookId, String status, Instant nextAttemptAt, List<Attempt> data) {
+    @Schema(nullable = true) String webhookUrl,
+    @Schema(nullable = true, description = "<job id>.<terminal event id>, the webhook-id header.")
+        String webhookId,
+    @Schema(
+            nullable = true,
+            enumeration = {"pending", "succeeded", "failed"})
+        String status,
+    @Schema(nullable = true) Instant nextAttemptAt,
+    @Schema(description = "Every attempt, oldest first.") List<Attempt> data) {
 
   /**
    * One HTTP attempt.
@@ -21,11 +31,13 @@ public record DeliveriesResponse(
    * @param statusCode the receiver's answer; null when there was none (refused, timed out)
    * @param redelivery whether the attempt belongs to a redelivery asked for by the tenant
    */
+  @Schema(name = "DeliveryAttempt", description = "One HTTP attempt to deliver a webhook.")
   public record Attempt(
       Instant attemptedAt,
-      Integer statusCode,
+      @Schema(nullable = true, description = "The receiver's status; null when it did not answer.")
+          Integer statusCode,
       long latencyMs,
-      String error,
+      @Schema(nullable = true) String error,
       boolean succeeded,
       boolean redelivery) {}
 }

@@ -15,6 +15,14 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 
 /**
@@ -23,6 +31,7 @@ import org.jboss.resteasy.reactive.RestPath;
  */
 @Path("/v1/jobs/{id}/webhook-deliveries")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Webhooks")
 public class WebhookDeliveryResource {
 
   private final DeliveryRepository deliveries;
@@ -38,7 +47,14 @@ public class WebhookDeliveryResource {
 
   @GET
   @Requires(Scope.JOBS_READ)
-  public Uni<DeliveriesResponse> list(@RestPath String id) {
+  @Operation(
+      summary = "List a job's webhook deliveries",
+      description = "Where the webhook goes, its message id, and every attempt, oldest first.")
+  @SecurityRequirement(name = "TenantKey", scopes = "jobs:read")
+  @APIResponse(responseCode = "200", description = "The job's webhook and its attempts.")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  public Uni<DeliveriesResponse> list(
+      @Parameter(name = "id", in = ParameterIn.PATH, ref = "JobId") @RestPath String id) {
     UUID jobId = PathIds.parse(id, "No job with this id.");
     return deliveries.list(caller.get().tenantId(), jobId);
   }
@@ -47,7 +63,24 @@ public class WebhookDeliveryResource {
   @POST
   @Path("/redeliver")
   @Requires(Scope.JOBS_WRITE)
-  public Uni<Response> redeliver(@RestPath String id) {
+  @Operation(
+      summary = "Send a job's webhook again",
+      description =
+          "A delivery waiting for its next retry is tried now; otherwise the same message (same"
+              + " id, same body) is delivered again. A job without webhook_url, or not ended, is"
+              + " 409.")
+  @SecurityRequirement(name = "TenantKey", scopes = "jobs:write")
+  @APIResponse(
+      responseCode = "202",
+      description = "The webhook is due now; a worker sends it within moments.",
+      content =
+          @Content(
+              mediaType = MediaType.APPLICATION_JSON,
+              schema = @Schema(implementation = DeliveriesResponse.class)))
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "409", ref = "Conflict")
+  public Uni<Response> redeliver(
+      @Parameter(name = "id", in = ParameterIn.PATH, ref = "JobId") @RestPath String id) {
     UUID jobId = PathIds.parse(id, "No job with this id.");
     return deliveries
         .redeliver(caller.get().tenantId(), jobId)

@@ -14,6 +14,8 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A job as clients see it (SPEC §2 "The job"): the body of the job endpoints, the data of {@code
@@ -22,36 +24,64 @@ import java.util.UUID;
  * does. {@link #json()} renders it the same way in either app.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@Schema(name = "Job", description = "A job: its status, and its result once it has one.")
 public record JobView(
-    UUID id,
-    String status,
-    String model,
+    @Schema(format = "uuid", example = "0b9a3f52-6c1e-4a8e-9d77-2f4c1b5e8a10") UUID id,
+    @Schema(enumeration = {"queued", "running", "succeeded", "failed", "cancelled", "expired"})
+        String status,
+    @Schema(description = "The model the request asked for.", example = "gpt-4o-mini") String model,
     Instant createdAt,
-    Instant startedAt,
-    Instant completedAt,
-    int attempts,
-    boolean cached,
-    @JsonRawValue String result,
-    Usage usage,
-    BigDecimal costUsd,
-    Error error,
-    @JsonRawValue String metadata,
-    String webhookUrl,
-    ServedBy servedBy) {
+    @Schema(nullable = true, description = "When the latest attempt started.") Instant startedAt,
+    @Schema(nullable = true) Instant completedAt,
+    @Schema(description = "Upstream attempts taken so far.") int attempts,
+    @Schema(description = "Whether the result came from the cache.") boolean cached,
+    @JsonRawValue
+        @Schema(
+            type = SchemaType.OBJECT,
+            nullable = true,
+            description = "The OpenAI chat.completion object, once the job succeeded.")
+        String result,
+    @Schema(nullable = true) Usage usage,
+    @Schema(nullable = true, description = "What the job cost, in USD.", example = "0.000123")
+        BigDecimal costUsd,
+    @Schema(nullable = true) Error error,
+    @JsonRawValue
+        @Schema(
+            type = SchemaType.OBJECT,
+            additionalProperties = String.class,
+            description = "The string pairs given at submit; empty when none were.")
+        String metadata,
+    @Schema(nullable = true) String webhookUrl,
+    @Schema(nullable = true) ServedBy servedBy) {
 
   /**
    * Who answered the job: the provider and llmq's name of the model ({@code simulated} when the
    * built-in simulator did, which costs nothing); {@code null} until a call answers, and for an
    * answer from the cache.
    */
+  @Schema(name = "ServedBy", description = "The provider and model that answered.")
   public record ServedBy(String provider, String model) {}
 
   /** Token counts of the job's final answer. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @Schema(name = "JobUsage", description = "Token counts of the job's final answer.")
   public record Usage(int promptTokens, int completionTokens, int totalTokens) {}
 
   /** Why a job failed. */
-  public record Error(String code, String message) {}
+  @Schema(name = "JobError", description = "Why the job failed; the codes are FailureCode's.")
+  public record Error(
+      @Schema(
+              enumeration = {
+                "upstream_rate_limited",
+                "upstream_error",
+                "upstream_rejected",
+                "context_length_exceeded",
+                "invalid_output",
+                "budget_exceeded",
+                "internal"
+              })
+          String code,
+      String message) {}
 
   /** The select list {@link #from(Row)} reads, for a query on {@code jobs}. */
   public static final String COLUMNS =
