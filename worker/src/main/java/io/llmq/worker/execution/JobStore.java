@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.common.cache.CachedAnswer;
 import io.llmq.common.failure.Outages;
-import io.llmq.common.job.CacheMode;
 import io.llmq.common.job.FailureCode;
+import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.OutboxRelay;
@@ -38,9 +38,9 @@ import java.util.UUID;
 class JobStore {
 
   private static final String LOAD =
-      "SELECT j.id, j.tenant_id, j.status, j.model, j.request::text AS request, j.cache_mode,"
-          + " j.attempts,"
-          + " j.max_attempts, j.version,"
+      "SELECT "
+          + JobRow.columns("j")
+          + ", j.request::text AS request,"
           + " coalesce(j.deadline_at < now() AND j.started_at IS NULL, false) AS past_deadline,"
           + " coalesce(j.lease_expires_at < now(), true) AS lease_lapsed,"
           + " t.tokens_per_minute AS tenant_tpm, t.max_concurrent_jobs AS tenant_max_concurrent,"
@@ -270,16 +270,17 @@ class JobStore {
   }
 
   private static StoredJob stored(Row row) {
+    JobRow job = JobRow.from(row);
     return new StoredJob(
-        row.getUUID("id"),
-        row.getUUID("tenant_id"),
-        JobStatus.fromWire(row.getString("status")),
-        row.getString("model"),
+        job.id(),
+        job.tenantId(),
+        job.status(),
+        job.model(),
         row.getString("request"),
-        CacheMode.fromWire(row.getString("cache_mode")),
-        row.getInteger("attempts"),
-        row.getInteger("max_attempts"),
-        row.getInteger("version"),
+        job.cacheMode(),
+        job.attempts(),
+        job.maxAttempts(),
+        job.version(),
         row.getBoolean("past_deadline"),
         row.getBoolean("lease_lapsed"),
         row.getInteger("tenant_tpm") == null ? null : row.getInteger("tenant_tpm").longValue(),
