@@ -4,6 +4,7 @@ import io.llmq.api.http.Cursor;
 import io.llmq.common.cache.CachedAnswer;
 import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
+import io.llmq.common.job.JobTransitions;
 import io.llmq.common.messaging.OutboxRelay;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -22,7 +23,9 @@ import java.util.UUID;
 /**
  * Job rows, read and written with plain SQL on the reactive pool: the submit path is the hottest in
  * the api, and its insert, idempotency and outbox steps need exact statements. Every query is
- * scoped to the tenant, so a job id of another tenant simply finds nothing.
+ * scoped to the tenant, so a job id of another tenant simply finds nothing. The inserts that give a
+ * job its first status are here (a birth is no transition); the one status change the api makes,
+ * the cancel, is {@link JobTransitions}'s.
  */
 @ApplicationScoped
 class JobRepository {
@@ -30,7 +33,9 @@ class JobRepository {
   private static final String INSERT =
       "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, metadata, webhook_url,"
           + " deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at, key_id)"
-          + " VALUES ($1, $2, 'queued', $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
+          + " VALUES ($1, $2, "
+          + JobStatus.QUEUED.sql()
+          + ", $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
           + " now() + make_interval(secs => $8::int), $9, $10, $11, now(), $12)"
           + " ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
           + " DO NOTHING RETURNING "
@@ -46,7 +51,9 @@ class JobRepository {
           + " webhook_url, deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at,"
           + " key_id, attempts, cached, result, prompt_tokens, completion_tokens, total_tokens,"
           + " cost_usd, cost_saved_usd, started_at, completed_at, served_provider, served_model)"
-          + " VALUES ($1, $2, 'succeeded', $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
+          + " VALUES ($1, $2, "
+          + JobStatus.SUCCEEDED.sql()
+          + ", $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
           + " now() + make_interval(secs => $8::int), $9, $10, $11, now(), $12,"
           + " 1, true, $13::text::jsonb, $14, $15, $16, 0, $17::text::numeric, now(), now(), $18,"
           + " CASE WHEN $18::text IS NULL THEN NULL ELSE $3 END)"
@@ -69,11 +76,6 @@ class JobRepository {
       "SELECT " + JobRow.COLUMNS + " FROM jobs WHERE id = $1 AND tenant_id = $2";
   private static final String TERMINAL_AMONG =
       "SELECT id FROM jobs WHERE id = ANY($1) AND status <> ALL($2)";
-  private static final String TO_STATUS =
-      "UPDATE jobs SET status = $3, completed_at = now(), lease_owner = NULL,"
-          + " lease_expires_at = NULL, version = version + 1"
-          + " WHERE id = $1 AND version = $2 RETURNING "
-          + JobRow.COLUMNS;
 
   /** The tenant's free concurrent slots go to its oldest parked jobs (V5). */
   private static final String HAND_OVER =
@@ -196,13 +198,11 @@ class JobRepository {
   }
 
   /**
-   * Moves a job to a terminal status if it still has the version it was read with; empty when a
-   * concurrent change got there first.
+   * Cancels a queued or running job if it still has the version it was read with ({@link
+   * JobTransitions#cancel}); empty when a concurrent change got there first.
    */
-  Uni<Optional<JobRow>> finish(JobRow job, JobStatus target) {
-    return pool.preparedQuery(TO_STATUS)
-        .execute(Tuple.of(job.id(), job.version(), target.wire()))
-        .map(JobRepository::first);
+  Uni<Optional<JobRow>> cancel(JobRow job) {
+    return JobTransitions.cancel(pool, job.id(), job.version());
   }
 
   /** One page of the tenant's jobs, newest first, strictly after the cursor's position. */

@@ -230,7 +230,7 @@ class JobService {
           if (!job.status().canBecome(JobStatus.CANCELLED)) {
             throw ProblemException.conflict("The job is already " + job.status().wire() + ".");
           }
-          return jobs.finish(job, JobStatus.CANCELLED)
+          return jobs.cancel(job)
               .chain(done -> {
                 if (done.isPresent()) {
                   waiter.announce(jobId);
