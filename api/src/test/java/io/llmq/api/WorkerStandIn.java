@@ -6,7 +6,10 @@ import io.llmq.common.events.Announcer;
 import io.llmq.common.events.DeltaData;
 import io.llmq.common.events.EventLog;
 import io.llmq.common.events.JobEvent;
+import io.llmq.common.job.JobTransitions;
 import io.llmq.common.testing.TestServices;
+import io.quarkus.arc.Arc;
+import io.vertx.mutiny.sqlclient.Pool;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -18,11 +21,15 @@ import java.util.UUID;
 import org.awaitility.Awaitility;
 
 /**
- * Plays the worker's part for api tests (the api module runs no worker): it changes job rows as the
- * worker does and writes events with the same common classes the worker uses ({@link EventLog},
- * {@link Announcer}), against the same PostgreSQL and Redis.
+ * Plays the worker's part for api tests (the api module runs no worker): it changes job rows with
+ * the worker's statements ({@link JobTransitions}) and writes events with the same common classes
+ * the worker uses ({@link EventLog}, {@link Announcer}), against the same PostgreSQL and Redis.
  */
 public final class WorkerStandIn {
+
+  private static final String OWNER = "worker-stand-in";
+  private static final Duration LEASE = Duration.ofMinutes(5);
+  private static final Duration WAIT = Duration.ofSeconds(10);
 
   private final EventLog log;
   private final Announcer announcer;
@@ -40,17 +47,17 @@ public final class WorkerStandIn {
         .until(() -> !log.after(job, 0, 1).await().indefinitely().isEmpty());
   }
 
-  /** Claims the job and writes its {@code running} status; answers the claim's version. */
+  /**
+   * Claims the job as a worker does ({@link JobTransitions#claim}) and writes its {@code running}
+   * status; answers the claim's version.
+   */
   public int start(UUID job, String key) {
     int version =
-        (Integer)
-            query(
-                    "UPDATE jobs SET status = 'running', attempts = attempts + 1,"
-                        + " started_at = now(), version = version + 1 WHERE id = '"
-                        + job
-                        + "' RETURNING version")
-                .getFirst()
-                .get("version");
+        JobTransitions.claim(pool(), job, version(job), OWNER, LEASE)
+            .await()
+            .atMost(WAIT)
+            .orElseThrow(() -> new IllegalStateException("job " + job + " cannot be claimed"))
+            .version();
     append(job, JobEvent.STATUS, version, jobJson(job, key));
     return version;
   }
@@ -64,28 +71,36 @@ public final class WorkerStandIn {
     }
   }
 
-  /** Records the result and announces the end, as the worker does after its commit. */
+  /**
+   * Settles the attempt's cost into the job, records the result ({@link JobTransitions#succeed})
+   * and announces the end, as the worker does after its commit.
+   */
   public long succeed(UUID job, String content, int completionTokens) {
     String result =
         "{\"id\":\"chatcmpl-test\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
             + "\"message\":{\"role\":\"assistant\",\"content\":\""
             + content
             + "\"},\"finish_reason\":\"stop\"}]}";
-    update(
-        "UPDATE jobs SET status = 'succeeded', result = '"
-            + result
-            + "'::jsonb, prompt_tokens = 5, completion_tokens = "
-            + completionTokens
-            + ", total_tokens = "
-            + (5 + completionTokens)
-            + ", cost_usd = 0.000012, completed_at = now(), version = version + 1 WHERE id = '"
-            + job
-            + "'");
-    return announcer.announce(job).await().atMost(Duration.ofSeconds(10));
+    update("UPDATE jobs SET cost_usd = 0.000012 WHERE id = '" + job + "'");
+    JobTransitions.Answer answer =
+        new JobTransitions.Answer(result, 5, completionTokens, 5 + completionTokens, "simulated");
+    if (!JobTransitions.succeed(pool(), job, version(job), answer).await().atMost(WAIT)) {
+      throw new IllegalStateException("job " + job + " is not running");
+    }
+    return announcer.announce(job).await().atMost(WAIT);
+  }
+
+  private int version(UUID job) {
+    return (Integer)
+        query("SELECT version FROM jobs WHERE id = '" + job + "'").getFirst().get("version");
+  }
+
+  private static Pool pool() {
+    return Arc.container().instance(Pool.class).get();
   }
 
   private void append(UUID job, String type, int version, String data) {
-    long id = log.append(job, type, version, data).await().atMost(Duration.ofSeconds(10));
+    long id = log.append(job, type, version, data).await().atMost(WAIT);
     if (id <= 0) {
       throw new IllegalStateException("event refused: " + id);
     }

@@ -3,21 +3,30 @@ package io.llmq.worker;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import io.llmq.common.job.JobStatus;
+import io.llmq.common.job.JobTransitions;
 import io.llmq.common.testing.LlmqTestResource;
 import io.llmq.common.testing.TestServices;
+import io.quarkus.arc.Arc;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
 import java.nio.charset.StandardCharsets;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
 /**
  * Puts jobs where the api would: a row in PostgreSQL and a message on the queue, so worker tests
- * drive the real intake path. Reads rows back for assertions.
+ * drive the real intake path. Changes a job's status only with the apps' own statements ({@link
+ * JobTransitions}). Reads rows back for assertions.
  */
 public final class TestJobs {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
 
   private final TestServices services = TestServices.get();
 
@@ -73,13 +82,59 @@ public final class TestJobs {
     return job;
   }
 
-  /** Ends a queued or running job cancelled, as the api's cancel does. */
+  /**
+   * Ends a queued or running job cancelled, as the api's cancel does ({@link JobTransitions#cancel}
+   * at the version read); false when the job had ended. A version lost to the worker meanwhile is
+   * read again.
+   */
   public boolean cancel(UUID job) {
-    return !rows("UPDATE jobs SET status = 'cancelled', completed_at = now(), lease_owner = NULL,"
-            + " lease_expires_at = NULL, version = version + 1 WHERE id = '"
-            + job
-            + "' AND status IN ('queued', 'running') RETURNING id")
-        .isEmpty();
+    for (int tries = 0; tries < 10; tries++) {
+      if (JobTransitions.cancel(pool(), job, version(job)).await().atMost(WAIT).isPresent()) {
+        return true;
+      }
+      if (JobStatus.fromWire(status(job)).isTerminal()) {
+        return false;
+      }
+    }
+    throw new IllegalStateException("job " + job + " kept changing while being cancelled");
+  }
+
+  /** Ends a queued job expired, as a worker does when its deadline passed before it started. */
+  public void expire(UUID job) {
+    if (!JobTransitions.expire(pool(), job, version(job)).await().atMost(WAIT)) {
+      throw new IllegalStateException("job " + job + " cannot expire");
+    }
+  }
+
+  /**
+   * Runs a queued job to success without a worker, as a worker records it: claimed, then answered
+   * by the simulator ({@link JobTransitions#claim}, {@link JobTransitions#succeed}).
+   */
+  public void succeed(UUID job, String content) {
+    String result =
+        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\""
+            + content
+            + "\"},\"finish_reason\":\"stop\"}]}";
+    JobTransitions.Answer answer = new JobTransitions.Answer(result, 1, 1, 2, "simulated");
+    boolean done =
+        JobTransitions.claim(pool(), job, version(job), "test-jobs", Duration.ofMinutes(1))
+            .chain(claim ->
+                claim.isEmpty()
+                    ? Uni.createFrom().item(false)
+                    : JobTransitions.succeed(pool(), job, claim.get().version(), answer))
+            .await()
+            .atMost(WAIT);
+    if (!done) {
+      throw new IllegalStateException("job " + job + " cannot succeed");
+    }
+  }
+
+  private int version(UUID job) {
+    return (Integer) row(job).get("version");
+  }
+
+  private static Pool pool() {
+    return Arc.container().instance(Pool.class).get();
   }
 
   /** Every row a query answers, column name to value. */
@@ -107,47 +162,29 @@ public final class TestJobs {
 
   /** A queued job asking the simulated provider to answer {@code prompt}. */
   public UUID queued(UUID tenant, String model, String prompt, int maxAttempts) {
-    return insert(tenant, model, prompt, maxAttempts, "queued", "NULL", "NULL", 0, "");
+    return insert(tenant, model, prompt, maxAttempts, "");
   }
 
   /** A queued job whose request also carries {@code max_tokens}. */
   public UUID queued(UUID tenant, String model, String prompt, int maxAttempts, int maxTokens) {
-    return insert(
-        tenant,
-        model,
-        prompt,
-        maxAttempts,
-        "queued",
-        "NULL",
-        "NULL",
-        0,
-        ",\"max_tokens\":" + maxTokens);
+    return insert(tenant, model, prompt, maxAttempts, ",\"max_tokens\":" + maxTokens);
   }
 
-  /** A job stuck as its dead worker left it: running, under a lease that has lapsed. */
+  /**
+   * A job stuck as its dead worker left it: claimed ({@link JobTransitions#claim}) under a lease
+   * that lapsed a minute ago.
+   */
   public UUID orphaned(UUID tenant, String prompt) {
-    return insert(
-        tenant,
-        "gpt-4o-mini",
-        prompt,
-        3,
-        "running",
-        "'dead-worker'",
-        "now() - interval '1 minute'",
-        1,
-        "");
+    UUID job = insert(tenant, "gpt-4o-mini", prompt, 3, "");
+    JobTransitions.claim(pool(), job, version(job), "dead-worker", Duration.ofMinutes(-1))
+        .await()
+        .atMost(WAIT)
+        .orElseThrow();
+    return job;
   }
 
-  private UUID insert(
-      UUID tenant,
-      String model,
-      String prompt,
-      int maxAttempts,
-      String status,
-      String owner,
-      String lease,
-      int attempts,
-      String extra) {
+  /** A job born queued, as the api's submit inserts it (a birth is no transition). */
+  private UUID insert(UUID tenant, String model, String prompt, int maxAttempts, String extra) {
     UUID id = UUID.randomUUID();
     String request =
         "{\"model\":\""
@@ -158,25 +195,19 @@ public final class TestJobs {
             + extra
             + "}";
     update(
-        "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, max_attempts, attempts,"
-            + " lease_owner, lease_expires_at, created_at) VALUES ('"
+        "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, max_attempts,"
+            + " created_at) VALUES ('"
             + id
             + "', '"
             + tenant
-            + "', '"
-            + status
-            + "', '"
+            + "', "
+            + JobStatus.QUEUED.sql()
+            + ", '"
             + model
             + "', '"
             + request.replace("'", "''")
             + "'::jsonb, 'default', "
             + maxAttempts
-            + ", "
-            + attempts
-            + ", "
-            + owner
-            + ", "
-            + lease
             + ", now())");
     return id;
   }

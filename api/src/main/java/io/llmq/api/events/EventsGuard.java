@@ -3,10 +3,9 @@ package io.llmq.api.events;
 import io.llmq.api.auth.CurrentCaller;
 import io.llmq.api.problem.PathIds;
 import io.llmq.api.problem.ProblemException;
-import io.llmq.common.job.JobView;
+import io.llmq.common.job.JobRow;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -21,9 +20,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 public class EventsGuard {
 
   private static final String FIND =
-      "SELECT "
-          + JobView.COLUMNS
-          + ", terminal_event_id FROM jobs WHERE id = $1 AND tenant_id = $2";
+      "SELECT " + JobRow.COLUMNS + " FROM jobs WHERE id = $1 AND tenant_id = $2";
   private static final long MAX_EVENT_ID = Integer.MAX_VALUE;
 
   private final Pool pool;
@@ -51,8 +48,8 @@ public class EventsGuard {
           if (rows.size() == 0) {
             throw ProblemException.notFound("No job with this id.");
           }
-          Row row = rows.iterator().next();
-          holder.set(new Opening(JobView.from(row), row.getInteger("terminal_event_id"), after));
+          JobRow job = JobRow.from(rows.iterator().next());
+          holder.set(new Opening(job.view(), job.terminalEventId(), after));
         })
         .replaceWithVoid();
   }

@@ -57,7 +57,10 @@ public class JobEventsResource {
               + " output as it is generated (schema Delta); event: done carries the terminal Job,"
               + " then the stream ends. A ': keep-alive' comment comes at least every 15 s. A"
               + " client that reconnects with Last-Event-ID: k gets every event after k, for at"
-              + " least an hour after the job ended; a finished job's stream replays and closes.")
+              + " least an hour after the job ended; a finished job's stream replays and closes."
+              + " A stream that cannot go on ends with event: error; one whose server is"
+              + " stopping ends with event: reconnect (retry: 1000, data {code, message,"
+              + " last_event_id}): reconnect with that Last-Event-ID.")
   @SecurityRequirement(name = "TenantKey", scopes = "jobs:read")
   @Parameter(
       name = "Last-Event-ID",

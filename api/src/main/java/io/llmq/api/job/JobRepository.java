@@ -2,7 +2,9 @@ package io.llmq.api.job;
 
 import io.llmq.api.http.Cursor;
 import io.llmq.common.cache.CachedAnswer;
+import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
+import io.llmq.common.job.JobTransitions;
 import io.llmq.common.messaging.OutboxRelay;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -21,7 +23,9 @@ import java.util.UUID;
 /**
  * Job rows, read and written with plain SQL on the reactive pool: the submit path is the hottest in
  * the api, and its insert, idempotency and outbox steps need exact statements. Every query is
- * scoped to the tenant, so a job id of another tenant simply finds nothing.
+ * scoped to the tenant, so a job id of another tenant simply finds nothing. The inserts that give a
+ * job its first status are here (a birth is no transition); the one status change the api makes,
+ * the cancel, is {@link JobTransitions}'s.
  */
 @ApplicationScoped
 class JobRepository {
@@ -29,11 +33,13 @@ class JobRepository {
   private static final String INSERT =
       "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, metadata, webhook_url,"
           + " deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at, key_id)"
-          + " VALUES ($1, $2, 'queued', $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
+          + " VALUES ($1, $2, "
+          + JobStatus.QUEUED.sql()
+          + ", $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
           + " now() + make_interval(secs => $8::int), $9, $10, $11, now(), $12)"
           + " ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
           + " DO NOTHING RETURNING "
-          + JobRecord.COLUMNS;
+          + JobRow.COLUMNS;
 
   /**
    * A job answered from the cache at submit: born {@code succeeded}, the one status a job may start
@@ -45,13 +51,15 @@ class JobRepository {
           + " webhook_url, deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at,"
           + " key_id, attempts, cached, result, prompt_tokens, completion_tokens, total_tokens,"
           + " cost_usd, cost_saved_usd, started_at, completed_at, served_provider, served_model)"
-          + " VALUES ($1, $2, 'succeeded', $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
+          + " VALUES ($1, $2, "
+          + JobStatus.SUCCEEDED.sql()
+          + ", $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
           + " now() + make_interval(secs => $8::int), $9, $10, $11, now(), $12,"
           + " 1, true, $13::text::jsonb, $14, $15, $16, 0, $17::text::numeric, now(), now(), $18,"
           + " CASE WHEN $18::text IS NULL THEN NULL ELSE $3 END)"
           + " ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
           + " DO NOTHING RETURNING "
-          + JobRecord.COLUMNS
+          + JobRow.COLUMNS
           + "), hit AS (INSERT INTO usage_ledger (tenant_id, key_id, job_id, attempt, kind, model,"
           + " cost_saved_usd, settled, outcome, started_at, ended_at, month)"
           + " SELECT tenant_id, $12, id, 1, 'cache_hit', model, $17::text::numeric, true,"
@@ -63,16 +71,11 @@ class JobRepository {
       "UPDATE jobs SET idempotency_key = NULL WHERE tenant_id = $1 AND idempotency_key = $2"
           + " AND created_at < now() - make_interval(secs => $3::int)";
   private static final String BY_KEY =
-      "SELECT " + JobRecord.COLUMNS + " FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2";
+      "SELECT " + JobRow.COLUMNS + " FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2";
   private static final String BY_ID =
-      "SELECT " + JobRecord.COLUMNS + " FROM jobs WHERE id = $1 AND tenant_id = $2";
+      "SELECT " + JobRow.COLUMNS + " FROM jobs WHERE id = $1 AND tenant_id = $2";
   private static final String TERMINAL_AMONG =
       "SELECT id FROM jobs WHERE id = ANY($1) AND status <> ALL($2)";
-  private static final String TO_STATUS =
-      "UPDATE jobs SET status = $3, completed_at = now(), lease_owner = NULL,"
-          + " lease_expires_at = NULL, version = version + 1"
-          + " WHERE id = $1 AND version = $2 RETURNING "
-          + JobRecord.COLUMNS;
 
   /** The tenant's free concurrent slots go to its oldest parked jobs (V5). */
   private static final String HAND_OVER =
@@ -97,7 +100,7 @@ class JobRepository {
    * A job as its submit stored it: {@code outboxId} is its message's outbox row, null for a job
    * answered from the cache (nothing is left to run).
    */
-  record Inserted(JobRecord job, Long outboxId) {}
+  record Inserted(JobRow job, Long outboxId) {}
 
   /**
    * Inserts the job queued, with its message in the outbox, in one statement; empty when the
@@ -174,11 +177,11 @@ class JobRepository {
         .replaceWithVoid();
   }
 
-  Uni<Optional<JobRecord>> findByKey(SqlClient client, UUID tenantId, String key) {
+  Uni<Optional<JobRow>> findByKey(SqlClient client, UUID tenantId, String key) {
     return client.preparedQuery(BY_KEY).execute(Tuple.of(tenantId, key)).map(JobRepository::first);
   }
 
-  Uni<Optional<JobRecord>> find(UUID tenantId, UUID id) {
+  Uni<Optional<JobRow>> find(UUID tenantId, UUID id) {
     return pool.preparedQuery(BY_ID).execute(Tuple.of(id, tenantId)).map(JobRepository::first);
   }
 
@@ -195,20 +198,18 @@ class JobRepository {
   }
 
   /**
-   * Moves a job to a terminal status if it still has the version it was read with; empty when a
-   * concurrent change got there first.
+   * Cancels a queued or running job if it still has the version it was read with ({@link
+   * JobTransitions#cancel}); empty when a concurrent change got there first.
    */
-  Uni<Optional<JobRecord>> finish(JobRecord job, JobStatus target) {
-    return pool.preparedQuery(TO_STATUS)
-        .execute(Tuple.of(job.id(), job.version(), target.wire()))
-        .map(JobRepository::first);
+  Uni<Optional<JobRow>> cancel(JobRow job) {
+    return JobTransitions.cancel(pool, job.id(), job.version());
   }
 
   /** One page of the tenant's jobs, newest first, strictly after the cursor's position. */
-  Uni<List<JobRecord>> page(UUID tenantId, JobStatus status, Cursor after, int limit) {
+  Uni<List<JobRow>> page(UUID tenantId, JobStatus status, Cursor after, int limit) {
     StringBuilder sql =
         new StringBuilder("SELECT ")
-            .append(JobRecord.COLUMNS)
+            .append(JobRow.COLUMNS)
             .append(" FROM jobs WHERE tenant_id = $1");
     Tuple values = Tuple.of(tenantId);
     if (status != null) {
@@ -228,15 +229,13 @@ class JobRepository {
     return pool.preparedQuery(sql.toString())
         .execute(values)
         .map(rows -> {
-          List<JobRecord> jobs = new ArrayList<>(rows.size());
-          rows.forEach(row -> jobs.add(JobRecord.from(row)));
+          List<JobRow> jobs = new ArrayList<>(rows.size());
+          rows.forEach(row -> jobs.add(JobRow.from(row)));
           return jobs;
         });
   }
 
-  private static Optional<JobRecord> first(RowSet<io.vertx.mutiny.sqlclient.Row> rows) {
-    return rows.size() == 0
-        ? Optional.empty()
-        : Optional.of(JobRecord.from(rows.iterator().next()));
+  private static Optional<JobRow> first(RowSet<io.vertx.mutiny.sqlclient.Row> rows) {
+    return rows.size() == 0 ? Optional.empty() : Optional.of(JobRow.from(rows.iterator().next()));
   }
 }

@@ -13,6 +13,7 @@ import io.llmq.api.problem.PathIds;
 import io.llmq.api.problem.ProblemException;
 import io.llmq.api.ratelimit.RateLimits;
 import io.llmq.api.ratelimit.Verdict;
+import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.job.JobView;
 import io.smallrye.mutiny.Uni;
@@ -144,7 +145,7 @@ public class JobResource {
                     .chain(replay -> limits.admit(who).map(v -> new Accepted(replay, v))))
         .chain(accepted -> {
           JobService.Submitted submitted = accepted.submitted();
-          if (wait.isZero() || submitted.job().terminal()) {
+          if (wait.isZero() || submitted.job().isTerminal()) {
             return Uni.createFrom().item(accepted);
           }
           // The job is stored whatever happens now: a failed wait answers with what was stored
@@ -176,7 +177,7 @@ public class JobResource {
   /** A submission that passed the rate limits, and what they said (the answer's headers). */
   private record Accepted(JobService.Submitted submitted, Verdict verdict) {
 
-    Accepted with(JobRecord latest) {
+    Accepted with(JobRow latest) {
       return new Accepted(new JobService.Submitted(latest, submitted.replay()), verdict);
     }
 
@@ -187,8 +188,8 @@ public class JobResource {
 
   private static Response submitResponse(Accepted accepted, Duration wait, UriInfo uri) {
     JobService.Submitted submitted = accepted.submitted();
-    JobRecord job = submitted.job();
-    boolean answered = !wait.isZero() && job.terminal();
+    JobRow job = submitted.job();
+    boolean answered = !wait.isZero() && job.isTerminal();
     Response.ResponseBuilder response =
         submitted.replay() || answered ? Response.ok() : Response.accepted();
     URI location = uri.getBaseUriBuilder().path("/v1/jobs/" + job.id()).build();
@@ -221,7 +222,7 @@ public class JobResource {
           String waitSeconds) {
     UUID jobId = PathIds.parse(id, "No job with this id.");
     Duration wait = Duration.ofSeconds(seconds(waitSeconds));
-    return service.get(caller.get().tenantId(), jobId, wait).map(JobRecord::view);
+    return service.get(caller.get().tenantId(), jobId, wait).map(JobRow::view);
   }
 
   @GET
@@ -254,7 +255,7 @@ public class JobResource {
     return service
         .page(caller.get().tenantId(), filter, cursor, size + 1)
         .map(jobs ->
-            Page.of(jobs, size, job -> new Cursor(job.createdAt(), job.id()), JobRecord::view));
+            Page.of(jobs, size, job -> new Cursor(job.createdAt(), job.id()), JobRow::view));
   }
 
   @POST
@@ -272,7 +273,7 @@ public class JobResource {
   public Uni<JobView> cancel(
       @Parameter(name = "id", in = ParameterIn.PATH, ref = "JobId") @RestPath String id) {
     UUID jobId = PathIds.parse(id, "No job with this id.");
-    return service.cancel(caller.get().tenantId(), jobId).map(JobRecord::view);
+    return service.cancel(caller.get().tenantId(), jobId).map(JobRow::view);
   }
 
   private long seconds(String waitSeconds) {

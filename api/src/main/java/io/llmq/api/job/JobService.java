@@ -7,6 +7,7 @@ import io.llmq.common.cache.CachedAnswer;
 import io.llmq.common.events.Announcer;
 import io.llmq.common.events.EventLog;
 import io.llmq.common.events.JobEvent;
+import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.JobNotices;
@@ -74,7 +75,7 @@ class JobService {
   }
 
   /** The outcome of a submission: the job, and whether it is new or an idempotent replay. */
-  record Submitted(JobRecord job, boolean replay) {}
+  record Submitted(JobRow job, boolean replay) {}
 
   /**
    * Stores a new job. A job that the cache answers ({@link SubmitCache}) is stored already
@@ -95,7 +96,7 @@ class JobService {
           if (stored.isEmpty()) {
             return replayOf(job);
           }
-          JobRecord created = stored.get().job();
+          JobRow created = stored.get().job();
           if (stored.get().outboxId() == null) {
             announceAnswered(created);
           } else {
@@ -144,12 +145,12 @@ class JobService {
    * senders. Best effort: the announcement sweep covers a failure. No long-poll can be waiting for
    * it: its id is not out yet.
    */
-  private void announceAnswered(JobRecord job) {
+  private void announceAnswered(JobRow job) {
     metrics.counter("llmq.cache.hits").increment();
     announcer.announceLater(job.view(), job.version());
   }
 
-  private void publish(long outboxId, JobRecord job) {
+  private void publish(long outboxId, JobRow job) {
     outbox
         .relay(outboxId, JobMessage.of(job.id(), job.tenantId()))
         .subscribe()
@@ -160,7 +161,7 @@ class JobService {
    * The job's first progress event, {@code status} queued, so a stream opened right after the
    * submit starts with the job. Best effort: a lost one only means the stream starts later.
    */
-  private void firstEvent(JobRecord job) {
+  private void firstEvent(JobRow job) {
     events
         .append(job.id(), JobEvent.STATUS, job.version(), job.view().json())
         .subscribe()
@@ -196,18 +197,18 @@ class JobService {
                 .orElseGet(() -> Uni.createFrom().failure(refusal)));
   }
 
-  private static Submitted replayed(NewJob job, JobRecord found) {
+  private static Submitted replayed(NewJob job, JobRow found) {
     if (!found.idempotencyHash().equals(job.bodyHash())) {
       throw ProblemException.conflict("This Idempotency-Key was used with a different body.");
     }
     return new Submitted(found, true);
   }
 
-  Uni<List<JobRecord>> page(UUID tenantId, JobStatus status, Cursor after, int limit) {
+  Uni<List<JobRow>> page(UUID tenantId, JobStatus status, Cursor after, int limit) {
     return jobs.page(tenantId, status, after, limit);
   }
 
-  Uni<JobRecord> get(UUID tenantId, UUID jobId, Duration wait) {
+  Uni<JobRow> get(UUID tenantId, UUID jobId, Duration wait) {
     return waiter.await(tenantId, jobId, wait).map(JobService::orNotFound);
   }
 
@@ -218,18 +219,18 @@ class JobService {
    * announced here. Should the worker never report, the announcement sweep ends the stream and
    * sends the webhook after {@code llmq.events.announce-grace}.
    */
-  Uni<JobRecord> cancel(UUID tenantId, UUID jobId) {
+  Uni<JobRow> cancel(UUID tenantId, UUID jobId) {
     return cancel(tenantId, jobId, CANCEL_TRIES);
   }
 
-  private Uni<JobRecord> cancel(UUID tenantId, UUID jobId, int triesLeft) {
+  private Uni<JobRow> cancel(UUID tenantId, UUID jobId, int triesLeft) {
     return jobs.find(tenantId, jobId)
         .map(JobService::orNotFound)
         .chain(job -> {
           if (!job.status().canBecome(JobStatus.CANCELLED)) {
             throw ProblemException.conflict("The job is already " + job.status().wire() + ".");
           }
-          return jobs.finish(job, JobStatus.CANCELLED)
+          return jobs.cancel(job)
               .chain(done -> {
                 if (done.isPresent()) {
                   waiter.announce(jobId);
@@ -271,7 +272,7 @@ class JobService {
         .with(ignored -> {}, failure -> Log.debugf("Slots of %s not handed on now", tenantId));
   }
 
-  private static JobRecord orNotFound(Optional<JobRecord> job) {
+  private static JobRow orNotFound(Optional<JobRow> job) {
     return job.orElseThrow(() -> ProblemException.notFound("No job with this id."));
   }
 }

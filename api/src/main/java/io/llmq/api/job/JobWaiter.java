@@ -1,5 +1,6 @@
 package io.llmq.api.job;
 
+import io.llmq.common.job.JobRow;
 import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.messaging.StandingSubscription;
 import io.quarkus.logging.Log;
@@ -45,7 +46,7 @@ class JobWaiter {
    * The job once it is terminal, or as it is after {@code timeout}. Empty when the tenant has no
    * such job.
    */
-  Uni<Optional<JobRecord>> await(UUID tenantId, UUID jobId, Duration timeout) {
+  Uni<Optional<JobRow>> await(UUID tenantId, UUID jobId, Duration timeout) {
     if (timeout.isZero() || stopping) {
       return jobs.find(tenantId, jobId);
     }
@@ -54,7 +55,7 @@ class JobWaiter {
     // Registered before the read, so an end between the read and the wait still rings.
     return jobs.find(tenantId, jobId)
         .chain(job -> {
-          if (job.isEmpty() || job.get().terminal()) {
+          if (job.isEmpty() || job.get().isTerminal()) {
             return Uni.createFrom().item(job);
           }
           return Uni.createFrom()

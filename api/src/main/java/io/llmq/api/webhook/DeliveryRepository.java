@@ -1,7 +1,7 @@
 package io.llmq.api.webhook;
 
 import io.llmq.api.problem.ProblemException;
-import io.llmq.common.job.JobStatus;
+import io.llmq.common.job.JobRow;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -21,7 +21,7 @@ class DeliveryRepository {
 
   private static final int MAX_ATTEMPTS_LISTED = 1000;
   private static final String JOB =
-      "SELECT id, status, webhook_url, terminal_event_id FROM jobs WHERE id = $1 AND tenant_id = $2";
+      "SELECT " + JobRow.COLUMNS + " FROM jobs WHERE id = $1 AND tenant_id = $2";
   private static final String DELIVERIES =
       "SELECT id, state, next_attempt_at, redelivery FROM webhook_deliveries WHERE job_id = $1"
           + " ORDER BY id";
@@ -57,10 +57,10 @@ class DeliveryRepository {
   Uni<DeliveriesResponse> redeliver(UUID tenantId, UUID jobId) {
     return job(tenantId, jobId)
         .chain(job -> {
-          if (job.getString("webhook_url") == null) {
+          if (job.webhookUrl() == null) {
             throw ProblemException.conflict("The job has no webhook_url.");
           }
-          if (!JobStatus.fromWire(job.getString("status")).isTerminal()) {
+          if (!job.isTerminal()) {
             throw ProblemException.conflict(
                 "The job has not ended yet; its webhook is sent when it does.");
           }
@@ -74,20 +74,20 @@ class DeliveryRepository {
         });
   }
 
-  private Uni<Row> job(UUID tenantId, UUID jobId) {
+  private Uni<JobRow> job(UUID tenantId, UUID jobId) {
     return pool.preparedQuery(JOB)
         .execute(Tuple.of(jobId, tenantId))
         .map(rows -> {
           if (rows.size() == 0) {
             throw ProblemException.notFound("No job with this id.");
           }
-          return rows.iterator().next();
+          return JobRow.from(rows.iterator().next());
         });
   }
 
-  private Uni<DeliveriesResponse> describe(Row job) {
-    UUID jobId = job.getUUID("id");
-    Integer terminal = job.getInteger("terminal_event_id");
+  private Uni<DeliveriesResponse> describe(JobRow job) {
+    UUID jobId = job.id();
+    Integer terminal = job.terminalEventId();
     String webhookId = terminal == null ? null : jobId + "." + terminal;
     return pool.preparedQuery(DELIVERIES)
         .execute(Tuple.of(jobId))
@@ -118,8 +118,7 @@ class DeliveryRepository {
                       latest != null && "pending".equals(status)
                           ? instant(latest.getOffsetDateTime("next_attempt_at"))
                           : null;
-                  return new DeliveriesResponse(
-                      job.getString("webhook_url"), webhookId, status, next, listed);
+                  return new DeliveriesResponse(job.webhookUrl(), webhookId, status, next, listed);
                 }));
   }
 

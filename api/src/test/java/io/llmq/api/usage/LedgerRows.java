@@ -1,5 +1,6 @@
 package io.llmq.api.usage;
 
+import io.llmq.common.job.JobStatus;
 import io.llmq.common.testing.TestServices;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -59,7 +60,11 @@ final class LedgerRows {
         new BigDecimal(saved));
   }
 
-  /** A finished job of the tenant with these rows as its attempts, in order; its id. */
+  /**
+   * A finished job of the tenant with these rows as its attempts, in order; its id. It is inserted
+   * born terminal, with its attempts' times, rather than walked through {@code JobTransitions}:
+   * usage reports read history, and the statements stamp the present.
+   */
   static UUID job(String tenantId, Row... rows) {
     UUID job = UUID.randomUUID();
     BigDecimal cost = BigDecimal.ZERO;
@@ -74,8 +79,9 @@ final class LedgerRows {
               "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, max_attempts,"
                   + " attempts, cached, cost_usd, cost_saved_usd, created_at, started_at,"
                   + " completed_at)"
-                  + " VALUES (?, ?, 'succeeded', ?, '{}'::jsonb, 'default', 10, ?, ?, ?, ?, ?, ?,"
-                  + " ?)")) {
+                  + " VALUES (?, ?, "
+                  + JobStatus.SUCCEEDED.sql()
+                  + ", ?, '{}'::jsonb, 'default', 10, ?, ?, ?, ?, ?, ?, ?)")) {
         OffsetDateTime started = utc(rows[0].startedAt());
         insert.setObject(1, job);
         insert.setObject(2, UUID.fromString(tenantId));

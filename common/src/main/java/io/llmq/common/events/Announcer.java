@@ -1,5 +1,8 @@
 package io.llmq.common.events;
 
+import io.llmq.common.job.JobRow;
+import io.llmq.common.job.JobStatus;
+import io.llmq.common.job.JobTransitions;
 import io.llmq.common.job.JobView;
 import io.llmq.common.messaging.JobNotices;
 import io.quarkus.logging.Log;
@@ -8,7 +11,6 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -27,14 +29,12 @@ import java.util.UUID;
 @ApplicationScoped
 public class Announcer {
 
-  private static final String TERMINAL = "('succeeded', 'failed', 'cancelled', 'expired')";
-  private static final String LOAD =
-      "SELECT " + JobView.COLUMNS + ", version, terminal_event_id FROM jobs WHERE id = $1";
+  private static final String LOAD = "SELECT " + JobRow.COLUMNS + " FROM jobs WHERE id = $1";
   private static final String RECORD =
       "UPDATE jobs SET terminal_event_id = $2 WHERE id = $1 AND terminal_event_id IS NULL";
   private static final String OVERDUE =
-      "SELECT id FROM jobs WHERE terminal_event_id IS NULL AND status IN "
-          + TERMINAL
+      "SELECT id FROM jobs WHERE terminal_event_id IS NULL AND "
+          + JobTransitions.statusIn(JobStatus.terminals())
           + " AND completed_at < now() - make_interval(secs => $1) ORDER BY completed_at LIMIT 100";
   private static final Duration SWEEP_TIMEOUT = Duration.ofSeconds(30);
 
@@ -62,12 +62,11 @@ public class Announcer {
           if (rows.size() == 0) {
             return Uni.createFrom().item(0L);
           }
-          Row row = rows.iterator().next();
-          JobView job = JobView.from(row);
-          if (!job.jobStatus().isTerminal() || row.getInteger("terminal_event_id") != null) {
+          JobRow job = JobRow.from(rows.iterator().next());
+          if (!job.isTerminal() || job.terminalEventId() != null) {
             return Uni.createFrom().item(0L);
           }
-          return announce(job, row.getInteger("version"));
+          return announce(job.view(), job.version());
         });
   }
 

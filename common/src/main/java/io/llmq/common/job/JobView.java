@@ -9,10 +9,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import io.vertx.mutiny.sqlclient.Row;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -21,7 +19,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * A job as clients see it (SPEC §2 "The job"): the body of the job endpoints, the data of {@code
  * status} and {@code done} progress events, and the {@code data} of webhooks. One type for all
  * three, so a webhook and an SSE event always show the job exactly as {@code GET /v1/jobs/{id}}
- * does. {@link #json()} renders it the same way in either app.
+ * does. {@link #json()} renders it the same way in either app; {@link JobRow#view()} makes it from
+ * a job's row.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @Schema(name = "Job", description = "A job: its status, and its result once it has one.")
@@ -83,89 +82,12 @@ public record JobView(
           String code,
       String message) {}
 
-  /** The select list {@link #from(Row)} reads, for a query on {@code jobs}. */
-  public static final String COLUMNS =
-      "id, status, model, created_at, started_at, completed_at, attempts, cached,"
-          + " result::text AS result, prompt_tokens, completion_tokens, total_tokens, cost_usd,"
-          + " error_code, error_message, metadata::text AS metadata, webhook_url,"
-          + " served_provider, served_model";
-
   private static final ObjectMapper JSON =
       JsonMapper.builder()
           .addModule(new JavaTimeModule())
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
           .build();
-
-  /** Builds the view from the plain values of a job row. */
-  public static JobView of(
-      UUID id,
-      JobStatus status,
-      String model,
-      OffsetDateTime createdAt,
-      OffsetDateTime startedAt,
-      OffsetDateTime completedAt,
-      int attempts,
-      boolean cached,
-      String resultJson,
-      Integer promptTokens,
-      Integer completionTokens,
-      Integer totalTokens,
-      BigDecimal costUsd,
-      String errorCode,
-      String errorMessage,
-      String metadataJson,
-      String webhookUrl,
-      String servedProvider,
-      String servedModel) {
-    Usage usage =
-        totalTokens == null
-            ? null
-            : new Usage(
-                promptTokens == null ? 0 : promptTokens,
-                completionTokens == null ? 0 : completionTokens,
-                totalTokens);
-    return new JobView(
-        id,
-        status.wire(),
-        model,
-        instant(createdAt),
-        instant(startedAt),
-        instant(completedAt),
-        attempts,
-        cached,
-        resultJson,
-        usage,
-        costUsd == null ? null : costUsd.stripTrailingZeros(),
-        errorCode == null ? null : new Error(errorCode, errorMessage),
-        metadataJson,
-        webhookUrl,
-        servedProvider == null ? null : new ServedBy(servedProvider, servedModel));
-  }
-
-  /** Reads a row selected with {@link #COLUMNS}. */
-  public static JobView from(Row row) {
-    return of(
-        row.getUUID("id"),
-        JobStatus.fromWire(row.getString("status")),
-        row.getString("model"),
-        row.getOffsetDateTime("created_at"),
-        row.getOffsetDateTime("started_at"),
-        row.getOffsetDateTime("completed_at"),
-        row.getInteger("attempts"),
-        row.getBoolean("cached"),
-        row.getString("result"),
-        row.getInteger("prompt_tokens"),
-        row.getInteger("completion_tokens"),
-        row.getInteger("total_tokens"),
-        row.getBigDecimal("cost_usd"),
-        row.getString("error_code"),
-        row.getString("error_message"),
-        row.getString("metadata"),
-        row.getString("webhook_url"),
-        row.getString("served_provider"),
-        row.getString("served_model"));
-  }
 
   /** The job's status as an enum. */
   public JobStatus jobStatus() {
@@ -204,9 +126,5 @@ public record JobView(
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a job view always serializes", e);
     }
-  }
-
-  private static Instant instant(OffsetDateTime time) {
-    return time == null ? null : time.toInstant();
   }
 }

@@ -24,7 +24,8 @@ class JobStatusTest {
           "RUNNING>SUCCEEDED",
           "RUNNING>FAILED",
           "RUNNING>CANCELLED",
-          "RUNNING>QUEUED");
+          "RUNNING>QUEUED",
+          "RUNNING>RUNNING");
 
   @Test
   void everyEdgeOfTheTableIsLegalExactlyWhenListed() {
@@ -46,7 +47,11 @@ class JobStatusTest {
   @Test
   void sourcesOfCancelledAreTheLiveStatuses() {
     assertEquals(EnumSet.of(QUEUED, RUNNING), JobStatus.sourcesOf(CANCELLED));
-    assertEquals(EnumSet.of(QUEUED), JobStatus.sourcesOf(RUNNING));
+  }
+
+  @Test
+  void runningIsReachedFromTheQueueAndByATakeOver() {
+    assertEquals(EnumSet.of(QUEUED, RUNNING), JobStatus.sourcesOf(RUNNING));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.llmq.worker.cancel;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.llmq.common.job.JobStatus;
 import io.llmq.common.pricing.ModelCatalog;
 import io.llmq.common.request.TokenEstimator;
 import io.llmq.worker.budget.AttemptLedger;
@@ -34,7 +35,8 @@ public class AbortedCalls {
   private static final String SHOW_USAGE =
       "UPDATE jobs SET prompt_tokens = $3, completion_tokens = $4, total_tokens = $3::int + $4::int,"
           + " cost_usd = coalesce(cost_usd, 0), version = version + 1"
-          + " WHERE id = $1 AND version = $2 + 1 AND status = 'cancelled'";
+          + " WHERE id = $1 AND version = $2 + 1 AND status = "
+          + JobStatus.CANCELLED.sql();
 
   private final Pool pool;
   private final Governor governor;

@@ -3,12 +3,11 @@ package io.llmq.worker.events;
 import io.llmq.common.events.Announcer;
 import io.llmq.common.events.EventLog;
 import io.llmq.common.events.JobEvent;
+import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
-import io.llmq.common.job.JobView;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.UUID;
@@ -23,8 +22,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class JobProgress {
 
-  private static final String VIEW =
-      "SELECT " + JobView.COLUMNS + ", version FROM jobs WHERE id = $1";
+  private static final String VIEW = "SELECT " + JobRow.COLUMNS + " FROM jobs WHERE id = $1";
 
   private final Pool pool;
   private final EventLog log;
@@ -71,13 +69,12 @@ public class JobProgress {
           if (rows.size() == 0) {
             return Uni.createFrom().voidItem();
           }
-          Row row = rows.iterator().next();
-          JobView job = JobView.from(row);
-          JobStatus status = job.jobStatus();
+          JobRow job = JobRow.from(rows.iterator().next());
+          JobStatus status = job.status();
           if (status.isTerminal() || (expected != null && status != expected)) {
             return Uni.createFrom().voidItem();
           }
-          return log.append(jobId, JobEvent.STATUS, row.getInteger("version"), job.json())
+          return log.append(jobId, JobEvent.STATUS, job.version(), job.view().json())
               .replaceWithVoid();
         });
   }

@@ -4,11 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.common.cache.CachedAnswer;
 import io.llmq.common.failure.Outages;
-import io.llmq.common.job.CacheMode;
 import io.llmq.common.job.FailureCode;
+import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
-import io.llmq.common.messaging.JobMessage;
-import io.llmq.common.messaging.OutboxRelay;
+import io.llmq.common.job.JobTransitions;
 import io.llmq.worker.budget.BudgetClock;
 import io.llmq.worker.provider.Completion;
 import io.smallrye.mutiny.Uni;
@@ -20,14 +19,14 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The worker's reads and writes of job rows. Every change is version-checked: it applies only to
- * the version the worker read or claimed, so a cancel, a lease taken back or a duplicate delivery
- * that got there first makes the later write a no-op instead of a second completion.
+ * The worker's reads and writes of job rows. Every status change is {@link JobTransitions}'s, and
+ * version-checked: it applies only to the version the worker read or claimed, so a cancel, a lease
+ * taken back or a duplicate delivery that got there first makes the later write a no-op instead of
+ * a second completion.
  *
  * <p>Each statement waits out a database outage ({@link #OUTAGE_PATIENCE}) with backoff rather than
  * failing: the message stays unacknowledged meanwhile, so no redelivery counts against the queue's
@@ -38,11 +37,12 @@ import java.util.UUID;
 class JobStore {
 
   private static final String LOAD =
-      "SELECT j.id, j.tenant_id, j.status, j.model, j.request::text AS request, j.cache_mode,"
-          + " j.attempts,"
-          + " j.max_attempts + j.handed_back AS max_attempts, j.version,"
-          + " coalesce(j.deadline_at < now() AND j.started_at IS NULL, false) AS past_deadline,"
-          + " coalesce(j.lease_expires_at < now(), true) AS lease_lapsed,"
+      "SELECT "
+          + JobRow.columns("j")
+          + ", j.request::text AS request,"
+          + " coalesce(j.deadline_at < now() AND j.started_at IS NULL, false) AS past_deadline, "
+          + JobTransitions.leaseLapsed("j")
+          + " AS lease_lapsed, j.max_attempts + j.handed_back AS allowed_attempts,"
           + " t.tokens_per_minute AS tenant_tpm, t.max_concurrent_jobs AS tenant_max_concurrent,"
           + " (t.monthly_budget_usd IS NOT NULL OR k.monthly_budget_usd IS NOT NULL) AS budgeted"
           + " FROM jobs j JOIN tenants t ON t.id = j.tenant_id"
@@ -50,70 +50,27 @@ class JobStore {
   private static final String DEFER =
       "INSERT INTO job_outbox (job_id, tenant_id, available_at)"
           + " SELECT id, tenant_id, now() + make_interval(secs => $3) FROM jobs"
-          + " WHERE id = $1 AND version = $2 AND status = 'queued'";
-  private static final String CLAIM =
-      "UPDATE jobs SET status = 'running', attempts = attempts + 1,"
-          + " started_at = coalesce(started_at, now()), lease_owner = $3,"
-          + " lease_expires_at = now() + make_interval(secs => $4), version = version + 1"
-          + " WHERE id = $1 AND version = $2 RETURNING attempts, version";
-
-  /** Reserves the attempt's worst case against the job's budgets, then claims it (V5). */
-  private static final String CLAIM_CALL =
-      "SELECT attempts, version, refused FROM llmq_claim_call($1, $2, $3, $4, $5, $6,"
-          + " $7::text::numeric, $8, $9)";
+          + " WHERE id = $1 AND version = $2 AND status = "
+          + JobStatus.QUEUED.sql();
 
   private static final String LEASED_BY =
-      "SELECT 1 FROM jobs WHERE id = $1 AND status = 'running' AND lease_owner = $2";
+      "SELECT 1 FROM jobs WHERE id = $1 AND lease_owner = $2 AND status = "
+          + JobStatus.RUNNING.sql();
 
   private static final String HEARTBEAT =
       "UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3),"
           + " slot_until = CASE WHEN slot_until IS NULL THEN NULL"
           + " ELSE now() + make_interval(secs => $3) END"
-          + " WHERE id = $1 AND lease_owner = $2 AND status = 'running' AND version = $4";
-  private static final String SUCCEED =
-      "UPDATE jobs SET status = 'succeeded', result = $3::text::jsonb, prompt_tokens = $4,"
-          + " completion_tokens = $5, total_tokens = $6, cost_usd = coalesce(cost_usd, 0),"
-          + " served_provider = $7, served_model = $8, completed_at = now(),"
-          + " lease_owner = NULL, lease_expires_at = NULL, version = version + 1"
-          + " WHERE id = $1 AND version = $2";
-
-  /** The answer, and its ledger row: a cache hit of the attempt, costing 0, saving $7. */
-  private static final String SUCCEED_CACHED =
-      "WITH j AS (UPDATE jobs SET status = 'succeeded', cached = true, result = $3::text::jsonb,"
-          + " prompt_tokens = $4, completion_tokens = $5, total_tokens = $6,"
-          + " served_provider = $10, served_model = CASE WHEN $10::text IS NULL THEN NULL"
-          + " ELSE model END,"
-          + " cost_usd = coalesce(cost_usd, 0), cost_saved_usd = $7::text::numeric,"
-          + " completed_at = now(), lease_owner = NULL, lease_expires_at = NULL,"
-          + " version = version + 1 WHERE id = $1 AND version = $2"
-          + " RETURNING id, tenant_id, key_id, attempts, model)"
-          + " INSERT INTO usage_ledger (tenant_id, key_id, job_id, attempt, kind, model,"
-          + " cost_saved_usd, settled, outcome, started_at, ended_at, month)"
-          + " SELECT tenant_id, key_id, id, attempts, 'cache_hit', model, $7::text::numeric, true,"
-          + " 'cache_hit', $8, $8, $9 FROM j ON CONFLICT (job_id, attempt) DO NOTHING";
-
-  private static final String END =
-      "UPDATE jobs SET status = $3, error_code = $4, error_message = $5, completed_at = now(),"
-          + " lease_owner = NULL, lease_expires_at = NULL, version = version + 1"
-          + " WHERE id = $1 AND version = $2";
-  private static final String REQUEUE =
-      "UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL,"
-          + " version = version + 1 WHERE id = $1 AND version = $2";
-
-  /** Back to the queue from a stopping worker: the attempt does not count (V6). */
-  private static final String HAND_BACK =
-      "UPDATE jobs SET status = 'queued', handed_back = handed_back + 1, lease_owner = NULL,"
-          + " lease_expires_at = NULL, version = version + 1 WHERE id = $1 AND version = $2";
+          + " WHERE id = $1 AND lease_owner = $2 AND version = $4 AND status = "
+          + JobStatus.RUNNING.sql();
 
   static final Duration OUTAGE_PATIENCE = Duration.ofMinutes(5);
 
   private final Pool pool;
-  private final OutboxRelay outbox;
   private final ObjectMapper json;
 
-  JobStore(Pool pool, OutboxRelay outbox, ObjectMapper json) {
+  JobStore(Pool pool, ObjectMapper json) {
     this.pool = pool;
-    this.outbox = outbox;
     this.json = json;
   }
 
@@ -126,27 +83,20 @@ class JobStore {
 
   /** Takes the job's lease; empty when the job changed since it was read. */
   Uni<Optional<ClaimedJob>> claim(StoredJob job, ObjectNode request, String owner, Duration lease) {
-    return patiently(
-            pool.preparedQuery(CLAIM)
-                .execute(Tuple.of(job.id(), job.version(), owner, seconds(lease))))
-        .map(rows -> {
-          if (rows.size() == 0) {
-            return Optional.empty();
-          }
-          return Optional.of(claimed(job, request, rows.iterator().next()));
-        });
+    return patiently(JobTransitions.claim(pool, job.id(), job.version(), owner, lease))
+        .map(claim -> claim.map(taken -> claimed(job, request, taken)));
   }
 
-  /** The job as a claim that answered {@code attempts} and {@code version} left it. */
-  private static ClaimedJob claimed(StoredJob job, ObjectNode request, Row claim) {
+  /** The job as a claim left it. */
+  private static ClaimedJob claimed(StoredJob job, ObjectNode request, JobTransitions.Claim claim) {
     return new ClaimedJob(
         job.id(),
         job.tenantId(),
         job.model(),
         request,
-        claim.getInteger("attempts"),
+        claim.attempts(),
         job.maxAttempts(),
-        claim.getInteger("version"));
+        claim.version());
   }
 
   /**
@@ -168,24 +118,22 @@ class JobStore {
       String provider,
       BigDecimal worst,
       Instant now) {
-    Tuple values =
-        Tuple.of(job.id(), job.version(), owner, seconds(lease))
-            .addString(provider)
-            .addString(job.model())
-            .addString(worst.toPlainString())
-            .addOffsetDateTime(now.atOffset(ZoneOffset.UTC))
-            .addLocalDate(BudgetClock.monthOf(now));
-    return patiently(pool.preparedQuery(CLAIM_CALL).execute(values))
-        .map(rows -> {
-          if (rows.size() == 0) {
-            return Optional.empty();
-          }
-          Row row = rows.iterator().next();
-          if (row.getString("refused") != null) {
-            return Optional.of(new CallClaim(Optional.empty(), row.getString("refused")));
-          }
-          return Optional.of(new CallClaim(Optional.of(claimed(job, request, row)), null));
-        });
+    return patiently(
+            JobTransitions.claimCall(
+                pool,
+                job.id(),
+                job.version(),
+                owner,
+                lease,
+                provider,
+                job.model(),
+                worst,
+                now,
+                BudgetClock.monthOf(now)))
+        .map(claim ->
+            claim.map(call ->
+                new CallClaim(
+                    call.claim().map(taken -> claimed(job, request, taken)), call.refusedBy())));
   }
 
   /**
@@ -215,14 +163,14 @@ class JobStore {
    * back). The call's cost was settled into the job before ({@code AttemptLedger}).
    */
   Uni<Boolean> succeed(ClaimedJob job, Completion completion, String servedBy) {
-    Tuple values =
-        Tuple.of(job.id(), job.version(), completion.result().toString())
-            .addInteger(completion.promptTokens())
-            .addInteger(completion.completionTokens())
-            .addInteger(completion.totalTokens())
-            .addString(servedBy)
-            .addString(job.model());
-    return patiently(pool.preparedQuery(SUCCEED).execute(values)).map(rows -> rows.rowCount() == 1);
+    JobTransitions.Answer answer =
+        new JobTransitions.Answer(
+            completion.result().toString(),
+            completion.promptTokens(),
+            completion.completionTokens(),
+            completion.totalTokens(),
+            servedBy);
+    return patiently(JobTransitions.succeed(pool, job.id(), job.version(), answer));
   }
 
   /**
@@ -233,32 +181,26 @@ class JobStore {
    */
   Uni<Boolean> succeedFromCache(
       ClaimedJob job, CachedAnswer answer, BigDecimal saved, Instant now) {
-    Tuple values =
-        Tuple.of(job.id(), job.version(), answer.result().toString())
-            .addInteger(answer.promptTokens())
-            .addInteger(answer.completionTokens())
-            .addInteger(answer.totalTokens())
-            .addString(saved.toPlainString())
-            .addOffsetDateTime(now.atOffset(ZoneOffset.UTC))
-            .addLocalDate(BudgetClock.monthOf(now))
-            .addString(answer.servedBy());
-    return patiently(pool.preparedQuery(SUCCEED_CACHED).execute(values))
-        .map(rows -> rows.rowCount() == 1);
+    JobTransitions.Answer cached =
+        new JobTransitions.Answer(
+            answer.result().toString(),
+            answer.promptTokens(),
+            answer.completionTokens(),
+            answer.totalTokens(),
+            answer.servedBy());
+    return patiently(
+        JobTransitions.succeedFromCache(
+            pool, job.id(), job.version(), cached, saved, now, BudgetClock.monthOf(now)));
   }
 
   /** Ends the job failed; false when it changed meanwhile. */
   Uni<Boolean> fail(UUID id, int version, FailureCode code, String message) {
-    return end(id, version, JobStatus.FAILED, code.wire(), message);
+    return patiently(JobTransitions.fail(pool, id, version, code, message));
   }
 
   /** Ends a job whose deadline passed before it started. */
   Uni<Boolean> expire(StoredJob job) {
-    return end(job.id(), job.version(), JobStatus.EXPIRED, null, null);
-  }
-
-  private Uni<Boolean> end(UUID id, int version, JobStatus status, String code, String message) {
-    Tuple values = Tuple.of(id, version, status.wire()).addString(code).addString(message);
-    return patiently(pool.preparedQuery(END).execute(values)).map(rows -> rows.rowCount() == 1);
+    return patiently(JobTransitions.expire(pool, job.id(), job.version()));
   }
 
   /**
@@ -266,16 +208,7 @@ class JobStore {
    * together, so the retry cannot be lost.
    */
   Uni<Boolean> requeue(ClaimedJob job, Duration delay) {
-    return patiently(
-        pool.withTransaction(tx ->
-            tx.preparedQuery(REQUEUE)
-                .execute(Tuple.of(job.id(), job.version()))
-                .chain(rows ->
-                    rows.rowCount() == 1
-                        ? outbox
-                            .add(tx, JobMessage.of(job.id(), job.tenantId()), delay)
-                            .replaceWith(true)
-                        : Uni.createFrom().item(false))));
+    return patiently(JobTransitions.requeue(pool, job.id(), job.version(), delay));
   }
 
   /**
@@ -283,16 +216,7 @@ class JobStore {
    * {@link #requeue}, but the attempt is not spent.
    */
   Uni<Boolean> handBack(ClaimedJob job) {
-    return patiently(
-        pool.withTransaction(tx ->
-            tx.preparedQuery(HAND_BACK)
-                .execute(Tuple.of(job.id(), job.version()))
-                .chain(rows ->
-                    rows.rowCount() == 1
-                        ? outbox
-                            .add(tx, JobMessage.of(job.id(), job.tenantId()), Duration.ZERO)
-                            .replaceWith(true)
-                        : Uni.createFrom().item(false))));
+    return patiently(JobTransitions.handBack(pool, job.id(), job.version()));
   }
 
   static <T> Uni<T> patiently(Uni<T> statement) {
@@ -300,16 +224,17 @@ class JobStore {
   }
 
   private static StoredJob stored(Row row) {
+    JobRow job = JobRow.from(row);
     return new StoredJob(
-        row.getUUID("id"),
-        row.getUUID("tenant_id"),
-        JobStatus.fromWire(row.getString("status")),
-        row.getString("model"),
+        job.id(),
+        job.tenantId(),
+        job.status(),
+        job.model(),
         row.getString("request"),
-        CacheMode.fromWire(row.getString("cache_mode")),
-        row.getInteger("attempts"),
-        row.getInteger("max_attempts"),
-        row.getInteger("version"),
+        job.cacheMode(),
+        job.attempts(),
+        row.getInteger("allowed_attempts"),
+        job.version(),
         row.getBoolean("past_deadline"),
         row.getBoolean("lease_lapsed"),
         row.getInteger("tenant_tpm") == null ? null : row.getInteger("tenant_tpm").longValue(),

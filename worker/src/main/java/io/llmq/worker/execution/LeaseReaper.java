@@ -1,6 +1,7 @@
 package io.llmq.worker.execution;
 
 import io.llmq.common.failure.Outages;
+import io.llmq.common.job.JobTransitions;
 import io.llmq.worker.budget.AttemptLedger;
 import io.llmq.worker.config.WorkerConfig;
 import io.llmq.worker.events.JobProgress;
@@ -15,22 +16,14 @@ import java.time.Duration;
 
 /**
  * Takes back jobs whose worker died: a running job whose lease lapsed goes back to queued, with an
- * outbox row in the same statement, so it is published and run again. Then it settles the attempts
- * no live worker runs any more ({@link AttemptLedger#settleLost}), so their reservations never stay
- * held, and hands the concurrent slots that lapsed to parked jobs ({@link TenantSlots}). Every
- * worker replica runs this; {@code SKIP LOCKED} and the status condition keep them from taking one
- * job twice.
+ * outbox row in the same statement ({@link JobTransitions#reap}), so it is published and run again.
+ * Then it settles the attempts no live worker runs any more ({@link AttemptLedger#settleLost}), so
+ * their reservations never stay held, and hands the concurrent slots that lapsed to parked jobs
+ * ({@link TenantSlots}). Every worker replica runs this; {@code SKIP LOCKED} and the status
+ * condition keep them from taking one job twice.
  */
 @ApplicationScoped
 class LeaseReaper {
-
-  private static final String REAP =
-      "WITH lapsed AS (UPDATE jobs SET status = 'queued', lease_owner = NULL,"
-          + " lease_expires_at = NULL, version = version + 1 WHERE id IN (SELECT id FROM jobs"
-          + " WHERE status = 'running' AND lease_expires_at < now() ORDER BY lease_expires_at"
-          + " LIMIT 100 FOR UPDATE SKIP LOCKED) RETURNING id, tenant_id)"
-          + " INSERT INTO job_outbox (job_id, tenant_id, available_at)"
-          + " SELECT id, tenant_id, now() FROM lapsed RETURNING job_id";
 
   private final Pool pool;
   private final JobProgress progress;
@@ -58,13 +51,11 @@ class LeaseReaper {
       every = "${llmq.worker.reap-interval}",
       concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
   Uni<Void> reap() {
-    return pool.query(REAP)
-        .execute()
-        .invoke(rows ->
-            rows.forEach(row -> {
-              Log.warnf(
-                  "Job(id=%s) lease lapsed: its worker died; queued again", row.getUUID("job_id"));
-              progress.changed(row.getUUID("job_id"));
+    return JobTransitions.reap(pool)
+        .invoke(jobs ->
+            jobs.forEach(job -> {
+              Log.warnf("Job(id=%s) lease lapsed: its worker died; queued again", job);
+              progress.changed(job);
             }))
         .chain(() -> ledger.settleLost(grace))
         .chain(() -> slots.handOverLapsed(slotHold))

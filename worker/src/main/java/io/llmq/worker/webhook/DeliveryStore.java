@@ -1,6 +1,6 @@
 package io.llmq.worker.webhook;
 
-import io.llmq.common.job.JobView;
+import io.llmq.common.job.JobRow;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -35,9 +35,8 @@ class DeliveryStore {
   private static final String SECRET = "SELECT webhook_secret FROM tenants WHERE id = $1";
   private static final String JOB =
       "SELECT "
-          + JobView.COLUMNS
-          + ", terminal_event_id,"
-          + " (SELECT t.webhook_secret FROM tenants t WHERE t.id = jobs.tenant_id) AS secret"
+          + JobRow.COLUMNS
+          + ", (SELECT t.webhook_secret FROM tenants t WHERE t.id = jobs.tenant_id) AS secret"
           + " FROM jobs WHERE id = $1";
   private static final String RECORD =
       "WITH d AS (UPDATE webhook_deliveries SET state = $2, attempts = attempts + 1,"
@@ -80,10 +79,11 @@ class DeliveryStore {
           if (rows.size() == 0) {
             return Optional.empty();
           }
-          Row job = rows.iterator().next();
+          Row row = rows.iterator().next();
+          JobRow job = JobRow.from(row);
           String body = leased.getString("payload");
           if (body == null) {
-            body = WebhookBody.of(JobView.from(job));
+            body = WebhookBody.of(job.view());
           }
           return Optional.of(
               new Delivery(
@@ -91,9 +91,9 @@ class DeliveryStore {
                   jobId,
                   leased.getString("url"),
                   leased.getInteger("attempts"),
-                  jobId + "." + job.getInteger("terminal_event_id"),
+                  jobId + "." + job.terminalEventId(),
                   body,
-                  job.getString("secret")));
+                  row.getString("secret")));
         });
   }
 

@@ -2,6 +2,7 @@ package io.llmq.worker.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llmq.common.testing.LlmqTestResource;
 import io.llmq.worker.TestJobs;
@@ -145,11 +146,7 @@ class CachedJobsTest {
       followers.add(jobs.queued(tenant, MODEL, prompt, 3));
     }
     followers.forEach(id -> jobs.publish(id, tenant));
-    jobs.update(
-        "UPDATE jobs SET status = 'cancelled', completed_at = now(), lease_owner = NULL,"
-            + " lease_expires_at = NULL, version = version + 1 WHERE id = '"
-            + leader
-            + "'");
+    assertTrue(jobs.cancel(leader));
     followers.forEach(id -> awaitStatus(id, "succeeded"));
 
     // The cancelled leader's call was abandoned; one follower called, the other two reused it.

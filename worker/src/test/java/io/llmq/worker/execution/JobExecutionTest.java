@@ -193,11 +193,7 @@ class JobExecutionTest {
     UUID job = jobs.queued(tenant, "gpt-4o-mini", "cancel me mid-call [[sim delay_ms=20000]]", 3);
     jobs.publish(job, tenant);
     awaitStatus(job, "running");
-    jobs.update(
-        "UPDATE jobs SET status = 'cancelled', completed_at = now(), lease_owner = NULL,"
-            + " lease_expires_at = NULL, version = version + 1 WHERE id = '"
-            + job
-            + "'");
+    assertTrue(jobs.cancel(job));
     Awaitility.await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> metric("llmq_jobs_abandoned_total") >= 1);
@@ -279,8 +275,7 @@ class JobExecutionTest {
   void aCancelledJobIsNotRun() {
     UUID tenant = jobs.tenant();
     UUID job = jobs.queued(tenant, "gpt-4o-mini", "never mind", 3);
-    jobs.update(
-        "UPDATE jobs SET status = 'cancelled', completed_at = now() WHERE id = '" + job + "'");
+    assertTrue(jobs.cancel(job));
     jobs.publish(job, tenant);
     UUID marker = jobs.queued(tenant, "gpt-4o-mini", "after the cancelled one", 3);
     jobs.publish(marker, tenant);

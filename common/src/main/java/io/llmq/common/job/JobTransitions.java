@@ -1,0 +1,407 @@
+package io.llmq.common.job;
+
+import static io.llmq.common.job.JobStatus.CANCELLED;
+import static io.llmq.common.job.JobStatus.EXPIRED;
+import static io.llmq.common.job.JobStatus.FAILED;
+import static io.llmq.common.job.JobStatus.QUEUED;
+import static io.llmq.common.job.JobStatus.RUNNING;
+import static io.llmq.common.job.JobStatus.SUCCEEDED;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * Every statement that changes a job's status, in both apps: claim and take-over, succeed, succeed
+ * from the cache, fail, expire, requeue, hand back, cancel and reap. Each statement's {@code WHERE}
+ * clause is built from {@link JobStatus}'s table ({@link #mayBecome}), so no statement can make an
+ * edge the table does not list; the take-over of a lapsed lease ({@code RUNNING -> RUNNING}) is the
+ * one edge with a condition besides the status. Every statement but the reap also checks the
+ * version the caller read or claimed the job at, and every one moves the version on: a concurrent
+ * change that got there first (a cancel, a take-over, a duplicate delivery) turns the later
+ * statement into a no-op that answers "not changed". A statement that goes with other writes (the
+ * ledger row of a cache hit, the outbox row of a requeue or a reap) makes them in the same
+ * statement: atomic, and one round trip. {@code JobTransitionsTest} walks every edge, legal and
+ * illegal, against PostgreSQL.
+ *
+ * <p>Outside this class, status names appear in SQL only as conditions of statements that do not
+ * change the status (built with {@link #statusIn}), and in the Flyway migrations, which stay as
+ * they were applied: the {@code CHECK} on {@code jobs.status}, the partial indexes, the triggers
+ * {@code jobs_webhook_on_end} (V3) and {@code jobs_slot_on_leave} (V5), and the V5 functions. Of
+ * those, only {@code llmq_claim_call} changes a status: its {@code UPDATE} checks the version
+ * alone, so {@link #claimCall} hands it the version only when this class's claim condition holds.
+ * The slot functions ({@code llmq_take_slot}, {@code llmq_hand_over}) and {@code llmq_settle_lost}
+ * read statuses and change none. A job born {@code queued} or born {@code succeeded} (the api's
+ * submit) is no transition: those inserts stay with the api.
+ */
+public final class JobTransitions {
+
+  private JobTransitions() {}
+
+  /** What a claim left the job at. */
+  public record Claim(int attempts, int version) {}
+
+  /**
+   * A call attempt's claim: the claim, or the budget ({@code tenant} or {@code key}) the attempt's
+   * worst case did not fit in, in which case nothing was changed.
+   */
+  public record CallClaim(Optional<Claim> claim, String refusedBy) {}
+
+  /** The answer a job succeeds with, and the provider that served it ({@code null}: none). */
+  public record Answer(
+      String resultJson,
+      int promptTokens,
+      int completionTokens,
+      int totalTokens,
+      String servedProvider) {}
+
+  /** How many lapsed leases one reap takes back at most. */
+  static final int REAP_BATCH = 100;
+
+  private static final String CLAIM =
+      "UPDATE jobs SET status = "
+          + RUNNING.sql()
+          + ", attempts = attempts + 1, started_at = coalesce(started_at, now()),"
+          + " lease_owner = $3, lease_expires_at = now() + make_interval(secs => $4),"
+          + " version = version + 1 WHERE id = $1 AND version = $2 AND "
+          + mayBecome(RUNNING)
+          + " RETURNING attempts, version";
+
+  /**
+   * Reserves the attempt's worst case against the job's budgets, then claims it and writes the
+   * attempt's ledger row, in one transaction (V5). The function's claim checks only the version, so
+   * it is handed the version only if the job may be claimed at it, and NULL, which claims nothing,
+   * otherwise. (The function weighs the budgets first, so a job that may not be claimed can still
+   * answer a refusal; nothing changes either way.) The guard is read with the statement's snapshot;
+   * the version, which every status change moves on, is checked again under the row's lock.
+   */
+  private static final String CLAIM_CALL =
+      "SELECT attempts, version, refused FROM llmq_claim_call($1,"
+          + " (SELECT version FROM jobs WHERE id = $1 AND version = $2 AND "
+          + mayBecome(RUNNING)
+          + "), $3, $4, $5, $6, $7::text::numeric, $8, $9)";
+
+  private static final String SUCCEED =
+      "UPDATE jobs SET status = "
+          + SUCCEEDED.sql()
+          + ", result = $3::text::jsonb, prompt_tokens = $4, completion_tokens = $5,"
+          + " total_tokens = $6, cost_usd = coalesce(cost_usd, 0), served_provider = $7,"
+          + " served_model = model, completed_at = now(), lease_owner = NULL,"
+          + " lease_expires_at = NULL, version = version + 1"
+          + " WHERE id = $1 AND version = $2 AND "
+          + mayBecome(SUCCEEDED);
+
+  /** The answer, and its ledger row: a cache hit of the attempt, costing 0, saving $8. */
+  private static final String SUCCEED_FROM_CACHE =
+      "WITH j AS (UPDATE jobs SET status = "
+          + SUCCEEDED.sql()
+          + ", cached = true, result = $3::text::jsonb,"
+          + " prompt_tokens = $4, completion_tokens = $5, total_tokens = $6,"
+          + " served_provider = $7, served_model = CASE WHEN $7::text IS NULL THEN NULL"
+          + " ELSE model END,"
+          + " cost_usd = coalesce(cost_usd, 0), cost_saved_usd = $8::text::numeric,"
+          + " completed_at = now(), lease_owner = NULL, lease_expires_at = NULL,"
+          + " version = version + 1 WHERE id = $1 AND version = $2 AND "
+          + mayBecome(SUCCEEDED)
+          + " RETURNING id, tenant_id, key_id, attempts, model)"
+          + " INSERT INTO usage_ledger (tenant_id, key_id, job_id, attempt, kind, model,"
+          + " cost_saved_usd, settled, outcome, started_at, ended_at, month)"
+          + " SELECT tenant_id, key_id, id, attempts, 'cache_hit', model, $8::text::numeric, true,"
+          + " 'cache_hit', $9, $9, $10 FROM j ON CONFLICT (job_id, attempt) DO NOTHING";
+
+  private static final String FAIL =
+      "UPDATE jobs SET status = "
+          + FAILED.sql()
+          + ", error_code = $3, error_message = $4, completed_at = now(),"
+          + " lease_owner = NULL, lease_expires_at = NULL, version = version + 1"
+          + " WHERE id = $1 AND version = $2 AND "
+          + mayBecome(FAILED);
+
+  private static final String EXPIRE =
+      "UPDATE jobs SET status = "
+          + EXPIRED.sql()
+          + ", error_code = NULL, error_message = NULL, completed_at = now(),"
+          + " lease_owner = NULL, lease_expires_at = NULL, version = version + 1"
+          + " WHERE id = $1 AND version = $2 AND "
+          + mayBecome(EXPIRED);
+
+  /** Back to the queue, with the outbox row that publishes the job again after $3 seconds. */
+  private static final String REQUEUE =
+      "WITH j AS (UPDATE jobs SET status = "
+          + QUEUED.sql()
+          + ", lease_owner = NULL, lease_expires_at = NULL,"
+          + " version = version + 1 WHERE id = $1 AND version = $2 AND "
+          + mayBecome(QUEUED)
+          + " RETURNING id, tenant_id)"
+          + " INSERT INTO job_outbox (job_id, tenant_id, available_at)"
+          + " SELECT id, tenant_id, now() + make_interval(secs => $3) FROM j";
+
+  /**
+   * {@link #REQUEUE} at once from a worker that stopped before the call ended: the attempt is
+   * handed back ({@code handed_back}, V6), which gives the job one more in its allowance.
+   */
+  private static final String HAND_BACK =
+      "WITH j AS (UPDATE jobs SET status = "
+          + QUEUED.sql()
+          + ", handed_back = handed_back + 1, lease_owner = NULL, lease_expires_at = NULL,"
+          + " version = version + 1 WHERE id = $1 AND version = $2 AND "
+          + mayBecome(QUEUED)
+          + " RETURNING id, tenant_id)"
+          + " INSERT INTO job_outbox (job_id, tenant_id, available_at)"
+          + " SELECT id, tenant_id, now() FROM j";
+
+  private static final String CANCEL =
+      "UPDATE jobs SET status = "
+          + CANCELLED.sql()
+          + ", completed_at = now(), lease_owner = NULL,"
+          + " lease_expires_at = NULL, version = version + 1"
+          + " WHERE id = $1 AND version = $2 AND "
+          + mayBecome(CANCELLED)
+          + " RETURNING "
+          + JobRow.COLUMNS;
+
+  /**
+   * Running jobs whose lease lapsed go back to the queue, each with an outbox row due now. No
+   * version check: the reap takes whatever it finds lapsed; {@code SKIP LOCKED} keeps replicas from
+   * taking one job twice. The inner condition is the partial index {@code jobs_lapsed_leases}'s.
+   */
+  private static final String REAP =
+      "WITH lapsed AS (UPDATE jobs SET status = "
+          + QUEUED.sql()
+          + ", lease_owner = NULL,"
+          + " lease_expires_at = NULL, version = version + 1 WHERE id IN (SELECT id FROM jobs"
+          + " WHERE "
+          + mayBecome(QUEUED)
+          + " AND lease_expires_at < now() ORDER BY lease_expires_at"
+          + " LIMIT "
+          + REAP_BATCH
+          + " FOR UPDATE SKIP LOCKED) RETURNING id, tenant_id)"
+          + " INSERT INTO job_outbox (job_id, tenant_id, available_at)"
+          + " SELECT id, tenant_id, now() FROM lapsed RETURNING job_id";
+
+  /**
+   * Takes the job's lease for {@code lease}: from {@code queued}, or as a take-over of a running
+   * job whose lease lapsed. Empty when the job changed since it was read at {@code version}, or may
+   * not be claimed.
+   */
+  public static Uni<Optional<Claim>> claim(
+      SqlClient db, UUID id, int version, String owner, Duration lease) {
+    return db.preparedQuery(CLAIM)
+        .execute(Tuple.of(id, version, owner, seconds(lease)))
+        .map(rows -> first(rows).map(JobTransitions::claimOf));
+  }
+
+  /**
+   * {@link #claim} for a call attempt: reserves {@code worst} against the job's budgets for {@code
+   * month} and writes the attempt's ledger row ({@code provider}, {@code model}, started {@code
+   * now}) with the claim, in one transaction. Empty when the job changed since it was read or may
+   * not be claimed.
+   */
+  public static Uni<Optional<CallClaim>> claimCall(
+      SqlClient db,
+      UUID id,
+      int version,
+      String owner,
+      Duration lease,
+      String provider,
+      String model,
+      BigDecimal worst,
+      Instant now,
+      LocalDate month) {
+    Tuple values =
+        Tuple.of(id, version, owner, seconds(lease))
+            .addString(provider)
+            .addString(model)
+            .addString(worst.toPlainString())
+            .addOffsetDateTime(now.atOffset(ZoneOffset.UTC))
+            .addLocalDate(month);
+    return db.preparedQuery(CLAIM_CALL)
+        .execute(values)
+        .map(rows ->
+            first(rows)
+                .map(row ->
+                    row.getString("refused") != null
+                        ? new CallClaim(Optional.empty(), row.getString("refused"))
+                        : new CallClaim(Optional.of(claimOf(row)), null)));
+  }
+
+  /**
+   * Records the answer of a running job and who served it; false when the job changed since its
+   * claim (cancelled, or taken over). The call's cost was settled into the job before.
+   */
+  public static Uni<Boolean> succeed(SqlClient db, UUID id, int version, Answer answer) {
+    return changed(db, SUCCEED, answered(id, version, answer));
+  }
+
+  /**
+   * Records an answer from the cache: {@code cached}, no cost of its own (earlier attempts' costs,
+   * if any, stay), the usage of the call that produced the answer, what that call would cost now as
+   * {@code cost_saved_usd}, and a {@code cache_hit} ledger row of the attempt (at {@code now}, in
+   * {@code month}). False when the job changed since its claim.
+   */
+  public static Uni<Boolean> succeedFromCache(
+      SqlClient db,
+      UUID id,
+      int version,
+      Answer answer,
+      BigDecimal saved,
+      Instant now,
+      LocalDate month) {
+    Tuple values =
+        answered(id, version, answer)
+            .addString(saved.toPlainString())
+            .addOffsetDateTime(now.atOffset(ZoneOffset.UTC))
+            .addLocalDate(month);
+    return changed(db, SUCCEED_FROM_CACHE, values);
+  }
+
+  /** Ends a queued or running job failed; false when it changed since it was read. */
+  public static Uni<Boolean> fail(
+      SqlClient db, UUID id, int version, FailureCode code, String message) {
+    return changed(db, FAIL, Tuple.of(id, version, code.wire(), message));
+  }
+
+  /** Ends a queued job whose deadline passed before it started; false when it changed. */
+  public static Uni<Boolean> expire(SqlClient db, UUID id, int version) {
+    return changed(db, EXPIRE, Tuple.of(id, version));
+  }
+
+  /**
+   * Puts a running job back in the queue, to be published again after {@code delay}: the status
+   * change and the outbox row commit together, so the retry cannot be lost. False when the job
+   * changed since its claim.
+   */
+  public static Uni<Boolean> requeue(SqlClient db, UUID id, int version, Duration delay) {
+    return changed(db, REQUEUE, Tuple.of(id, version, seconds(delay)));
+  }
+
+  /**
+   * Puts a running job back in the queue at once, its attempt not spent: the stopping worker's
+   * hand-back. False when the job changed since its claim.
+   */
+  public static Uni<Boolean> handBack(SqlClient db, UUID id, int version) {
+    return changed(db, HAND_BACK, Tuple.of(id, version));
+  }
+
+  /**
+   * Ends a queued or running job cancelled; answers the job as it left it, or empty when it changed
+   * since it was read (or had ended).
+   */
+  public static Uni<Optional<JobRow>> cancel(SqlClient db, UUID id, int version) {
+    return db.preparedQuery(CANCEL)
+        .execute(Tuple.of(id, version))
+        .map(rows -> first(rows).map(JobRow::from));
+  }
+
+  /**
+   * Takes back up to {@value #REAP_BATCH} running jobs whose lease lapsed (their worker died):
+   * queued again, each with an outbox row due now. Answers the jobs taken back.
+   */
+  public static Uni<List<UUID>> reap(SqlClient db) {
+    return db.query(REAP)
+        .execute()
+        .map(rows -> {
+          List<UUID> taken = new ArrayList<>(rows.size());
+          rows.forEach(row -> taken.add(row.getUUID("job_id")));
+          return taken;
+        });
+  }
+
+  /**
+   * The condition that a job's lease lapsed, as a worker judges it before a take-over: it has none,
+   * or one past its expiry. {@code table} names the jobs table (or its alias) in the statement.
+   */
+  public static String leaseLapsed(String table) {
+    return "coalesce(" + table + ".lease_expires_at < now(), true)";
+  }
+
+  /**
+   * The condition that {@code status} is one of {@code statuses}, with literals (see {@link
+   * JobStatus#sql()}): for statements that read jobs, or amend them without changing their status.
+   */
+  public static String statusIn(Set<JobStatus> statuses) {
+    return in("status", statuses);
+  }
+
+  private static String in(String column, Set<JobStatus> statuses) {
+    if (statuses.isEmpty()) {
+      throw new IllegalArgumentException("no status");
+    }
+    if (statuses.size() == 1) {
+      return column + " = " + statuses.iterator().next().sql();
+    }
+    return column
+        + " IN ("
+        + statuses.stream().map(JobStatus::sql).collect(Collectors.joining(", "))
+        + ")";
+  }
+
+  /** Whether a job in {@code from} may become {@code to}, its lease lapsed or not. */
+  static boolean allows(JobStatus from, JobStatus to, boolean leaseLapsed) {
+    return from.canBecome(to) && (!isTakeOver(from, to) || leaseLapsed);
+  }
+
+  /**
+   * The condition that a job may become {@code target}: its status is one of {@link
+   * JobStatus#sourcesOf}, and for a take-over its lease lapsed.
+   */
+  static String mayBecome(JobStatus target) {
+    Set<JobStatus> plain = EnumSet.noneOf(JobStatus.class);
+    List<String> conditions = new ArrayList<>();
+    for (JobStatus from : JobStatus.sourcesOf(target)) {
+      if (isTakeOver(from, target)) {
+        conditions.add("(jobs.status = " + from.sql() + " AND " + leaseLapsed("jobs") + ")");
+      } else {
+        plain.add(from);
+      }
+    }
+    if (!plain.isEmpty()) {
+      conditions.addFirst(in("jobs.status", plain));
+    }
+    return conditions.size() == 1
+        ? conditions.getFirst()
+        : "(" + String.join(" OR ", conditions) + ")";
+  }
+
+  private static boolean isTakeOver(JobStatus from, JobStatus to) {
+    return from == RUNNING && to == RUNNING;
+  }
+
+  private static Tuple answered(UUID id, int version, Answer answer) {
+    return Tuple.of(id, version, answer.resultJson())
+        .addInteger(answer.promptTokens())
+        .addInteger(answer.completionTokens())
+        .addInteger(answer.totalTokens())
+        .addString(answer.servedProvider());
+  }
+
+  private static Uni<Boolean> changed(SqlClient db, String statement, Tuple values) {
+    return db.preparedQuery(statement).execute(values).map(rows -> rows.rowCount() == 1);
+  }
+
+  private static Claim claimOf(Row row) {
+    return new Claim(row.getInteger("attempts"), row.getInteger("version"));
+  }
+
+  private static Optional<Row> first(RowSet<Row> rows) {
+    return rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next());
+  }
+
+  private static double seconds(Duration duration) {
+    return duration.toMillis() / 1000.0;
+  }
+}
