@@ -26,6 +26,14 @@ public interface ApiConfig {
   @WithDefault("1M")
   MemorySize maxBodySize();
 
+  /**
+   * Longest a request's body may take to arrive after its headers; a slower one gets 400 and its
+   * connection is closed, so a client that drips a body cannot hold a connection. Default {@code
+   * 30s}.
+   */
+  @WithDefault("30s")
+  Duration bodyTimeout();
+
   /** Upper bound of {@code Prefer: wait=N} and {@code wait_seconds}. Default {@code 60s}. */
   @WithDefault("60s")
   Duration maxWait();

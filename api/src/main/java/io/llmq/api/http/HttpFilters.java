@@ -3,6 +3,8 @@ package io.llmq.api.http;
 import io.llmq.api.config.ApiConfig;
 import io.llmq.api.problem.ErrorCode;
 import io.llmq.api.problem.Problems;
+import io.quarkus.logging.Log;
+import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -19,19 +21,51 @@ import java.util.regex.Pattern;
 public class HttpFilters {
 
   private final long maxBytes;
+  private final long bodyTimeoutMs;
   private final Problems problems;
+  private final Vertx vertx;
 
-  HttpFilters(ApiConfig config, Problems problems) {
+  HttpFilters(ApiConfig config, Problems problems, Vertx vertx) {
     this.maxBytes = config.maxBodySize().asLongValue();
+    this.bodyTimeoutMs = config.bodyTimeout().toMillis();
     this.problems = problems;
+    this.vertx = vertx;
   }
 
   void install(@Observes Router router) {
     router.route().order(-200).handler(RequestIds::assign);
+    router.route().order(-200).handler(this::boundBody);
     router.route().order(-199).handler(this::limitBody);
     router.route().order(-198).handler(BodyHandler.create(false).setBodyLimit(maxBytes));
-    router.route().order(-198).failureHandler(this::tooLarge);
+    router.route().order(-198).failureHandler(this::failed);
     router.route().order(-197).handler(this::bodyPresent);
+  }
+
+  /**
+   * A body still arriving {@code llmq.api.body-timeout} after the headers is refused and its
+   * connection closed: a client that drips its body would otherwise hold the connection, since the
+   * idle timeout restarts with every byte.
+   */
+  private void boundBody(RoutingContext context) {
+    if (context.request().isEnded()) {
+      context.next();
+      return;
+    }
+    long timer =
+        vertx.setTimer(
+            bodyTimeoutMs,
+            id -> {
+              if (!context.request().isEnded() && !context.response().headWritten()) {
+                context.response().putHeader("Connection", "close");
+                problems.write(
+                    context,
+                    ErrorCode.INVALID_REQUEST,
+                    "The request body did not arrive within " + bodyTimeoutMs / 1000 + " s.");
+                context.response().endHandler(ignored -> context.request().connection().close());
+              }
+            });
+    context.addEndHandler(ignored -> vertx.cancelTimer(timer));
+    context.next();
   }
 
   /**
@@ -67,13 +101,30 @@ public class HttpFilters {
     context.next();
   }
 
-  /** A chunked body that outgrew the limit while it was read. */
-  private void tooLarge(RoutingContext context) {
-    if (context.statusCode() == 413 && !context.response().headWritten()) {
+  /**
+   * Any failure of a route that reached no resource (a chunked body that outgrew the limit while it
+   * was read, a handler that failed) is answered in problem+json like every other error, never with
+   * the framework's own page; a 5xx is logged with its cause, which the body never shows.
+   */
+  private void failed(RoutingContext context) {
+    if (context.response().headWritten()) {
+      context.next();
+      return;
+    }
+    if (context.statusCode() == 413) {
       refuse(context);
       return;
     }
-    context.next();
+    int status = context.statusCode() < 400 ? 500 : context.statusCode();
+    ErrorCode code = ErrorCode.forStatus(status);
+    if (code.status() >= 500) {
+      Log.errorf(
+          context.failure(),
+          "Request %s %s failed outside the REST layer",
+          context.request().method(),
+          context.request().path());
+    }
+    problems.write(context, code, code.title() + ".");
   }
 
   private void limitBody(RoutingContext context) {
