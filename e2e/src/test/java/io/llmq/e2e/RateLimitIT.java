@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.restassured.http.ContentType;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -66,6 +67,7 @@ class RateLimitIT {
 
     List<Integer> remaining = new ArrayList<>();
     Set<Integer> refusedBy = new HashSet<>();
+    long started = System.nanoTime();
     for (int i = 0; i < 3 * LIMIT; i++) {
       int port = ports[i % 2];
       ExtractableResponse<Response> answer =
@@ -92,8 +94,13 @@ class RateLimitIT {
       }
     }
     // One count: each replica's answers continue the other's, 9 left after the first, 0 after
-    // the tenth, whichever replica answered.
-    assertEquals(List.of(9, 8, 7, 6, 5, 4, 3, 2, 1, 0), remaining);
+    // the tenth, whichever replica answered. A slow machine may let the limit refill one request
+    // (every 6 s at 10 a minute) while the loop runs: at most that many more are accepted.
+    long refills = Duration.ofNanos(System.nanoTime() - started).toSeconds() / (60 / LIMIT);
+    assertEquals(List.of(9, 8, 7, 6, 5, 4, 3, 2, 1, 0), remaining.subList(0, LIMIT));
+    assertTrue(
+        remaining.size() <= LIMIT + refills,
+        remaining.size() + " accepted with " + refills + " refills: " + remaining);
     assertEquals(Set.of(ports[0], ports[1]), refusedBy);
   }
 }
