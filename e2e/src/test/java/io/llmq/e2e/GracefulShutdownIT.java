@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,7 +73,10 @@ class GracefulShutdownIT {
     List<String> slow = submit(4, "long", 30_000);
     awaitRunning(8);
 
-    assertEquals(0, system.terminateWorkerNamed(first), "exit code after SIGTERM");
+    assertEquals(
+        OptionalInt.of(0),
+        system.terminateWorkerNamed(first, Duration.ofSeconds(90)),
+        "exit code after SIGTERM");
     assertEquals(List.of(), system.errorLines(first.replace("e2e-", "")));
     for (String job : quick) {
       assertEquals("succeeded", status(job), "a call that ended inside the grace");

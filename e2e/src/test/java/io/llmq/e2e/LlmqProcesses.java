@@ -18,7 +18,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.awaitility.Awaitility;
 
 /**
@@ -34,7 +37,8 @@ final class LlmqProcesses implements AutoCloseable {
 
   private final Path root = Path.of(System.getProperty("llmq.root", "..")).toAbsolutePath();
   private final Path logs = root.resolve("e2e/target");
-  private final TestServices services = TestServices.get();
+  private final Infrastructure services;
+  private final String logPrefix;
   private final String queue = "llmq-e2e-" + UUID.randomUUID().toString().substring(0, 8);
   private final Map<String, String> env = new HashMap<>();
   private final int apiPort = freePort();
@@ -48,8 +52,32 @@ final class LlmqProcesses implements AutoCloseable {
   private final List<Process> moreApis = new ArrayList<>();
   private final String dbUrl;
 
+  /**
+   * Where the apps find PostgreSQL (a database of their own: {@code dbUrl}), RabbitMQ and Redis,
+   * and what removes a run's queues and exchanges afterwards.
+   */
+  record Infrastructure(
+      String dbUrl,
+      String pgUser,
+      String pgPassword,
+      String rabbitHost,
+      int rabbitPort,
+      String redisUrl,
+      Consumer<String> deleteTopology) {}
+
+  /** The system on the test services ({@link TestServices}), in a database made afresh. */
   LlmqProcesses() {
-    dbUrl = services.freshDatabase(databaseName());
+    this("", shared());
+  }
+
+  /**
+   * The system on other services; {@code logPrefix} starts the name of each process's log in {@code
+   * e2e/target}, so runs of different tests keep theirs apart.
+   */
+  LlmqProcesses(String logPrefix, Infrastructure services) {
+    this.services = services;
+    this.logPrefix = logPrefix;
+    dbUrl = services.dbUrl();
     env.put("LLMQ_DB_URL", dbUrl);
     env.put("LLMQ_DB_USER", services.pgUser());
     env.put("LLMQ_DB_PASSWORD", services.pgPassword());
@@ -149,8 +177,9 @@ final class LlmqProcesses implements AutoCloseable {
     awaitReady(simulatorPort, simulator, "/stats");
     api = launch("api", Map.of("LLMQ_API_PORT", String.valueOf(apiPort)));
     for (int i = 0; i < workerCount; i++) {
-      startWorker();
+      launchWorker();
     }
+    awaitWorkersReady();
     awaitReady(apiPort, api);
   }
 
@@ -172,11 +201,23 @@ final class LlmqProcesses implements AutoCloseable {
     startWorker(Map.of());
   }
 
-  /** Starts a worker with environment variables of its own; answers its id. */
+  /** Starts a worker with environment variables of its own, waits until it is ready; its id. */
   String startWorker(Map<String, String> settings) {
+    String id = launchWorker(settings);
+    Process worker = workersById.get(id);
+    awaitReady(workerPorts.get(worker), worker);
+    return id;
+  }
+
+  /** Starts a worker and answers its id at once, while it boots ({@link #awaitWorkersReady}). */
+  String launchWorker() {
+    return launchWorker(Map.of());
+  }
+
+  private String launchWorker(Map<String, String> settings) {
     int port = freePort();
     String name = "worker-" + ++workersStarted;
-    String id = "e2e-" + name;
+    String id = "e2e-" + logPrefix + name;
     Map<String, String> extra = new HashMap<>(settings);
     extra.put("LLMQ_WORKER_PORT", String.valueOf(port));
     extra.put("LLMQ_WORKER_ID", id);
@@ -184,8 +225,14 @@ final class LlmqProcesses implements AutoCloseable {
     workers.add(worker);
     workersById.put(id, worker);
     workerPorts.put(worker, port);
-    awaitReady(port, worker);
     return id;
+  }
+
+  /** Waits until every worker running now is ready. */
+  void awaitWorkersReady() {
+    for (Process worker : List.copyOf(workers)) {
+      awaitReady(workerPorts.get(worker), worker);
+    }
   }
 
   /** A counter of a running worker's {@code /q/metrics}, summed over its tags; 0 when absent. */
@@ -220,17 +267,36 @@ final class LlmqProcesses implements AutoCloseable {
   }
 
   /**
-   * Stops the worker {@code id} as a platform would, with SIGTERM, and waits for it to exit;
-   * answers its exit code.
+   * Sends SIGTERM to the worker whose id is {@code id}, as an orchestrator stopping it would, and
+   * waits up to {@code atMost} for it to exit. Answers its exit code, or empty when it was still
+   * running then (it is killed).
    */
-  int terminateWorkerNamed(String id) throws InterruptedException {
+  OptionalInt terminateWorkerNamed(String id, Duration atMost) throws InterruptedException {
     Process worker = workersById.remove(id);
     if (worker == null) {
       throw new IllegalArgumentException("no running worker " + id);
     }
     workers.remove(worker);
     worker.destroy();
-    return worker.waitFor();
+    if (worker.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS)) {
+      return OptionalInt.of(worker.exitValue());
+    }
+    worker.destroyForcibly().waitFor();
+    return OptionalInt.empty();
+  }
+
+  /** The ids ({@code lease_owner} of their jobs) of the workers running now. */
+  List<String> workerIds() {
+    return List.copyOf(workersById.keySet());
+  }
+
+  /** The log files of every worker started so far, ended ones included. */
+  List<Path> workerLogs() {
+    List<Path> files = new ArrayList<>();
+    for (int i = 1; i <= workersStarted; i++) {
+      files.add(logs.resolve(logPrefix + "worker-" + i + ".log"));
+    }
+    return files;
   }
 
   /** Stops the api with SIGTERM and waits for it to exit; answers its exit code. */
@@ -247,14 +313,16 @@ final class LlmqProcesses implements AutoCloseable {
 
   /** The lines of a process's log ({@code worker-1}, {@code api}, …) that are at level ERROR. */
   List<String> errorLines(String name) throws IOException {
-    return Files.readAllLines(logs.resolve(name + ".log")).stream()
+    return Files.readAllLines(logs.resolve(logPrefix + name + ".log")).stream()
         .filter(line -> line.contains(" ERROR ") || line.contains("\"level\":\"ERROR\""))
         .toList();
   }
 
   /** Ends the newest worker the hard way, as a crash or {@code kill -9} would. */
   void killWorker() throws InterruptedException {
-    workers.remove(workers.size() - 1).destroyForcibly().waitFor();
+    Process worker = workers.remove(workers.size() - 1);
+    workersById.values().remove(worker);
+    worker.destroyForcibly().waitFor();
   }
 
   private Process launch(String name, Map<String, String> extra) {
@@ -267,7 +335,7 @@ final class LlmqProcesses implements AutoCloseable {
     ProcessBuilder builder =
         new ProcessBuilder(List.of(java, "-Xmx256m", "-jar", jar.toString()))
             .redirectErrorStream(true)
-            .redirectOutput(logs.resolve(name + ".log").toFile());
+            .redirectOutput(logs.resolve(logPrefix + name + ".log").toFile());
     builder.environment().putAll(env);
     builder.environment().putAll(extra);
     try {
@@ -314,7 +382,36 @@ final class LlmqProcesses implements AutoCloseable {
         process.destroy();
       }
     }
-    services.deleteTopology(queue);
+    for (Process process : all) {
+      if (process != null) {
+        stopped(process);
+      }
+    }
+    services.deleteTopology().accept(queue);
+  }
+
+  /** Waits a while for a process that was asked to stop, then ends it the hard way. */
+  private static void stopped(Process process) {
+    try {
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Infrastructure shared() {
+    TestServices services = TestServices.get();
+    return new Infrastructure(
+        services.freshDatabase(databaseName()),
+        services.pgUser(),
+        services.pgPassword(),
+        services.rabbitHost(),
+        services.rabbitPort(),
+        services.redisUrl(),
+        services::deleteTopology);
   }
 
   /**
