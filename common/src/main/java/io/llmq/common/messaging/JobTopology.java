@@ -54,6 +54,11 @@ public class JobTopology {
             .setReconnectAttempts(0);
   }
 
+  /** How the apps reach the broker, for a connection of another name. */
+  RabbitMQOptions options(String connectionName) {
+    return new RabbitMQOptions(options).setConnectionName(connectionName);
+  }
+
   @Produces
   @Identifier(QUEUE_ARGUMENTS)
   Map<String, Object> queueArguments() {
