@@ -5,6 +5,7 @@ import io.llmq.api.problem.ErrorCode;
 import io.llmq.api.problem.Problems;
 import io.quarkus.logging.Log;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -94,11 +95,36 @@ public class HttpFilters {
           "Send the body as JSON, with 'Content-Type: application/json'.");
       return;
     }
+
     if (context.body() == null || context.body().length() == 0) {
       empty(context);
       return;
     }
+    if (!utf8(context.body().buffer())) {
+      problems.write(
+          context, ErrorCode.INVALID_REQUEST, "The request body must be JSON encoded in UTF-8.");
+      return;
+    }
     context.next();
+  }
+
+  /**
+   * Whether the body is not UTF-16 or UTF-32 (RFC 8259 §8.1: JSON between systems is UTF-8), told
+   * as the RFC's appendix does, by a byte-order mark or a zero among the first bytes: a JSON text
+   * starts with an ASCII character, so a zero there means a wider encoding. Jackson would read such
+   * a body anyway, and what the application meant to send is better asked than guessed.
+   */
+  private static boolean utf8(Buffer body) {
+    int first = Byte.toUnsignedInt(body.getByte(0));
+    if (first == 0xFE || first == 0xFF) {
+      return false;
+    }
+    for (int i = 0; i < Math.min(4, body.length()); i++) {
+      if (body.getByte(i) == 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

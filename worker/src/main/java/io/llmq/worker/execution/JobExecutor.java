@@ -451,7 +451,10 @@ public class JobExecutor {
   /** Attempts ran out without an answer: the workers that held the job kept dying. */
   private Uni<Outcome> giveUp(StoredJob job) {
     String message =
-        "The job was started " + job.attempts() + " times and never finished; llmq gave up.";
+        "The job was started "
+            + job.attempts()
+            + (job.attempts() == 1 ? " time" : " times")
+            + " and never finished; llmq gave up.";
     return store
         .fail(job.id(), job.version(), FailureCode.INTERNAL, message)
         .invoke(changed -> ended(job.id(), changed, "failed"))
