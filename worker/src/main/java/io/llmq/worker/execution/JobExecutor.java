@@ -20,6 +20,7 @@ import io.llmq.worker.governor.CallCapacity;
 import io.llmq.worker.governor.CallCapacity.Admission;
 import io.llmq.worker.governor.CallSlots;
 import io.llmq.worker.governor.GovernorConfig;
+import io.llmq.worker.governor.WaitingRoom;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
@@ -71,6 +72,11 @@ public class JobExecutor {
 
   /** How soon a job that found no free call slot tries again. */
   private static final Duration SLOT_RETRY = Duration.ofSeconds(1);
+
+  /** How long after its expected start a waiting job's safety message comes, and at most when. */
+  private static final Duration ROOM_SAFETY_MARGIN = Duration.ofSeconds(30);
+
+  private static final Duration ROOM_SAFETY_MAX = Duration.ofMinutes(5);
 
   private final JobProgress progress;
   private final Cancellations cancels;
@@ -200,11 +206,11 @@ public class JobExecutor {
     if (job.status().isTerminal()) {
       Log.debugf(
           "Job(id=%s) is already %s; duplicate message dropped", job.id(), job.status().wire());
-      return Uni.createFrom().item(Outcome.ACK);
+      return leftRoom(job).replaceWith(Outcome.ACK);
     }
     if (job.status() == JobStatus.RUNNING && !job.leaseLapsed()) {
       Log.debugf("Job(id=%s) runs under a live lease elsewhere; message dropped", job.id());
-      return Uni.createFrom().item(Outcome.ACK);
+      return leftRoom(job).replaceWith(Outcome.ACK);
     }
     if (job.status() == JobStatus.QUEUED && job.pastDeadline()) {
       return expire(job);
@@ -218,6 +224,17 @@ public class JobExecutor {
         answer -> fromCache(job, request, answer),
         delay -> store.defer(job, delay).replaceWith(Outcome.ACK),
         () -> call(job, request));
+  }
+
+  /**
+   * A job that will not start from the governor's waiting room (it ended, or runs elsewhere) leaves
+   * it, and capacity granted to it goes back: it may have been cancelled while it waited.
+   */
+  private Uni<Void> leftRoom(StoredJob job) {
+    return providers
+        .forModel(job.model())
+        .map(route -> capacity.leaveRoom(route, job.id()))
+        .orElse(Uni.createFrom().voidItem());
   }
 
   /**
@@ -259,8 +276,10 @@ public class JobExecutor {
             ? CostBound.FREE
             : CostBound.of(
                 models, job.model(), request, route.settings().defaultMaxTokens(), job.budgeted());
+    CallCapacity.Caller caller =
+        new CallCapacity.Caller(job.id(), job.tenantId(), job.tenantTokensPerMinute(), 1.0, 1);
     return capacity
-        .admit(job.tenantId(), job.tenantTokensPerMinute(), route, request)
+        .admit(caller, route, request)
         .chain(admission -> admitted(job, request, route, bound, admission));
   }
 
@@ -276,6 +295,9 @@ public class JobExecutor {
       Providers.Route route,
       CostBound bound,
       Admission admission) {
+    if (admission.waiting().isPresent()) {
+      return waiting(job, admission.waiting().get());
+    }
     if (admission.deferred()) {
       Log.infof(
           "Job(id=%s) waits %d ms for capacity; back in the queue until then",
@@ -320,6 +342,24 @@ public class JobExecutor {
               .eventually(() -> capacity.free(slot));
         })
         .eventually(() -> cancels.forget(job.id(), cancelled));
+  }
+
+  /**
+   * The job waits in the governor's room, its place kept there: its message goes (a grant sends a
+   * new one), and so does its tenant's concurrent slot. A message later than the expected start is
+   * scheduled too, in case the room's state is lost (Redis restarted without it): it finds the job
+   * still waiting, keeps its place and schedules the next; or finds it gone and brings it back.
+   */
+  private Uni<Outcome> waiting(StoredJob job, WaitingRoom.Answer answer) {
+    Log.infof(
+        "Job(id=%s) waits for capacity: %d calls ahead, about %d ms",
+        job.id(), answer.ahead(), answer.waitMs());
+    Duration expected = Duration.ofMillis(answer.waitMs()).plus(ROOM_SAFETY_MARGIN);
+    Duration safety = expected.compareTo(ROOM_SAFETY_MAX) > 0 ? ROOM_SAFETY_MAX : expected;
+    return freeSlot(job)
+        .chain(() -> store.defer(job, safety))
+        .invoke(() -> progress.changed(job.id()))
+        .replaceWith(Outcome.ACK);
   }
 
   /** A call slot of the route's provider, unless {@code interrupted} ends the wait first. */

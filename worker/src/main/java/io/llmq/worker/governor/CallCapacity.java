@@ -34,13 +34,20 @@ import java.util.concurrent.ConcurrentHashMap;
 public class CallCapacity {
 
   private final Governor governor;
+  private final WaitingRoom room;
   private final CallSlots slots;
   private final GovernorConfig config;
   private final MeterRegistry metrics;
   private final Map<String, Double> promptRatio = new ConcurrentHashMap<>();
 
-  CallCapacity(Governor governor, CallSlots slots, GovernorConfig config, MeterRegistry metrics) {
+  CallCapacity(
+      Governor governor,
+      WaitingRoom room,
+      CallSlots slots,
+      GovernorConfig config,
+      MeterRegistry metrics) {
     this.governor = governor;
+    this.room = room;
     this.slots = slots;
     this.config = config;
     this.metrics = metrics;
@@ -54,6 +61,8 @@ public class CallCapacity {
    *     provider's; {@code null} for a provider that is not governed
    * @param deferred the wait passes {@code llmq.governor.max-hold} and nothing was charged: the
    *     caller puts the job back instead of holding its message
+   * @param waiting the call waits in the provider's {@link WaitingRoom}, nothing charged: the
+   *     caller lets its message go; a grant sends it a new one
    */
   public record Admission(
       Reservation reservation,
@@ -62,23 +71,33 @@ public class CallCapacity {
       long promptEstimate,
       long maxTokens,
       boolean chargesMaxTokens,
-      boolean deferred) {
+      boolean deferred,
+      Optional<WaitingRoom.Answer> waiting) {
 
     public static final Admission NONE =
-        new Admission(Reservation.NONE, null, null, 0, 0, true, false);
+        new Admission(Reservation.NONE, null, null, 0, 0, true, false, Optional.empty());
 
     public Duration delay() {
       return reservation.delay();
     }
   }
 
+  /** Who asks for capacity: the job, its tenant, the tenant's limit and weight, its priority. */
+  public record Caller(
+      UUID jobId, UUID tenantId, Long tenantTokensPerMinute, double shareWeight, int rank) {}
+
   /**
    * Reserves the call's worst case for {@code request}, as the provider will get it (its model the
-   * upstream name). An admission whose wait passes {@code llmq.governor.max-hold} charges nothing
-   * and is {@link Admission#deferred()}: the caller puts the job back instead of waiting.
+   * upstream name). A governed provider's call starts now only if it fits and nobody waits before
+   * it; otherwise it is {@link Admission#waiting()} in the provider's {@link WaitingRoom}, charged
+   * nothing. Calls that only their tenant's limit governs reserve directly, and one whose wait
+   * passes {@code llmq.governor.max-hold} charges nothing and is {@link Admission#deferred()}: the
+   * caller puts the job back instead of waiting. While Redis is unreachable, every call reserves
+   * against the local fallback buckets.
    */
-  public Uni<Admission> admit(
-      UUID tenantId, Long tenantTokensPerMinute, Providers.Route route, JsonNode request) {
+  public Uni<Admission> admit(Caller caller, Providers.Route route, JsonNode request) {
+    UUID tenantId = caller.tenantId();
+    Long tenantTokensPerMinute = caller.tenantTokensPerMinute();
     if (!config.enabled()) {
       return Uni.createFrom().item(Admission.NONE);
     }
@@ -110,6 +129,69 @@ public class CallCapacity {
     long worst = (long) Math.ceil(prompt * promptRatio.getOrDefault(name, 1.0)) + maxTokens;
     Governor.Bucket tenant =
         tenantTokensPerMinute == null ? null : Governor.tenant(tenantId, tenantTokensPerMinute);
+    if (!upstream.isEmpty()) {
+      List<Governor.Bucket> buckets = new ArrayList<>(upstream);
+      if (tenant != null && tenant.limited()) {
+        buckets.add(tenant);
+      }
+      WaitingRoom.Ask ask =
+          new WaitingRoom.Ask(
+              caller.jobId(),
+              tenantId,
+              caller.shareWeight(),
+              caller.rank(),
+              worst,
+              buckets,
+              learns,
+              config.headroom());
+      List<String> upstreamKeys = upstream.stream().map(Governor.Bucket::key).toList();
+      String tenantKey = tenant != null && tenant.limited() ? tenant.key() : null;
+      return room.enter(name, ask)
+          .map(answer -> {
+            Log.debugf(
+                "Room of %s: %d tokens (prompt estimate %d, max %d): %s",
+                name,
+                worst,
+                prompt,
+                maxTokens,
+                answer.go()
+                    ? "start"
+                    : "wait, " + answer.ahead() + " ahead, about " + answer.waitMs() + " ms");
+            Reservation reservation =
+                answer.go()
+                    ? new Reservation(
+                        upstreamKeys, tenantKey, worst, System.currentTimeMillis(), true, false)
+                    : new Reservation(List.of(), null, 0, 0, false, false);
+            return new Admission(
+                reservation,
+                learns,
+                name,
+                prompt,
+                maxTokens,
+                settings.chargesMaxTokens(),
+                false,
+                answer.go() ? Optional.empty() : Optional.of(answer));
+          })
+          .onFailure()
+          .recoverWithUni(failure ->
+              reserve(upstream, tenant, worst, learns, name, prompt, maxTokens, settings));
+    }
+    return reserve(upstream, tenant, worst, learns, name, prompt, maxTokens, settings);
+  }
+
+  /**
+   * Reserves directly, into debt, in arrival order: the tenant's own bucket when only it governs
+   * the call, or every bucket, locally, while Redis (and so the room) is unreachable.
+   */
+  private Uni<Admission> reserve(
+      List<Governor.Bucket> upstream,
+      Governor.Bucket tenant,
+      long worst,
+      Governor.Bucket learns,
+      String name,
+      long prompt,
+      long maxTokens,
+      ProvidersConfig.Provider settings) {
     Uni<Reservation> reserved =
         governor
             .reserve(upstream, tenant, worst)
@@ -135,7 +217,19 @@ public class CallCapacity {
             prompt,
             maxTokens,
             settings.chargesMaxTokens(),
-            !reservation.charged()));
+            !reservation.charged(),
+            Optional.empty()));
+  }
+
+  /** The job will not start from the room: it leaves it, and capacity granted to it goes back. */
+  public Uni<Void> leaveRoom(Providers.Route route, UUID jobId) {
+    if (!config.enabled() || SimulatedProvider.KIND.equals(route.settings().kind())) {
+      return Uni.createFrom().voidItem();
+    }
+    return room.forget(route.provider().name(), jobId)
+        .replaceWithVoid()
+        .onFailure()
+        .recoverWithNull();
   }
 
   /**

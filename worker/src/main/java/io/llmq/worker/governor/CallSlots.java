@@ -2,6 +2,7 @@ package io.llmq.worker.governor;
 
 import io.llmq.common.failure.RedisTimeout;
 import io.llmq.common.messaging.StandingSubscription;
+import io.llmq.common.redis.LuaScript;
 import io.llmq.worker.config.WorkerConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

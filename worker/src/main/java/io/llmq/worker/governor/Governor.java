@@ -1,6 +1,7 @@
 package io.llmq.worker.governor;
 
 import io.llmq.common.failure.RedisTimeout;
+import io.llmq.common.redis.LuaScript;
 import io.llmq.worker.provider.RateLimitSnapshot;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -139,7 +140,7 @@ public class Governor {
         : new Reservation(upstreamKeys, tenantKey, tokens, readyAt, true, local);
   }
 
-  private double headroomOf(Bucket bucket) {
+  double headroomOf(Bucket bucket) {
     return bucket.upstream() ? headroom : 0;
   }
 
@@ -170,8 +171,9 @@ public class Governor {
   }
 
   /**
-   * Teaches an upstream bucket what its response headers said: the real limits, the budget that
-   * remains, and, after a 429, a pause every replica honours.
+   * Teaches an upstream bucket what a response said: the real limits, the budget that remains (a
+   * cold bucket takes it as its level), and, after a 429, a pause every replica honours, after
+   * which the bucket refills from empty.
    */
   public Uni<Void> learn(Bucket bucket, RateLimitSnapshot limits, Duration pause) {
     List<String> args =
@@ -182,7 +184,8 @@ public class Governor {
             Long.toString(orZero(limits.requestLimit())),
             Long.toString(limits.tokensRemaining() == null ? -1 : limits.tokensRemaining()),
             Long.toString(limits.requestsRemaining() == null ? -1 : limits.requestsRemaining()),
-            Long.toString(pause == null ? 0 : pause.toMillis()));
+            Long.toString(pause == null ? 0 : pause.toMillis()),
+            "1");
     return run(adjust, List.of(bucket.key()), args).replaceWithVoid().onFailure().recoverWithNull();
   }
 
@@ -195,7 +198,7 @@ public class Governor {
       return Uni.createFrom().voidItem();
     }
     List<String> args =
-        List.of(Long.toString(tokens), Long.toString(requests), "0", "0", "-1", "-1", "0");
+        List.of(Long.toString(tokens), Long.toString(requests), "0", "0", "-1", "-1", "0", "0");
     return run(adjust, List.of(key), args).replaceWithVoid().onFailure().recoverWithNull();
   }
 

@@ -88,6 +88,20 @@ public class Providers {
     };
   }
 
+  /**
+   * The providers whose calls the governor's waiting room orders: every configured one but the
+   * built-in simulator, which needs no governing.
+   */
+  public Set<String> governed() {
+    Set<String> names = new TreeSet<>();
+    byName.forEach((name, provider) -> {
+      if (!SimulatedProvider.KIND.equals(config.providers().get(name).kind())) {
+        names.add(name);
+      }
+    });
+    return names;
+  }
+
   public Optional<Route> forModel(String model) {
     Optional<String> provider = models.providerOf(model);
     if (provider.isEmpty()) {

@@ -1,0 +1,140 @@
+package io.llmq.worker.governor;
+
+import io.llmq.common.failure.Outages;
+import io.llmq.common.job.JobStatus;
+import io.llmq.common.messaging.JobMessage;
+import io.llmq.common.messaging.OutboxRelay;
+import io.llmq.worker.provider.Providers;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Releases calls from the governor's {@link WaitingRoom}: for each governed provider, a loop that
+ * asks the room for the next call in fair order that fits now and sends its job a new message (a
+ * committed outbox row, published at once), whose consumer collects the granted capacity. Every
+ * replica runs the loops; Redis serialises their grants. Between grants a loop sleeps until the
+ * room says the next call could fit, at most {@link #LONGEST_SLEEP} (a refund or a new arrival may
+ * make it sooner), so waiting calls start as the provider's buckets refill, one at a time.
+ */
+@ApplicationScoped
+public class RoomDispatcher {
+
+  /** Longest sleep between two looks at a room. */
+  static final long LONGEST_SLEEP = 250;
+
+  /** Pause after Redis or PostgreSQL failed to answer. */
+  private static final long OUTAGE_SLEEP = 1000;
+
+  private static final String DISPATCH =
+      "INSERT INTO job_outbox (job_id, tenant_id, available_at)"
+          + " SELECT id, tenant_id, now() + make_interval(secs => $2) FROM jobs"
+          + " WHERE id = $1 AND status = "
+          + JobStatus.QUEUED.sql()
+          + " RETURNING id, job_id, tenant_id";
+
+  private final WaitingRoom room;
+  private final Providers providers;
+  private final GovernorConfig config;
+  private final Pool pool;
+  private final OutboxRelay outbox;
+  private final Vertx vertx;
+  private final Counter granted;
+  private final double fastPathLeaseSeconds;
+  private volatile boolean stopped;
+
+  RoomDispatcher(
+      WaitingRoom room,
+      Providers providers,
+      GovernorConfig config,
+      Pool pool,
+      OutboxRelay outbox,
+      Vertx vertx,
+      MeterRegistry metrics,
+      @ConfigProperty(name = "llmq.outbox.fast-path-lease") Duration fastPathLease) {
+    this.room = room;
+    this.providers = providers;
+    this.config = config;
+    this.pool = pool;
+    this.outbox = outbox;
+    this.vertx = vertx;
+    this.granted = metrics.counter("llmq.governor.room.grants");
+    this.fastPathLeaseSeconds = fastPathLease.toMillis() / 1000.0;
+  }
+
+  void start(@Observes StartupEvent event) {
+    if (!config.enabled()) {
+      return;
+    }
+    for (String provider : providers.governed()) {
+      Log.debugf("Waiting room of %s: dispatching", provider);
+      next(provider);
+    }
+  }
+
+  void stop(@Observes @Priority(0) ShutdownEvent event) {
+    stopped = true;
+  }
+
+  private void next(String provider) {
+    if (stopped) {
+      return;
+    }
+    room.take(provider)
+        .chain(grant -> {
+          if (grant.jobId().isEmpty()) {
+            return Uni.createFrom()
+                .item(grant.empty() ? LONGEST_SLEEP : Math.min(grant.waitMs(), LONGEST_SLEEP));
+          }
+          return dispatch(provider, grant.jobId().get()).replaceWith(0L);
+        })
+        .subscribe()
+        .with(
+            sleep -> after(provider, sleep),
+            failure -> {
+              if (!Outages.isClosing(failure)) {
+                Log.debugf("Waiting room of %s not read: %s", provider, failure.getMessage());
+              }
+              after(provider, OUTAGE_SLEEP);
+            });
+  }
+
+  private void after(String provider, long sleep) {
+    if (sleep <= 0) {
+      vertx.runOnContext(() -> next(provider));
+    } else {
+      vertx.setTimer(sleep, id -> next(provider));
+    }
+  }
+
+  /**
+   * Sends the granted job its message. A job that is no longer queued (cancelled, expired while it
+   * waited) gives its grant back.
+   */
+  private Uni<Void> dispatch(String provider, UUID jobId) {
+    granted.increment();
+    return pool.preparedQuery(DISPATCH)
+        .execute(Tuple.of(jobId, fastPathLeaseSeconds))
+        .chain(rows -> {
+          if (rows.rowCount() == 0) {
+            Log.debugf("Job(id=%s) left the waiting room: no longer queued", jobId);
+            return room.forget(provider, jobId).replaceWithVoid();
+          }
+          var row = rows.iterator().next();
+          Log.debugf("Job(id=%s) granted capacity by the waiting room of %s", jobId, provider);
+          return outbox.relay(row.getLong("id"), JobMessage.of(jobId, row.getUUID("tenant_id")));
+        });
+  }
+}
