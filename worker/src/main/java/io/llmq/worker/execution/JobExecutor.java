@@ -522,7 +522,8 @@ public class JobExecutor {
             delta -> {
               deltas.increment();
               events.delta(delta);
-            });
+            },
+            limits -> capacity.heard(admission, limits));
     Cancellable renewal = keepLease(job.id(), job.version(), leaseLost, capacity.keep(route, slot));
     Uni<Completion> call =
         Uni.createFrom()

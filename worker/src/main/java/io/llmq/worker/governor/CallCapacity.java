@@ -8,6 +8,7 @@ import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.ProviderException;
 import io.llmq.worker.provider.Providers;
 import io.llmq.worker.provider.ProvidersConfig;
+import io.llmq.worker.provider.RateLimitSnapshot;
 import io.llmq.worker.provider.simulated.SimulatedProvider;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -261,13 +262,34 @@ public class CallCapacity {
     return governor.refund(admission.reservation());
   }
 
-  /** The call answered: settle, and learn from its headers. */
+  /**
+   * The provider's response headers arrived, before its body: a cold bucket learns what remains at
+   * once, so the calls waiting behind its probe need not wait for the whole answer.
+   */
+  public void heard(Admission admission, RateLimitSnapshot limits) {
+    if (admission.bucket() == null || limits.isEmpty()) {
+      return;
+    }
+    governor
+        .learn(admission.bucket(), limits, null)
+        .subscribe()
+        .with(
+            ignored -> {}, failure -> Log.debugf("Headers not learned: %s", failure.getMessage()));
+  }
+
+  /**
+   * The call answered: settle, and learn from its headers. A provider that keeps what it charged at
+   * admission (the prompt as its limiter counts it, and {@code max_tokens}: what the reservation
+   * estimated) gives nothing back; one that settles on usage gives back the output not produced.
+   * The prompt's billed tokens say nothing of what its limiter counted, so they do not settle it.
+   */
   public Uni<Void> spent(Admission admission, Completion completion) {
     calibrate(admission, completion);
+    long reserved = admission.reservation().tokens();
     long providerCharge =
         admission.chargesMaxTokens()
-            ? completion.promptTokens() + admission.maxTokens()
-            : completion.totalTokens();
+            ? reserved
+            : reserved - Math.max(0, admission.maxTokens() - completion.completionTokens());
     Uni<Void> settled =
         governor.settle(admission.reservation(), providerCharge, completion.totalTokens());
     return admission.bucket() == null

@@ -70,10 +70,12 @@ public class AnthropicProvider implements ChatProvider {
     return http.post(
         payload,
         headers,
-        (response, limits) ->
-            ProviderHttp.isStream(response)
-                ? readStream(response, call, model, limits)
-                : response.body().map(answer -> fromBody(answer, model, limits)));
+        (response, limits) -> {
+          call.answered().accept(limits);
+          return ProviderHttp.isStream(response)
+              ? readStream(response, call, model, limits)
+              : response.body().map(answer -> fromBody(answer, model, limits));
+        });
   }
 
   private Uni<Completion> readStream(

@@ -75,10 +75,12 @@ public class OpenAiProvider implements ChatProvider {
     return http.post(
         payload,
         headers,
-        (response, limits) ->
-            ProviderHttp.isStream(response)
-                ? readStream(response, call, body, model, limits)
-                : response.body().map(answer -> fromBody(answer, body, model, limits)));
+        (response, limits) -> {
+          call.answered().accept(limits);
+          return ProviderHttp.isStream(response)
+              ? readStream(response, call, body, model, limits)
+              : response.body().map(answer -> fromBody(answer, body, model, limits));
+        });
   }
 
   private Uni<Completion> readStream(
