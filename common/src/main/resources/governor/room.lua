@@ -31,6 +31,8 @@
 --   take   P                 -> {'go', job} granted, {'wait', ms} or {'empty'}
 --   forget P job             -> 1 when the job was waiting or granted (a grant's charge goes back)
 --   where  -  job            -> {position, tokens ahead, wait ms} or {} when the job is not waiting
+--   moved  P ms              -> {job, position, estimated start (epoch ms), ...} for each waiting job
+--                               whose estimate moved by more than ms since it was last told
 local GRANT_MS = 120000
 local PROBE_MS = 15000
 local MAX_WALK = 20000
@@ -138,7 +140,30 @@ local function dequeue(tenant, job)
   redis.call('ZREM', P .. 'q:' .. tenant, job)
   redis.call('HDEL', P .. 'jobs', job)
   redis.call('HDEL', 'llmq:room:where', job)
+  redis.call('HDEL', P .. 'told', job)
   if redis.call('ZCARD', P .. 'q:' .. tenant) == 0 then redis.call('ZREM', P .. 'tenants', tenant) end
+end
+
+-- How long until buckets could hold `tokens` more tokens and `calls` more calls (states cached).
+local function waitForAhead(spec, tokens, calls, states)
+  local wait = 0
+  for _, b in ipairs(spec.b) do
+    if b.u == 1 then
+      local st = states[b.k]
+      if not st then
+        st = state(b)
+        states[b.k] = st
+      end
+      local w = waitFor(b, st, 0)
+      if st.tpm > 0 then
+        local need = tokens + b.h * st.tpm
+        if st.t < need then w = math.max(w, (need - st.t) * 60000 / st.tpm) end
+      end
+      if st.rpm > 0 and st.r < calls then w = math.max(w, (calls - st.r) * 60000 / st.rpm) end
+      wait = math.max(wait, w)
+    end
+  end
+  return math.ceil(wait)
 end
 
 -- Where a waiting job stands: calls ahead of it in the fair order, their tokens, and the wait until
@@ -169,22 +194,45 @@ local function position(job)
       end
     end
   end
-  local wait = 0
-  for _, b in ipairs(spec.b) do
-    if b.u == 1 then
-      local st = state(b)
-      local w = waitFor(b, st, 0)
-      if st.tpm > 0 then
-        local need = tokens + spec.c + b.h * st.tpm
-        if st.t < need then w = math.max(w, (need - st.t) * 60000 / st.tpm) end
+  return {ahead, tokens, waitForAhead(spec, tokens + spec.c, ahead + 1, {})}
+end
+
+if op == 'moved' then
+  local threshold = tonumber(ARGV[3])
+  local tenants = redis.call('ZRANGE', P .. 'tenants', 0, -1, 'WITHSCORES')
+  local lanes = {}
+  for i = 1, #tenants, 2 do
+    lanes[#lanes + 1] = {
+      tenant = tenants[i], tag = tonumber(tenants[i + 1]),
+      jobs = redis.call('ZRANGE', P .. 'q:' .. tenants[i], 0, -1), next = 1,
+    }
+  end
+  local states, moved = {}, {}
+  local ahead, tokens = 0, 0
+  while ahead < MAX_WALK do
+    local pick = nil
+    for _, lane in ipairs(lanes) do
+      if lane.next <= #lane.jobs and (pick == nil or lane.tag < pick.tag) then pick = lane end
+    end
+    if pick == nil then break end
+    local job = pick.jobs[pick.next]
+    pick.next = pick.next + 1
+    local raw = redis.call('HGET', P .. 'jobs', job)
+    if raw then
+      local spec = cjson.decode(raw)
+      local estimate = now + waitForAhead(spec, tokens + spec.c, ahead + 1, states)
+      local told = tonumber(redis.call('HGET', P .. 'told', job) or '-1')
+      if told < 0 or math.abs(estimate - told) > threshold then
+        redis.call('HSET', P .. 'told', job, estimate)
+        moved[#moved + 1] = job
+        moved[#moved + 1] = ahead
+        moved[#moved + 1] = estimate
       end
-      if st.rpm > 0 and st.r < ahead + 1 then
-        w = math.max(w, (ahead + 1 - st.r) * 60000 / st.rpm)
-      end
-      wait = math.max(wait, w)
+      ahead, tokens = ahead + 1, tokens + spec.c
+      pick.tag = pick.tag + spec.c / spec.w
     end
   end
-  return {ahead, tokens, math.ceil(wait)}
+  return moved
 end
 
 if op == 'where' then

@@ -1,0 +1,46 @@
+package io.llmq.common.governor;
+
+import io.llmq.common.failure.RedisTimeout;
+import io.llmq.common.redis.LuaScript;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Where a queued job stands, from the governor's waiting room ({@code governor/room.lua}): how many
+ * calls are ahead of it in the fair order, and when it should start, the time until the provider's
+ * buckets could hold those calls and it (refill, pauses). A queued job that is not in a room (its
+ * message on the way to a worker, or waiting out a retry's backoff) shows position 0 and no
+ * estimate. Redis that does not answer makes it unknown ({@code null}), never a failure.
+ */
+@ApplicationScoped
+public class QueuePositions {
+
+  private final ReactiveRedisDataSource redis;
+  private final LuaScript room;
+
+  QueuePositions(ReactiveRedisDataSource redis, RedisTimeout timeout) {
+    this.redis = redis;
+    this.room = new LuaScript("governor/room.lua", timeout);
+  }
+
+  /** A queued job's place: calls ahead of it and its estimated start ({@code null}: unknown). */
+  public record Position(long ahead, Instant estimatedStartAt) {}
+
+  /** The job's place, or {@code null} when Redis could not say. */
+  public Uni<Position> of(UUID jobId) {
+    return room.call(redis, List.of(), List.of("where", "-", jobId.toString()))
+        .map(answer -> {
+          if (answer == null || answer.size() == 0) {
+            return new Position(0, null);
+          }
+          return new Position(
+              answer.get(0).toLong(), Instant.now().plusMillis(answer.get(2).toLong()));
+        })
+        .onFailure()
+        .recoverWithNull();
+  }
+}

@@ -1,0 +1,180 @@
+package io.llmq.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fair shares as two tenants meet them on two worker replicas: the packaged api and two workers,
+ * the simulator standing in for OpenAI with a limit of 60,000 tokens a minute that llmq is
+ * configured with too. One tenant floods far more than a minute's worth of jobs; the other arrives
+ * later with jobs of the same size. From a fresh start, no call is answered 429; while both wait,
+ * the late tenant gets half the calls (equal weights), and its first job starts within seconds,
+ * not behind the flood's backlog.
+ */
+class FairShareIT {
+
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final int TPM = 60_000;
+  private static final int MAX_TOKENS = 500;
+  private static final int FLOOD = 250;
+  private static final int LATE = 24;
+
+  private static LlmqProcesses system;
+
+  @BeforeAll
+  static void start() {
+    system =
+        new LlmqProcesses()
+            .with("LLMQ_OPENAI_TOKENS_PER_MINUTE", String.valueOf(TPM))
+            .with("LLMQ_OPENAI_REQUESTS_PER_MINUTE", "10000");
+    system.start(2);
+    RestAssured.port = system.apiPort();
+    system.simulator(
+        "{\"tokens_per_minute\":"
+            + TPM
+            + ",\"requests_per_minute\":10000,\"time_to_first_token\":20,"
+            + "\"tokens_per_second\":5000,\"error_rate\":0}");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (system != null) {
+      system.close();
+    }
+  }
+
+  @Test
+  void aLateTenantGetsHalfTheCallsAndIsNotQueuedBehindTheFlood() throws Exception {
+    Tenant flooder = tenant("flooder");
+    Tenant late = tenant("late");
+    long limitedBefore = system.simulatorStat("rate_limited");
+
+    List<String> flood = submitAll(flooder, "flood", FLOOD);
+    // The flood's first minute of tokens starts at once; the rest of it waits.
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() ->
+            count("status = 'queued' AND tenant_id = '" + flooder.id() + "'") < FLOOD - 50);
+    Instant lateSubmitted = Instant.now();
+    List<String> lateJobs = submitAll(late, "late", LATE);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> count("status = 'succeeded' AND id IN (" + quoted(lateJobs) + ")") == LATE);
+
+    List<Map<String, Object>> starts =
+        system.rows(
+            "SELECT id::text AS id, started_at FROM jobs WHERE id IN ("
+                + quoted(lateJobs)
+                + ") ORDER BY started_at");
+    Instant firstLate = ((Timestamp) starts.get(0).get("started_at")).toInstant();
+    Instant lastLate = ((Timestamp) starts.get(starts.size() - 1).get("started_at")).toInstant();
+    long floodInWindow =
+        count(
+            "id IN ("
+                + quoted(flood)
+                + ") AND started_at >= '"
+                + Timestamp.from(firstLate)
+                + "' AND started_at <= '"
+                + Timestamp.from(lastLate)
+                + "'");
+    double lateShare = (double) LATE / (LATE + floodInWindow);
+    long limited = system.simulatorStat("rate_limited") - limitedBefore;
+    System.out.printf(
+        "fair share: late tenant's first start %d ms after its submit; in the window %d late, %d"
+            + " flood calls (late share %.3f); %d 429s%n",
+        Duration.between(lateSubmitted, firstLate).toMillis(),
+        LATE,
+        floodInWindow,
+        lateShare,
+        limited);
+    assertEquals(0, limited, "no call was answered 429 from a fresh start");
+    assertTrue(lateShare >= 0.45 && lateShare <= 0.55, "late tenant's share " + lateShare);
+    // Its fair share of 1,000 tokens a second is a job every ~1 s; seconds, not the flood's minutes.
+    assertTrue(
+        Duration.between(lateSubmitted, firstLate).compareTo(Duration.ofSeconds(10)) < 0,
+        "the late tenant's first job started " + Duration.between(lateSubmitted, firstLate));
+  }
+
+  private record Tenant(String id, String key) {}
+
+  private static Tenant tenant(String name) {
+    String id =
+        given()
+            .header("Authorization", "Bearer " + LlmqProcesses.ADMIN_TOKEN)
+            .contentType(ContentType.JSON)
+            .body(Map.of("name", name))
+            .post("/v1/admin/tenants")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("id");
+    String key =
+        given()
+            .header("Authorization", "Bearer " + LlmqProcesses.ADMIN_TOKEN)
+            .contentType(ContentType.JSON)
+            .body(Map.of("name", name + " key", "scopes", List.of("jobs:write", "jobs:read")))
+            .post("/v1/admin/tenants/" + id + "/keys")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("key");
+    return new Tenant(id, key);
+  }
+
+  private static List<String> submitAll(Tenant tenant, String label, int count) throws Exception {
+    List<CompletableFuture<HttpResponse<String>>> submits = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String body =
+          "{\"request\":{\"model\":\"gpt-4o-mini\",\"max_tokens\":"
+              + MAX_TOKENS
+              + ",\"messages\":[{\"role\":\"user\",\"content\":\"A fair question "
+              + label
+              + " "
+              + i
+              + "\"}]},\"cache\":\"bypass\"}";
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + system.apiPort() + "/v1/jobs"))
+              .header("Authorization", "Bearer " + tenant.key())
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(body))
+              .build();
+      submits.add(HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+    }
+    List<String> ids = new ArrayList<>();
+    for (CompletableFuture<HttpResponse<String>> submit : submits) {
+      HttpResponse<String> answer = submit.get();
+      assertEquals(202, answer.statusCode(), answer.body());
+      ids.add(answer.body().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1"));
+    }
+    return ids;
+  }
+
+  private static long count(String where) {
+    return ((Number) system.rows("SELECT count(*) AS n FROM jobs WHERE " + where).get(0).get("n"))
+        .longValue();
+  }
+
+  private static String quoted(List<String> ids) {
+    return String.join(",", ids.stream().map(id -> "'" + id + "'").toList());
+  }
+}
