@@ -280,7 +280,8 @@ class OpenApiContractTest {
             .body(
                 "{\"name\": \"contract-admin\", \"limits\": {\"requests_per_minute\": 600,"
                     + " \"tokens_per_minute\": 100000, \"max_concurrent_jobs\": 8,"
-                    + " \"monthly_budget_usd\": 12.5}, \"alert_webhook_url\": \""
+                    + " \"monthly_budget_usd\": 12.5, \"share_weight\": 2.5},"
+                    + " \"alert_webhook_url\": \""
                     + PUBLIC_HOOK
                     + "\"}")
             .post("/v1/admin/tenants")
@@ -291,7 +292,9 @@ class OpenApiContractTest {
     admin().get("/v1/admin/tenants/" + tenant).then().statusCode(200);
     admin()
         .contentType(ContentType.JSON)
-        .body("{\"name\": \"contract-admin-2\", \"limits\": {\"monthly_budget_usd\": null}}")
+        .body(
+            "{\"name\": \"contract-admin-2\", \"limits\": {\"monthly_budget_usd\": null,"
+                + " \"share_weight\": null}}")
         .patch("/v1/admin/tenants/" + tenant)
         .then()
         .statusCode(200);
