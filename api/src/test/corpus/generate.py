@@ -152,6 +152,14 @@ SUBMIT_BAD = {
     "max_attempts eleven": job(max_attempts=11),
     "max_attempts string": job(max_attempts="3"),
     "priority bogus": job(priority="urgent"),
+    "priority upper case": job(priority="HIGH"),
+    "priority empty": job(priority=""),
+    "priority number": job(priority=0),
+    "priority boolean": job(priority=True),
+    "priority array": job(priority=["high"]),
+    "priority object": job(priority={"level": "high"}),
+    "priority padded": job(priority=" low"),
+    "priority 10k chars": job(priority="h" * 10000),
     "context_policy bogus": job(context_policy="drop"),
     "webhook_url not a url": job(webhook_url="not a url"),
     "webhook_url ftp": job(webhook_url="ftp://example.com/hook"),
@@ -187,9 +195,12 @@ add("key create: name NUL", "POST", "/v1/admin/tenants/{tenant}/keys", '{"name":
 # 4. Limits, on tenants and keys.
 LIMIT_VALUES = {"negative": -1, "zero": 0, "string": "10", "boolean": True, "fraction": 1.5,
                 "huge": 10**12, "array": [], "object": {}}
-for field in ["requests_per_minute", "tokens_per_minute", "max_concurrent_jobs", "monthly_budget_usd"]:
+for field in ["requests_per_minute", "tokens_per_minute", "max_concurrent_jobs", "monthly_budget_usd",
+              "share_weight"]:
     for label, value in LIMIT_VALUES.items():
         if field == "monthly_budget_usd" and label in ("zero", "fraction"):
+            continue
+        if field == "share_weight" and label == "fraction":
             continue
         add(f"tenant create: {field} {label}", "POST", "/v1/admin/tenants",
             json.dumps({"name": "t", "limits": {field: value}}), "admin")
@@ -199,6 +210,18 @@ add("tenant patch: budget 7 decimals", "PATCH", "/v1/admin/tenants/{tenant}",
     json.dumps({"limits": {"monthly_budget_usd": 0.0000001}}), "admin")
 add("tenant patch: budget 1e400", "PATCH", "/v1/admin/tenants/{tenant}",
     '{"limits":{"monthly_budget_usd":1e400}}', "admin")
+add("tenant patch: share_weight below 0.01", "PATCH", "/v1/admin/tenants/{tenant}",
+    json.dumps({"limits": {"share_weight": 0.001}}), "admin")
+add("tenant patch: share_weight above 1000", "PATCH", "/v1/admin/tenants/{tenant}",
+    json.dumps({"limits": {"share_weight": 1000.5}}), "admin")
+add("tenant patch: share_weight 1e400", "PATCH", "/v1/admin/tenants/{tenant}",
+    '{"limits":{"share_weight":1e400}}', "admin")
+add("tenant patch: share_weight 1e-400", "PATCH", "/v1/admin/tenants/{tenant}",
+    '{"limits":{"share_weight":1e-400}}', "admin")
+add("tenant patch: share_weight NaN", "PATCH", "/v1/admin/tenants/{tenant}",
+    '{"limits":{"share_weight":NaN}}', "admin")
+add("key create: share_weight", "POST", "/v1/admin/tenants/{tenant}/keys",
+    json.dumps({"name": "k", "limits": {"share_weight": 2}}), "admin")
 add("key create: tokens_per_minute", "POST", "/v1/admin/tenants/{tenant}/keys",
     json.dumps({"name": "k", "limits": {"tokens_per_minute": 5}}), "admin")
 add("key create: bad scope", "POST", "/v1/admin/tenants/{tenant}/keys",

@@ -22,6 +22,7 @@ import io.llmq.common.events.Announcer;
 import io.llmq.common.events.EventLog;
 import io.llmq.common.job.FailureCode;
 import io.llmq.common.job.JobStatus;
+import io.llmq.common.job.Priority;
 import io.llmq.common.testing.LlmqTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -93,6 +94,14 @@ class OpenApiContractTest {
         wires(ErrorCode.values(), ErrorCode::wire),
         texts(schemas.at("/Problem/properties/code/enum")));
     assertEquals(wires(Scope.values(), Scope::wire), texts(schemas.at("/Scopes/items/enum")));
+    assertEquals(
+        wires(Priority.values(), Priority::wire),
+        texts(schemas.at("/Job/properties/priority/enum")));
+    assertEquals(
+        wires(Priority.values(), Priority::wire),
+        texts(schemas.at("/SubmitRequest/properties/priority/enum")));
+    assertEquals(
+        Priority.DEFAULT.wire(), schemas.at("/SubmitRequest/properties/priority/default").asText());
     // Every error code has its answer, whose example is the real shape of that problem.
     JsonNode responses = document.at("/components/responses");
     for (ErrorCode code : ErrorCode.values()) {
@@ -152,7 +161,7 @@ class OpenApiContractTest {
                      "seed": 7, "n": 1, "response_format": {"type": "text"},
                      "presence_penalty": 0, "frequency_penalty": 0, "stream": true},
          "cache": "bypass", "metadata": {"ticket": "4711"}, "deadline_seconds": 3600,
-         "max_attempts": 3}
+         "max_attempts": 3, "priority": "low"}
         """;
     String job =
         checked(key)
@@ -271,7 +280,8 @@ class OpenApiContractTest {
             .body(
                 "{\"name\": \"contract-admin\", \"limits\": {\"requests_per_minute\": 600,"
                     + " \"tokens_per_minute\": 100000, \"max_concurrent_jobs\": 8,"
-                    + " \"monthly_budget_usd\": 12.5}, \"alert_webhook_url\": \""
+                    + " \"monthly_budget_usd\": 12.5, \"share_weight\": 2.5},"
+                    + " \"alert_webhook_url\": \""
                     + PUBLIC_HOOK
                     + "\"}")
             .post("/v1/admin/tenants")
@@ -282,7 +292,9 @@ class OpenApiContractTest {
     admin().get("/v1/admin/tenants/" + tenant).then().statusCode(200);
     admin()
         .contentType(ContentType.JSON)
-        .body("{\"name\": \"contract-admin-2\", \"limits\": {\"monthly_budget_usd\": null}}")
+        .body(
+            "{\"name\": \"contract-admin-2\", \"limits\": {\"monthly_budget_usd\": null,"
+                + " \"share_weight\": null}}")
         .patch("/v1/admin/tenants/" + tenant)
         .then()
         .statusCode(200);
@@ -349,7 +361,7 @@ class OpenApiContractTest {
     String key = TestTenants.freshKey();
     String unknownField =
         "{\"request\":{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\","
-            + "\"content\":\"hi\"}]},\"priority\":\"high\"}";
+            + "\"content\":\"hi\"}]},\"urgency\":\"high\"}";
     wrong(key)
         .contentType(ContentType.JSON)
         .body(unknownField)
@@ -526,7 +538,7 @@ class OpenApiContractTest {
     assertTrue(answer(path, renamed).hasErrors(), "a renamed field passed");
 
     ObjectNode extra = real.deepCopy();
-    extra.put("priority", "normal");
+    extra.put("urgency", "normal");
     assertTrue(answer(path, extra).hasErrors(), "an undocumented field passed");
 
     ObjectNode missing = real.deepCopy();

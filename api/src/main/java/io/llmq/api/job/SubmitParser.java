@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.api.problem.Fields;
 import io.llmq.api.problem.ProblemException;
+import io.llmq.common.job.Priority;
 import io.llmq.common.request.CanonicalJson;
 import io.llmq.common.webhook.WebhookTargets;
 import io.smallrye.mutiny.Uni;
@@ -21,7 +22,14 @@ class SubmitParser {
   static final int DEFAULT_MAX_ATTEMPTS = 5;
 
   private static final Set<String> FIELDS =
-      Set.of("request", "webhook_url", "cache", "metadata", "deadline_seconds", "max_attempts");
+      Set.of(
+          "request",
+          "webhook_url",
+          "cache",
+          "metadata",
+          "deadline_seconds",
+          "max_attempts",
+          "priority");
   private static final Set<String> CACHE_MODES = Set.of("default", "bypass", "refresh");
   private static final int MAX_METADATA = 16;
   private static final int MAX_METADATA_KEY = 64;
@@ -48,6 +56,7 @@ class SubmitParser {
     }
     Long deadline = Fields.integer(body, "", "deadline_seconds", 1, MAX_DEADLINE_SECONDS);
     Long attempts = Fields.integer(body, "", "max_attempts", 1, 10);
+    Priority priority = priority(body);
     return new NewJob(
         UUID.randomUUID(),
         tenantId,
@@ -59,9 +68,29 @@ class SubmitParser {
         webhookUrl(Fields.text(body, "", "webhook_url", MAX_URL, false)),
         deadline == null ? null : deadline.intValue(),
         attempts == null ? DEFAULT_MAX_ATTEMPTS : attempts.intValue(),
+        priority,
         idempotencyKey(idempotencyKey),
         CanonicalJson.sha256(body),
         request);
+  }
+
+  /**
+   * The job's {@code priority}: {@code high}, {@code normal} or {@code low}, in lower case as SPEC
+   * spells them; absent or {@code null} is {@link Priority#DEFAULT}, as for every optional field.
+   */
+  private static Priority priority(JsonNode body) {
+    JsonNode value = body.get("priority");
+    if (value == null || value.isNull()) {
+      return Priority.DEFAULT;
+    }
+    if (value.isTextual()) {
+      for (Priority priority : Priority.values()) {
+        if (priority.wire().equals(value.textValue())) {
+          return priority;
+        }
+      }
+    }
+    throw ProblemException.invalid("'priority' must be high, normal or low.");
   }
 
   private static String metadata(JsonNode metadata) {

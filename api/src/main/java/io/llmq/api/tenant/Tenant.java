@@ -12,11 +12,14 @@ import java.util.UUID;
 
 /**
  * A customer of llmq: its limits, webhook secret and budget alert target. Absent limits mean no
- * limit.
+ * limit; the share weight is never absent (1 by default).
  */
 @Entity
 @Table(name = "tenants")
 public class Tenant extends PanacheEntityBase {
+
+  /** The share weight of a tenant the admin gave none, and of one whose weight was removed. */
+  public static final double DEFAULT_SHARE_WEIGHT = 1;
 
   @Id public UUID id;
 
@@ -33,6 +36,13 @@ public class Tenant extends PanacheEntityBase {
 
   @Column(name = "monthly_budget_usd")
   public BigDecimal monthlyBudgetUsd;
+
+  /**
+   * The tenant's weight in fair share (SPEC §3): never absent, {@link #DEFAULT_SHARE_WEIGHT} unless
+   * the admin set another.
+   */
+  @Column(name = "share_weight")
+  public double shareWeight = DEFAULT_SHARE_WEIGHT;
 
   /** Where budget alerts go ({@code budget.threshold} webhooks); {@code null} for nowhere. */
   @Column(name = "alert_webhook_url")

@@ -24,13 +24,26 @@ public record TenantResponse(
     Instant createdAt,
     Instant updatedAt) {
 
-  /** A tenant's limits; {@code null} means unlimited. */
-  @Schema(name = "TenantLimits", description = "A tenant's limits; null means no limit.")
+  /**
+   * A tenant's limits; {@code null} means unlimited. {@code shareWeight} is never {@code null}: 1
+   * unless the admin set another.
+   */
+  @Schema(
+      name = "TenantLimits",
+      description = "A tenant's limits; null means no limit. share_weight is always given.")
   public record Limits(
       @Schema(nullable = true) Integer requestsPerMinute,
       @Schema(nullable = true) Integer tokensPerMinute,
       @Schema(nullable = true) Integer maxConcurrentJobs,
-      @Schema(nullable = true) BigDecimal monthlyBudgetUsd) {}
+      @Schema(nullable = true) BigDecimal monthlyBudgetUsd,
+      @Schema(
+              description =
+                  "The tenant's weight in fair share: under contention for a provider limit,"
+                      + " tenants get capacity in proportion to it. 1 unless set.",
+              minimum = "0.01",
+              maximum = "1000",
+              example = "1")
+          BigDecimal shareWeight) {}
 
   static TenantResponse of(Tenant tenant, BudgetUse use) {
     return new TenantResponse(
@@ -40,7 +53,8 @@ public record TenantResponse(
             tenant.requestsPerMinute,
             tenant.tokensPerMinute,
             tenant.maxConcurrentJobs,
-            amount(tenant.monthlyBudgetUsd)),
+            amount(tenant.monthlyBudgetUsd),
+            amount(BigDecimal.valueOf(tenant.shareWeight))),
         tenant.alertWebhookUrl,
         tenant.webhookSecret,
         amount(use.spentUsd()),

@@ -14,6 +14,7 @@ import io.llmq.common.cache.CacheConfig;
 import io.llmq.common.cache.CacheKey;
 import io.llmq.common.cache.CachedAnswer;
 import io.llmq.common.cache.CachedAnswers;
+import io.llmq.common.job.Priority;
 import io.llmq.common.pricing.ModelCatalog;
 import io.llmq.common.testing.LlmqTestResource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -176,6 +177,31 @@ class CacheHitAtSubmitTest {
         .body("cached", org.hamcrest.Matchers.equalTo(true));
   }
 
+  /** A job answered at submit is born succeeded by its own insert: it keeps its priority too. */
+  @Test
+  void aJobAnsweredAtSubmitKeepsItsPriority() throws Exception {
+    Tenant tenant = Tenant.fresh();
+    String request = request("prioritised " + UUID.randomUUID());
+    remember(tenant, request);
+
+    var answered = submit(tenant, body(request, "\"priority\":\"low\""));
+    assertEquals(202, answered.statusCode());
+    assertEquals("succeeded", answered.path("status"));
+    assertEquals("low", answered.path("priority"));
+    String id = answered.path("id");
+    assertEquals(
+        Priority.LOW.rank(),
+        count("SELECT priority FROM jobs WHERE id = $1", id),
+        "the stored rank");
+    given()
+        .header("Authorization", bearer(tenant.key()))
+        .get("/v1/jobs/" + id)
+        .then()
+        .statusCode(200)
+        .body("priority", org.hamcrest.Matchers.equalTo("low"));
+    assertEquals("normal", submit(tenant, body(request, "")).path("priority"));
+  }
+
   @Test
   void bypassAndRefreshAreNotAnsweredAtSubmit() throws Exception {
     Tenant tenant = Tenant.fresh();
@@ -299,6 +325,7 @@ class CacheHitAtSubmitTest {
               null,
               null,
               3,
+              Priority.DEFAULT,
               null,
               "hash",
               json.readTree(request));

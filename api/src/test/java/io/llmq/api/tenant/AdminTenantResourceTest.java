@@ -188,6 +188,81 @@ class AdminTenantResourceTest {
     given().header("Authorization", bearer(key)).get("/v1/tenant").then().statusCode(401);
   }
 
+  /**
+   * A share weight is never absent: 1 on a new tenant, and back to 1 when the admin removes it,
+   * alone or with every limit. The worker reads the column with each job.
+   */
+  @Test
+  void theShareWeightIsOneUntilSetAndOneAgainWhenRemoved() {
+    String plain = TestTenants.tenant("unweighted");
+    read(plain).body("limits.share_weight", amount("1"));
+    assertEquals(List.of("1"), weightOf(plain));
+
+    String id =
+        post("{\"name\":\"weighted\",\"limits\":{\"share_weight\":2.5,\"tokens_per_minute\":900}}")
+            .statusCode(201)
+            .body("limits.share_weight", equalTo(2.5f))
+            .extract()
+            .path("id");
+    assertEquals(List.of("2.5"), weightOf(id));
+    // Other limits change without it, and it changes without them.
+    patch(id, "{\"limits\":{\"tokens_per_minute\":1000}}")
+        .statusCode(200)
+        .body("limits.share_weight", equalTo(2.5f));
+    patch(id, "{\"limits\":{\"share_weight\":0.25}}")
+        .statusCode(200)
+        .body("limits.share_weight", equalTo(0.25f))
+        .body("limits.tokens_per_minute", equalTo(1000));
+    String key = TestTenants.key(id, "jobs:read");
+    given()
+        .config(EXACT)
+        .header("Authorization", bearer(key))
+        .get("/v1/tenant")
+        .then()
+        .statusCode(200)
+        .body("limits.share_weight", amount("0.25"));
+    listed(id).body("limits.share_weight", amount("0.25"));
+
+    patch(id, "{\"limits\":{\"share_weight\":null}}")
+        .statusCode(200)
+        .body("limits.share_weight", equalTo(1))
+        .body("limits.tokens_per_minute", equalTo(1000));
+    assertEquals(List.of("1"), weightOf(id));
+
+    patch(id, "{\"limits\":{\"share_weight\":40}}").statusCode(200);
+    given()
+        .header("Authorization", ADMIN)
+        .contentType("application/merge-patch+json")
+        .body("{\"limits\":null}")
+        .patch("/v1/admin/tenants/" + id)
+        .then()
+        .statusCode(200)
+        .body("limits.share_weight", equalTo(1))
+        .body("limits.tokens_per_minute", nullValue());
+    assertEquals(List.of("1"), weightOf(id));
+  }
+
+  /** A key has no share of its own: the weight is its tenant's. */
+  @Test
+  void aKeyHasNoShareWeight() {
+    String tenant = TestTenants.tenant("keyweight");
+    isProblem(
+            given()
+                .header("Authorization", ADMIN)
+                .contentType(ContentType.JSON)
+                .body("{\"name\":\"k\",\"limits\":{\"share_weight\":2}}")
+                .post("/v1/admin/tenants/" + tenant + "/keys")
+                .then(),
+            400,
+            "invalid_request")
+        .body("detail", startsWith("Unknown field 'limits.share_weight'."));
+  }
+
+  private static List<String> weightOf(String id) {
+    return TestSql.column(
+        "SELECT share_weight::text FROM tenants WHERE id = ?", UUID.fromString(id));
+  }
+
   @Test
   void rotatingTheWebhookSecretReplacesIt() {
     String tenant = TestTenants.tenant("rotating");
@@ -276,6 +351,14 @@ class AdminTenantResourceTest {
     for (String value : List.of("0.0000001", "1e-400")) {
       cases.add(Arguments.of(budget, value, "may have at most 6 decimal places."));
     }
+    String weight = "share_weight";
+    for (String value :
+        List.of("0", "-1", "0.009", "1e-400", "1000.000001", "1e4", "1e400", "-1e400")) {
+      cases.add(Arguments.of(weight, value, "must be between 0.01 and 1000."));
+    }
+    for (String value : List.of("\"2\"", "true", "false", "[]", "{}")) {
+      cases.add(Arguments.of(weight, value, "must be a number."));
+    }
     return cases.stream();
   }
 
@@ -309,6 +392,11 @@ class AdminTenantResourceTest {
     "monthly_budget_usd, 1000000000",
     "monthly_budget_usd, 1e9",
     "monthly_budget_usd, 12.50000000",
+    "share_weight, 0.01",
+    "share_weight, 0.5",
+    "share_weight, 1000",
+    "share_weight, 1e3",
+    "share_weight, 2.50",
   })
   void limitsAtTheirBoundsAreAccepted(String field, String value) {
     String id =

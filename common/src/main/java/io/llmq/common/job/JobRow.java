@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
  * #from}. JSON columns stay JSON text; they are passed through as is. The chat request is left out:
  * only the worker reads it, once per message.
  *
+ * @param priority the job's order among its tenant's jobs ({@code jobs.priority}, its rank)
  * @param terminalEventId the id of the job's {@code done} event, once it is announced
  */
 public record JobRow(
@@ -24,6 +25,7 @@ public record JobRow(
     CacheMode cacheMode,
     String metadataJson,
     String webhookUrl,
+    Priority priority,
     int maxAttempts,
     int attempts,
     boolean cached,
@@ -52,6 +54,7 @@ public record JobRow(
           "cache_mode",
           "metadata::text AS metadata",
           "webhook_url",
+          "priority",
           "max_attempts",
           "attempts",
           "cached",
@@ -89,6 +92,7 @@ public record JobRow(
         CacheMode.fromWire(row.getString("cache_mode")),
         row.getString("metadata"),
         row.getString("webhook_url"),
+        Priority.fromRank(row.getInteger("priority")),
         row.getInteger("max_attempts"),
         row.getInteger("attempts"),
         row.getBoolean("cached"),
@@ -138,6 +142,7 @@ public record JobRow(
         errorCode == null ? null : new JobView.Error(errorCode, errorMessage),
         metadataJson,
         webhookUrl,
+        priority.wire(),
         servedProvider == null ? null : new JobView.ServedBy(servedProvider, servedModel));
   }
 

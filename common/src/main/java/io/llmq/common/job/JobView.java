@@ -51,6 +51,11 @@ public record JobView(
             description = "The string pairs given at submit; empty when none were.")
         String metadata,
     @Schema(nullable = true) String webhookUrl,
+    @Schema(
+            enumeration = {"high", "normal", "low"},
+            description =
+                "The job's order among its own tenant's jobs, within the tenant's share of a limit.")
+        String priority,
     @Schema(nullable = true) ServedBy servedBy) {
 
   /**

@@ -44,7 +44,8 @@ class JobStore {
           + JobTransitions.leaseLapsed("j")
           + " AS lease_lapsed, j.max_attempts + j.handed_back AS allowed_attempts,"
           + " t.tokens_per_minute AS tenant_tpm, t.max_concurrent_jobs AS tenant_max_concurrent,"
-          + " (t.monthly_budget_usd IS NOT NULL OR k.monthly_budget_usd IS NOT NULL) AS budgeted"
+          + " (t.monthly_budget_usd IS NOT NULL OR k.monthly_budget_usd IS NOT NULL) AS budgeted,"
+          + " t.share_weight AS tenant_share_weight"
           + " FROM jobs j JOIN tenants t ON t.id = j.tenant_id"
           + " LEFT JOIN api_keys k ON k.id = j.key_id WHERE j.id = $1";
   private static final String DEFER =
@@ -239,7 +240,9 @@ class JobStore {
         row.getBoolean("lease_lapsed"),
         row.getInteger("tenant_tpm") == null ? null : row.getInteger("tenant_tpm").longValue(),
         row.getInteger("tenant_max_concurrent"),
-        row.getBoolean("budgeted"));
+        row.getBoolean("budgeted"),
+        job.priority(),
+        row.getDouble("tenant_share_weight"));
   }
 
   /** The job's chat request, parsed; done once per message, after it is known to mean work. */

@@ -2,6 +2,7 @@ package io.llmq.worker.execution;
 
 import io.llmq.common.job.CacheMode;
 import io.llmq.common.job.JobStatus;
+import io.llmq.common.job.Priority;
 import java.util.UUID;
 
 /**
@@ -14,6 +15,9 @@ import java.util.UUID;
  * @param tenantTokensPerMinute the tenant's own limit, {@code null} for none
  * @param maxConcurrentJobs the tenant's {@code max_concurrent_jobs}, {@code null} for none
  * @param budgeted whether a monthly budget (the tenant's, or its key's) applies to the job
+ * @param priority the job's order among its tenant's jobs (SPEC §3 Fair share)
+ * @param shareWeight the tenant's {@code share_weight} (1 unless the admin set another), as it
+ *     stands when the message is handled: an admin's change applies to the next job loaded
  */
 record StoredJob(
     UUID id,
@@ -29,4 +33,6 @@ record StoredJob(
     boolean leaseLapsed,
     Long tenantTokensPerMinute,
     Integer maxConcurrentJobs,
-    boolean budgeted) {}
+    boolean budgeted,
+    Priority priority,
+    double shareWeight) {}

@@ -44,6 +44,7 @@ class JobEventsTest {
     UUID tenant = jobs.tenant();
     UUID job =
         jobs.queued(tenant, "llmq-sim", "stream me [[sim tokens=120]] [[sim delay_ms=600]]", 3);
+    jobs.update("UPDATE jobs SET priority = 0 WHERE id = '" + job + "'");
     jobs.publish(job, tenant);
     List<JobEvent> events = eventsOnceAnnounced(job);
 
@@ -53,11 +54,13 @@ class JobEventsTest {
     JobEvent first = events.getFirst();
     assertEquals(JobEvent.STATUS, first.type());
     assertEquals("running", read(first.data()).path("status").asText());
+    assertEquals("high", read(first.data()).path("priority").asText());
     JobEvent last = events.getLast();
     assertEquals(JobEvent.DONE, last.type());
     assertEquals(((Number) jobs.row(job).get("terminal_event_id")).longValue(), last.id());
     JsonNode done = read(last.data());
     assertEquals("succeeded", done.path("status").asText());
+    assertEquals("high", done.path("priority").asText());
     assertEquals(job.toString(), done.path("id").asText());
 
     StringBuilder content = new StringBuilder();

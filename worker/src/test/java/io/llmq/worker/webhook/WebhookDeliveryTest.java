@@ -62,6 +62,7 @@ class WebhookDeliveryTest {
     receiver.answer("/hook", n -> 200);
     UUID tenant = jobs.tenant();
     UUID job = jobs.queuedWithWebhook(tenant, "tell the hook", receiver.url("/hook"));
+    jobs.update("UPDATE jobs SET priority = 2 WHERE id = '" + job + "'");
     jobs.publish(job, tenant);
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !receiver.on("/hook").isEmpty());
 
@@ -74,6 +75,7 @@ class WebhookDeliveryTest {
     assertEquals("job.succeeded", body.path("type").asText());
     assertEquals(job.toString(), body.path("data").path("id").asText());
     assertEquals("succeeded", body.path("data").path("status").asText());
+    assertEquals("low", body.path("data").path("priority").asText(), "the job as GET shows it");
     assertTrue(body.path("data").path("result").isObject());
     assertTrue(body.path("timestamp").asText().endsWith("Z"));
     assertEquals("application/json", hook.header("content-type"));
