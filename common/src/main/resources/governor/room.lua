@@ -275,6 +275,7 @@ if op == 'enter' then
     redis.call('ZADD', P .. 'tenants', start, spec.t)
   end
   local at = position(job)
+  redis.call('HSET', P .. 'told', job, now + at[3])
   return {'wait', at[1], at[3]}
 end
 

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
  * the simulator standing in for OpenAI with a limit of 60,000 tokens a minute that llmq is
  * configured with too. One tenant floods far more than a minute's worth of jobs; the other arrives
  * later with jobs of the same size. From a fresh start, no call is answered 429; while both wait,
- * the late tenant gets half the calls (equal weights), and its first job starts within seconds,
- * not behind the flood's backlog.
+ * the late tenant gets half the calls (equal weights), and its first job starts within seconds, not
+ * behind the flood's backlog.
  */
 class FairShareIT {
 
@@ -72,8 +72,8 @@ class FairShareIT {
     // The flood's first minute of tokens starts at once; the rest of it waits.
     Awaitility.await()
         .atMost(Duration.ofSeconds(60))
-        .until(() ->
-            count("status = 'queued' AND tenant_id = '" + flooder.id() + "'") < FLOOD - 50);
+        .until(
+            () -> count("status = 'queued' AND tenant_id = '" + flooder.id() + "'") < FLOOD - 50);
     Instant lateSubmitted = Instant.now();
     List<String> lateJobs = submitAll(late, "late", LATE);
     Awaitility.await()
@@ -109,7 +109,8 @@ class FairShareIT {
         limited);
     assertEquals(0, limited, "no call was answered 429 from a fresh start");
     assertTrue(lateShare >= 0.45 && lateShare <= 0.55, "late tenant's share " + lateShare);
-    // Its fair share of 1,000 tokens a second is a job every ~1 s; seconds, not the flood's minutes.
+    // Its fair share of 1,000 tokens a second is a job every ~1 s; seconds, not the flood's
+    // minutes.
     assertTrue(
         Duration.between(lateSubmitted, firstLate).compareTo(Duration.ofSeconds(10)) < 0,
         "the late tenant's first job started " + Duration.between(lateSubmitted, firstLate));

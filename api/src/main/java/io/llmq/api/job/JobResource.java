@@ -13,6 +13,7 @@ import io.llmq.api.problem.PathIds;
 import io.llmq.api.problem.ProblemException;
 import io.llmq.api.ratelimit.RateLimits;
 import io.llmq.api.ratelimit.Verdict;
+import io.llmq.common.governor.QueuePositions;
 import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.job.JobView;
@@ -27,6 +28,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
@@ -55,6 +57,7 @@ public class JobResource {
   private final RateLimits limits;
   private final ApiConfig config;
   private final BudgetGate budgets;
+  private final QueuePositions positions;
 
   JobResource(
       JobService service,
@@ -62,13 +65,15 @@ public class JobResource {
       CurrentCaller caller,
       RateLimits limits,
       ApiConfig config,
-      BudgetGate budgets) {
+      BudgetGate budgets,
+      QueuePositions positions) {
     this.service = service;
     this.parser = parser;
     this.caller = caller;
     this.limits = limits;
     this.config = config;
     this.budgets = budgets;
+    this.positions = positions;
   }
 
   /**
@@ -222,7 +227,7 @@ public class JobResource {
           String waitSeconds) {
     UUID jobId = PathIds.parse(id, "No job with this id.");
     Duration wait = Duration.ofSeconds(seconds(waitSeconds));
-    return service.get(caller.get().tenantId(), jobId, wait).map(JobRow::view);
+    return service.get(caller.get().tenantId(), jobId, wait).chain(positions::view);
   }
 
   @GET
@@ -254,8 +259,13 @@ public class JobResource {
     Cursor cursor = Page.after(after);
     return service
         .page(caller.get().tenantId(), filter, cursor, size + 1)
+        .chain(positions::views)
         .map(jobs ->
-            Page.of(jobs, size, job -> new Cursor(job.createdAt(), job.id()), JobRow::view));
+            Page.of(
+                jobs,
+                size,
+                job -> new Cursor(job.createdAt().atOffset(ZoneOffset.UTC), job.id()),
+                job -> job));
   }
 
   @POST

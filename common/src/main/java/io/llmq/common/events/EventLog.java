@@ -49,10 +49,15 @@ public class EventLog {
       end
       local version = tonumber(ARGV[3])
       local seen = tonumber(redis.call('HGET', KEYS[2], 'v') or '-1')
-      if ARGV[2] ~= 'done' then
-        if version < seen or (ARGV[2] == 'status' and version == seen) then return -2 end
+      local kind = ARGV[2]
+      local refresh = kind == 'status+'
+      if refresh then kind = 'status' end
+      if kind ~= 'done' then
+        if version < seen or (kind == 'status' and version == seen and not refresh) then
+          return -2
+        end
       end
-      local id = redis.call('XADD', KEYS[1], '0-*', 't', ARGV[2], 'd', ARGV[4])
+      local id = redis.call('XADD', KEYS[1], '0-*', 't', kind, 'd', ARGV[4])
       local seq = tonumber(string.sub(id, 3))
       if version > seen then redis.call('HSET', KEYS[2], 'v', version) end
       local ttl = ARGV[5]
@@ -62,7 +67,7 @@ public class EventLog {
       end
       redis.call('EXPIRE', KEYS[1], ttl)
       redis.call('EXPIRE', KEYS[2], ttl)
-      redis.call('PUBLISH', ARGV[7], ARGV[1] .. '\\n' .. seq .. '\\n' .. ARGV[2] .. '\\n' .. ARGV[4])
+      redis.call('PUBLISH', ARGV[7], ARGV[1] .. '\\n' .. seq .. '\\n' .. kind .. '\\n' .. ARGV[4])
       return seq
       """;
   private static final String SHA = sha1(SCRIPT);
@@ -116,6 +121,17 @@ public class EventLog {
                 .recoverWithUni(() -> redis.execute("EVAL", prepend(SCRIPT, args))))
         .map(Response::toLong);
   }
+
+  /**
+   * Appends a {@code status} event for a job whose status did not change but whose view did (a
+   * queued job's place and estimated start): unlike {@link #append}, the same version as the last
+   * event is not stale; an older one still is.
+   */
+  public Uni<Long> refresh(UUID jobId, int version, String data) {
+    return append(jobId, REFRESH, version, data);
+  }
+
+  private static final String REFRESH = "status+";
 
   /** Up to {@code count} events of the job with an id above {@code after}, oldest first. */
   public Uni<List<JobEvent>> after(UUID jobId, long after, int count) {

@@ -143,6 +143,7 @@ public record JobRow(
         metadataJson,
         webhookUrl,
         priority.wire(),
+        null,
         servedProvider == null ? null : new JobView.ServedBy(servedProvider, servedModel));
   }
 

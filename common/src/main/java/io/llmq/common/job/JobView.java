@@ -56,7 +56,47 @@ public record JobView(
             description =
                 "The job's order among its own tenant's jobs, within the tenant's share of a limit.")
         String priority,
+    @Schema(
+            nullable = true,
+            description =
+                "Only while queued: calls ahead of the job in the governor's fair order, and when"
+                    + " it should start.")
+        Queue queue,
     @Schema(nullable = true) ServedBy servedBy) {
+
+  /**
+   * A queued job's place (SPEC §2 {@code queue}): the calls ahead of it in the governor's waiting
+   * room, in fair order, and when it should start, from the provider's buckets; {@code
+   * estimated_start_at} is {@code null} when the job is not waiting for capacity (on its way to a
+   * worker, or waiting out a retry's backoff).
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @Schema(name = "JobQueue", description = "A queued job's place and estimated start.")
+  public record Queue(
+      @Schema(description = "Calls ahead of the job.") long position,
+      @Schema(nullable = true) Instant estimatedStartAt) {}
+
+  /** This view with the queued job's place, {@code null} when unknown or not queued. */
+  public JobView withQueue(Queue queue) {
+    return new JobView(
+        id,
+        status,
+        model,
+        createdAt,
+        startedAt,
+        completedAt,
+        attempts,
+        cached,
+        result,
+        usage,
+        costUsd,
+        error,
+        metadata,
+        webhookUrl,
+        priority,
+        JobStatus.QUEUED.wire().equals(status) ? queue : null,
+        servedBy);
+  }
 
   /**
    * Who answered the job: the provider and llmq's name of the model ({@code simulated} when the

@@ -3,6 +3,7 @@ package io.llmq.worker.events;
 import io.llmq.common.events.Announcer;
 import io.llmq.common.events.EventLog;
 import io.llmq.common.events.JobEvent;
+import io.llmq.common.governor.QueuePositions;
 import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
 import io.quarkus.logging.Log;
@@ -27,11 +28,35 @@ public class JobProgress {
   private final Pool pool;
   private final EventLog log;
   private final Announcer announcer;
+  private final QueuePositions positions;
 
-  JobProgress(Pool pool, EventLog log, Announcer announcer) {
+  JobProgress(Pool pool, EventLog log, Announcer announcer, QueuePositions positions) {
     this.pool = pool;
     this.log = log;
     this.announcer = announcer;
+    this.positions = positions;
+  }
+
+  /**
+   * The queued job's place in the governor's waiting room changed (it entered, or its estimated
+   * start moved): a {@code status} event with its {@code queue}, though its status did not change.
+   */
+  public Uni<Void> queued(UUID jobId) {
+    return pool.preparedQuery(VIEW)
+        .execute(Tuple.of(jobId))
+        .chain(rows -> {
+          if (rows.size() == 0) {
+            return Uni.createFrom().voidItem();
+          }
+          JobRow job = JobRow.from(rows.iterator().next());
+          if (job.status() != JobStatus.QUEUED) {
+            return Uni.createFrom().voidItem();
+          }
+          return positions
+              .view(job)
+              .chain(view -> log.refresh(jobId, job.version(), view.json()))
+              .replaceWithVoid();
+        });
   }
 
   /**

@@ -358,7 +358,12 @@ public class JobExecutor {
     Duration safety = expected.compareTo(ROOM_SAFETY_MAX) > 0 ? ROOM_SAFETY_MAX : expected;
     return freeSlot(job)
         .chain(() -> store.defer(job, safety))
-        .invoke(() -> progress.changed(job.id()))
+        .invoke(() ->
+            progress
+                .queued(job.id())
+                .subscribe()
+                .with(
+                    ignored -> {}, failure -> Log.debugf("Job(id=%s) queue event lost", job.id())))
         .replaceWith(Outcome.ACK);
   }
 

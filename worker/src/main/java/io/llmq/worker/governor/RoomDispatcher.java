@@ -4,12 +4,16 @@ import io.llmq.common.failure.Outages;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.OutboxRelay;
+import io.llmq.worker.events.JobProgress;
 import io.llmq.worker.provider.Providers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -35,6 +39,9 @@ public class RoomDispatcher {
   /** Longest sleep between two looks at a room. */
   static final long LONGEST_SLEEP = 250;
 
+  /** How far a waiting job's estimated start may move before it is told with an event. */
+  static final Duration ESTIMATE_MOVES = Duration.ofSeconds(5);
+
   /** Pause after Redis or PostgreSQL failed to answer. */
   private static final long OUTAGE_SLEEP = 1000;
 
@@ -46,6 +53,8 @@ public class RoomDispatcher {
           + " RETURNING id, job_id, tenant_id";
 
   private final WaitingRoom room;
+  private final ReactiveRedisDataSource redis;
+  private final JobProgress progress;
   private final Providers providers;
   private final GovernorConfig config;
   private final Pool pool;
@@ -57,6 +66,8 @@ public class RoomDispatcher {
 
   RoomDispatcher(
       WaitingRoom room,
+      ReactiveRedisDataSource redis,
+      JobProgress progress,
       Providers providers,
       GovernorConfig config,
       Pool pool,
@@ -65,6 +76,8 @@ public class RoomDispatcher {
       MeterRegistry metrics,
       @ConfigProperty(name = "llmq.outbox.fast-path-lease") Duration fastPathLease) {
     this.room = room;
+    this.redis = redis;
+    this.progress = progress;
     this.providers = providers;
     this.config = config;
     this.pool = pool;
@@ -82,6 +95,46 @@ public class RoomDispatcher {
       Log.debugf("Waiting room of %s: dispatching", provider);
       next(provider);
     }
+  }
+
+  /**
+   * Tells waiting jobs whose estimated start moved by more than {@link #ESTIMATE_MOVES}, with a
+   * {@code status} event each; one replica at a time does it (a lock in Redis).
+   */
+  @Scheduled(every = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+  Uni<Void> tellMoves() {
+    if (stopped || !config.enabled()) {
+      return Uni.createFrom().voidItem();
+    }
+    return redis
+        .value(String.class)
+        .setnx(WaitingRoom.PREFIX + "watch", "1")
+        .chain(mine -> {
+          if (!mine) {
+            return Uni.createFrom().voidItem();
+          }
+          return redis
+              .key()
+              .pexpire(WaitingRoom.PREFIX + "watch", 1900)
+              .chain(() ->
+                  Multi.createFrom()
+                      .iterable(providers.governed())
+                      .onItem()
+                      .transformToUniAndConcatenate(
+                          provider -> room.moved(provider, ESTIMATE_MOVES))
+                      .onItem()
+                      .transformToMultiAndConcatenate(jobs -> Multi.createFrom().iterable(jobs))
+                      .onItem()
+                      .transformToUniAndMerge(progress::queued)
+                      .collect()
+                      .last()
+                      .replaceWithVoid());
+        })
+        .onFailure()
+        .recoverWithUni(failure -> {
+          Log.debugf("Queue estimates not told: %s", failure.getMessage());
+          return Uni.createFrom().voidItem();
+        });
   }
 
   void stop(@Observes @Priority(0) ShutdownEvent event) {

@@ -9,6 +9,8 @@ import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -95,6 +97,21 @@ public class WaitingRoom {
   public Uni<Boolean> forget(String provider, UUID jobId) {
     return call(List.of("forget", lane(provider), jobId.toString()))
         .map(answer -> answer != null && answer.toLong() == 1);
+  }
+
+  /**
+   * The waiting jobs whose estimated start moved by more than {@code threshold} since they were
+   * last told (each is then told the new one): they get a {@code status} event.
+   */
+  public Uni<List<UUID>> moved(String provider, Duration threshold) {
+    return call(List.of("moved", lane(provider), Long.toString(threshold.toMillis())))
+        .map(answer -> {
+          List<UUID> moved = new ArrayList<>();
+          for (int i = 0; answer != null && i + 2 < answer.size(); i += 3) {
+            moved.add(UUID.fromString(answer.get(i).toString()));
+          }
+          return moved;
+        });
   }
 
   private Uni<Response> call(List<String> args) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.llmq.common.governor.QueuePositions;
+import io.llmq.common.job.JobView;
 import io.llmq.common.testing.LlmqTestResource;
 import io.llmq.worker.provider.RateLimitSnapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -12,6 +14,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,6 +37,7 @@ class WaitingRoomTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   @Inject WaitingRoom room;
+  @Inject QueuePositions positions;
   @Inject ReactiveRedisDataSource redis;
 
   private Governor governor;
@@ -103,12 +107,13 @@ class WaitingRoomTest {
     bucket = warm(60_000, 0);
     assertTrue(enter(UUID.randomUUID(), UUID.randomUUID(), 1, 1, 1_000, bucket).go());
     // 59,500 would leave less than nothing: that one waits, about half a second for the refill.
-    WaitingRoom.Answer big = enter(UUID.randomUUID(), UUID.randomUUID(), 1, 1, 59_500, bucket);
+    UUID tenant = UUID.randomUUID();
+    WaitingRoom.Answer big = enter(UUID.randomUUID(), tenant, 1, 1, 59_500, bucket);
     assertFalse(big.go());
     assertEquals(0, big.ahead());
     assertTrue(big.waitMs() > 0 && big.waitMs() <= 600, "wait " + big.waitMs());
-    // Someone waits: a small call that would fit waits behind it.
-    WaitingRoom.Answer small = enter(UUID.randomUUID(), UUID.randomUUID(), 1, 1, 10, bucket);
+    // Someone waits: a small call of the same tenant that would fit waits behind it.
+    WaitingRoom.Answer small = enter(UUID.randomUUID(), tenant, 1, 1, 10, bucket);
     assertFalse(small.go());
     assertEquals(1, small.ahead());
   }
@@ -217,6 +222,34 @@ class WaitingRoomTest {
       most = Math.max(most, i - j + 1);
     }
     assertTrue(most <= 10, most + " calls in one 100 ms window");
+  }
+
+  @Test
+  void aWaitingJobKnowsItsPlaceAndWhenItShouldStart() {
+    bucket = warm(60_000, 0); // 1,000 tokens a second
+    spend();
+    UUID tenant = UUID.randomUUID();
+    UUID other = UUID.randomUUID();
+    List<UUID> jobs = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      UUID job = UUID.randomUUID();
+      jobs.add(job);
+      enter(job, tenant, 1, 1, 1_000, bucket);
+    }
+    UUID newcomer = UUID.randomUUID();
+    WaitingRoom.Answer answer = enter(newcomer, other, 1, 1, 1_000, bucket);
+    // Equal weights: the newcomer goes after the first of the three, not after all of them.
+    assertEquals(1, answer.ahead());
+    assertTrue(answer.waitMs() > 1_500 && answer.waitMs() <= 2_000, "wait " + answer.waitMs());
+    JobView.Queue last = positions.of(jobs.get(2)).await().atMost(WAIT);
+    assertEquals(3, last.position());
+    long inMs = Duration.between(Instant.now(), last.estimatedStartAt()).toMillis();
+    assertTrue(inMs > 3_500 && inMs <= 4_000, "estimated in " + inMs + " ms");
+    // Nothing moved since they were told; a pause of 20 s moves every estimate.
+    assertEquals(List.of(), room.moved(provider, Duration.ofSeconds(5)).await().atMost(WAIT));
+    governor.learn(bucket, RateLimitSnapshot.NONE, Duration.ofSeconds(20)).await().atMost(WAIT);
+    assertEquals(4, room.moved(provider, Duration.ofSeconds(5)).await().atMost(WAIT).size());
+    assertEquals(new JobView.Queue(0, null), positions.of(UUID.randomUUID()).await().atMost(WAIT));
   }
 
   @Test
