@@ -56,12 +56,7 @@ public record JobView(
             description =
                 "The job's order among its own tenant's jobs, within the tenant's share of a limit.")
         String priority,
-    @Schema(
-            nullable = true,
-            description =
-                "Only while queued: calls ahead of the job in the governor's fair order, and when"
-                    + " it should start.")
-        Queue queue,
+    @Schema(nullable = true) Queue queue,
     @Schema(nullable = true) ServedBy servedBy) {
 
   /**
@@ -71,7 +66,11 @@ public record JobView(
    * worker, or waiting out a retry's backoff).
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  @Schema(name = "JobQueue", description = "A queued job's place and estimated start.")
+  @Schema(
+      name = "JobQueue",
+      description =
+          "Only while queued: calls ahead of the job in the governor's fair order, and when it"
+              + " should start.")
   public record Queue(
       @Schema(description = "Calls ahead of the job.") long position,
       @Schema(nullable = true) Instant estimatedStartAt) {}
