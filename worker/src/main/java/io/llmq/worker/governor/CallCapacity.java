@@ -3,11 +3,14 @@ package io.llmq.worker.governor;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmq.common.job.FailureCode;
 import io.llmq.common.pricing.ModelCatalog;
+import io.llmq.common.provider.LimiterCharge;
+import io.llmq.common.provider.LimiterCounting;
+import io.llmq.common.provider.PromptCalibration;
+import io.llmq.common.provider.ProvidersConfig;
 import io.llmq.common.request.TokenEstimator;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.ProviderException;
 import io.llmq.worker.provider.Providers;
-import io.llmq.worker.provider.ProvidersConfig;
 import io.llmq.worker.provider.simulated.SimulatedProvider;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -17,18 +20,18 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What one job's call asks of the {@link Governor}, and what it gives back: the worst case reserved
- * before the call (prompt tokens by the tokenizer, scaled by how the provider has been seen to
- * count them, plus {@code max_tokens} or the provider's default), settled afterwards against what
- * the provider charged (its prompt tokens plus the {@code max_tokens} it counted at admission, or
- * the tokens it produced), the tenant charged its real usage; a 429 refunds the call and pauses the
- * provider. Waits are recorded in the {@code llmq.governor.wait} timer.
+ * before the call, counted as the provider's limiter counts it ({@link LimiterCounting}: by
+ * characters, or by the tokenizer scaled by the shared {@link PromptCalibration}, plus {@code
+ * max_tokens} or the provider's default, for each of the {@code n} choices), settled afterwards
+ * against what the provider charged (the prompt as its limiter counted it plus the {@code
+ * max_tokens} it counted at admission, or the tokens it produced), the tenant charged its real
+ * usage; a 429 refunds the call and pauses the provider. Waits are recorded in the {@code
+ * llmq.governor.wait} timer.
  */
 @ApplicationScoped
 public class CallCapacity {
@@ -37,13 +40,19 @@ public class CallCapacity {
   private final CallSlots slots;
   private final GovernorConfig config;
   private final MeterRegistry metrics;
-  private final Map<String, Double> promptRatio = new ConcurrentHashMap<>();
+  private final PromptCalibration calibration;
 
-  CallCapacity(Governor governor, CallSlots slots, GovernorConfig config, MeterRegistry metrics) {
+  CallCapacity(
+      Governor governor,
+      CallSlots slots,
+      GovernorConfig config,
+      MeterRegistry metrics,
+      PromptCalibration calibration) {
     this.governor = governor;
     this.slots = slots;
     this.config = config;
     this.metrics = metrics;
+    this.calibration = calibration;
   }
 
   /**
@@ -54,6 +63,9 @@ public class CallCapacity {
    *     provider's; {@code null} for a provider that is not governed
    * @param deferred the wait passes {@code llmq.governor.max-hold} and nothing was charged: the
    *     caller puts the job back instead of holding its message
+   * @param promptEstimate the billing tokenizer's prompt tokens, uncalibrated (for costs)
+   * @param maxTokens the output the limiter charges at admission, all choices together
+   * @param charge the whole reservation as the provider's limiter counts it
    */
   public record Admission(
       Reservation reservation,
@@ -61,11 +73,20 @@ public class CallCapacity {
       String provider,
       long promptEstimate,
       long maxTokens,
+      LimiterCharge charge,
       boolean chargesMaxTokens,
       boolean deferred) {
 
     public static final Admission NONE =
-        new Admission(Reservation.NONE, null, null, 0, 0, true, false);
+        new Admission(
+            Reservation.NONE,
+            null,
+            null,
+            0,
+            0,
+            new LimiterCharge(LimiterCounting.Mode.TOKENIZER, 0, 0, 1),
+            true,
+            false);
 
     public Duration delay() {
       return reservation.delay();
@@ -83,14 +104,13 @@ public class CallCapacity {
       return Uni.createFrom().item(Admission.NONE);
     }
     ProvidersConfig.Provider settings = route.settings();
-    JsonNode max =
-        request.has("max_completion_tokens")
-            ? request.get("max_completion_tokens")
-            : request.get("max_tokens");
-    long maxTokens =
-        max != null && max.canConvertToLong() ? max.longValue() : settings.defaultMaxTokens();
-    long prompt = TokenEstimator.promptTokens(route.upstreamModel(), request);
     String name = route.provider().name();
+    LimiterCounting counting = settings.counting();
+    double ratio =
+        counting.mode() == LimiterCounting.Mode.TOKENIZER ? calibration.ratio(name) : 1.0;
+    LimiterCharge charge = counting.charge(route.upstreamModel(), request, ratio);
+    long prompt = TokenEstimator.promptTokens(route.upstreamModel(), request);
+    long maxTokens = charge.outputTokens();
     List<Governor.Bucket> upstream = new ArrayList<>(2);
     Governor.Bucket learner = null;
     if (!SimulatedProvider.KIND.equals(settings.kind())) {
@@ -107,7 +127,7 @@ public class CallCapacity {
       }
     }
     Governor.Bucket learns = learner;
-    long worst = (long) Math.ceil(prompt * promptRatio.getOrDefault(name, 1.0)) + maxTokens;
+    long worst = charge.total();
     Governor.Bucket tenant =
         tenantTokensPerMinute == null ? null : Governor.tenant(tenantId, tenantTokensPerMinute);
     Uni<Reservation> reserved =
@@ -115,10 +135,10 @@ public class CallCapacity {
             .reserve(upstream, tenant, worst)
             .invoke(reservation -> {
               Log.debugf(
-                  "Reserved %d tokens (prompt estimate %d, max %d) on %s: wait %d ms%s",
+                  "Reserved %d tokens (%s, counted by %s) on %s: wait %d ms%s",
                   worst,
-                  prompt,
-                  maxTokens,
+                  charge.describe(),
+                  charge.mode(),
                   name,
                   reservation.delay().toMillis(),
                   reservation.charged() ? "" : ", past the horizon: not charged");
@@ -134,6 +154,7 @@ public class CallCapacity {
             name,
             prompt,
             maxTokens,
+            charge,
             settings.chargesMaxTokens(),
             !reservation.charged()));
   }
@@ -171,9 +192,10 @@ public class CallCapacity {
   public Uni<Void> spent(Admission admission, Completion completion) {
     calibrate(admission, completion);
     long providerCharge =
-        admission.chargesMaxTokens()
-            ? completion.promptTokens() + admission.maxTokens()
-            : completion.totalTokens();
+        admission.charge().settledPrompt(completion.promptTokens())
+            + (admission.chargesMaxTokens()
+                ? admission.maxTokens()
+                : completion.completionTokens());
     Uni<Void> settled =
         governor.settle(admission.reservation(), providerCharge, completion.totalTokens());
     return admission.bucket() == null
@@ -200,20 +222,23 @@ public class CallCapacity {
   }
 
   /**
-   * Learns how the provider counts prompts against the estimate (its tokenizer may differ from
-   * ours, or be unknown): a moving average of actual / estimated prompt tokens, by which later
-   * estimates are scaled. Counting short would admit calls the provider then refuses.
+   * Teaches the shared {@link PromptCalibration} how the provider bills prompts against the
+   * tokenizer's estimate, when its limiter counts with the tokenizer; in the background, since the
+   * call's settling does not depend on it.
    */
   private void calibrate(Admission admission, Completion completion) {
     if (admission.provider() == null
+        || admission.charge().mode() != LimiterCounting.Mode.TOKENIZER
         || admission.promptEstimate() <= 0
         || completion.promptTokens() <= 0) {
       return;
     }
-    double observed = (double) completion.promptTokens() / admission.promptEstimate();
-    promptRatio.merge(
-        admission.provider(),
-        Math.clamp(observed, 0.5, 4.0),
-        (old, sample) -> Math.clamp(old * 0.9 + sample * 0.1, 0.5, 4.0));
+    calibration
+        .learn(admission.provider(), admission.promptEstimate(), completion.promptTokens())
+        .subscribe()
+        .with(
+            ignored -> {},
+            failure ->
+                Log.debugf("Calibration of %s not updated: %s", admission.provider(), failure));
   }
 }

@@ -2,6 +2,7 @@ package io.llmq.worker.provider;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmq.common.pricing.ModelCatalog;
+import io.llmq.common.provider.ProvidersConfig;
 import io.llmq.common.request.TokenEstimator;
 import io.llmq.worker.config.WorkerConfig;
 import io.llmq.worker.provider.anthropic.AnthropicProvider;
@@ -53,6 +54,7 @@ public class Providers {
     this.config = config;
     this.simulateUnconfigured = worker.simulateUnconfiguredProviders();
     TokenEstimator.warmUp();
+    config.checkCounting();
     config
         .providers()
         .forEach((name, provider) -> {
