@@ -54,7 +54,6 @@ public class Providers {
     this.config = config;
     this.simulateUnconfigured = worker.simulateUnconfiguredProviders();
     TokenEstimator.warmUp();
-    config.checkCounting();
     config
         .providers()
         .forEach((name, provider) -> {
