@@ -224,10 +224,11 @@ public class CallCapacity {
   /**
    * Teaches the shared {@link PromptCalibration} how the provider bills prompts against the
    * tokenizer's estimate, when its limiter counts with the tokenizer; in the background, since the
-   * call's settling does not depend on it.
+   * call's settling does not depend on it. The built-in simulator, which no limit governs, teaches
+   * nothing (its answers would cost a Redis update each for no limit's sake).
    */
   private void calibrate(Admission admission, Completion completion) {
-    if (admission.provider() == null
+    if (admission.bucket() == null
         || admission.charge().mode() != LimiterCounting.Mode.TOKENIZER
         || admission.promptEstimate() <= 0
         || completion.promptTokens() <= 0) {
