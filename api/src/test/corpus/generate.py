@@ -169,6 +169,17 @@ SUBMIT_BAD = {
 }
 for name, body in SUBMIT_BAD.items():
     add(f"submit: {name}", "POST", "/v1/jobs", body)
+# Jobs that could never run: their worst case passes a minute of the provider's token limit
+# (limited-mini: a model of the test profile's "limited" provider, 20,000 tokens per minute).
+NEVER_FITS = {
+    "never fits the provider's limit": with_request(model="limited-mini", max_tokens=1000000),
+    "never fits with n choices": with_request(model="limited-mini", max_tokens=2000, n=16),
+    "never fits with a huge prompt": with_request(
+        model="limited-mini", max_tokens=1,
+        messages=[{"role": "user", "content": "x" * 90000}]),
+}
+for name, body in NEVER_FITS.items():
+    add(f"submit: {name}", "POST", "/v1/jobs", body, expect=400)
 
 # 3. Unicode edge cases in a prompt: odd, but a prompt may hold any text; lone surrogates and NUL
 # cannot be stored as JSON text in PostgreSQL, so they must be refused, never a 5xx.

@@ -31,6 +31,7 @@ public final class TestSettings {
     settings.put("hang_rate", 0);
     settings.put("malformed_rate", 0);
     settings.put("refund_unused", false);
+    settings.put("limiter_count", "tokenizer");
     settings.putAll(changes);
     given()
         .contentType(ContentType.JSON)

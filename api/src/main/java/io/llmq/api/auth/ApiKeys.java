@@ -26,7 +26,7 @@ public class ApiKeys {
   private static final String RESOLVE =
       "SELECT k.id, k.tenant_id, k.scopes, k.requests_per_minute AS key_rpm,"
           + " k.monthly_budget_usd AS key_budget, t.requests_per_minute AS tenant_rpm,"
-          + " t.monthly_budget_usd AS tenant_budget"
+          + " t.monthly_budget_usd AS tenant_budget, t.tokens_per_minute AS tenant_tpm"
           + " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
           + " WHERE k.key_hash = $1 AND k.revoked_at IS NULL";
 
@@ -82,6 +82,7 @@ public class ApiKeys {
         row.getInteger("tenant_rpm"),
         row.getInteger("key_rpm"),
         row.getBigDecimal("tenant_budget"),
-        row.getBigDecimal("key_budget"));
+        row.getBigDecimal("key_budget"),
+        row.getInteger("tenant_tpm"));
   }
 }

@@ -13,6 +13,7 @@ import java.util.UUID;
  * @param keyRequestsPerMinute the key's own submit rate limit, {@code null} for none
  * @param tenantBudgetUsd the tenant's monthly budget, {@code null} for none
  * @param keyBudgetUsd the key's own monthly budget, {@code null} for none
+ * @param tenantTokensPerMinute the tenant's own token limit for its calls, {@code null} for none
  */
 public record Caller(
     UUID tenantId,
@@ -21,7 +22,8 @@ public record Caller(
     Integer tenantRequestsPerMinute,
     Integer keyRequestsPerMinute,
     BigDecimal tenantBudgetUsd,
-    BigDecimal keyBudgetUsd) {
+    BigDecimal keyBudgetUsd,
+    Integer tenantTokensPerMinute) {
 
   /** Whether a submit rate limit applies to this caller. */
   public boolean rateLimited() {

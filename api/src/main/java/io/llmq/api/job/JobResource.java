@@ -6,6 +6,7 @@ import io.llmq.api.auth.CurrentCaller;
 import io.llmq.api.auth.Requires;
 import io.llmq.api.auth.Scope;
 import io.llmq.api.budget.BudgetGate;
+import io.llmq.api.capacity.CapacityGate;
 import io.llmq.api.config.ApiConfig;
 import io.llmq.api.http.Cursor;
 import io.llmq.api.http.Page;
@@ -58,6 +59,7 @@ public class JobResource {
   private final ApiConfig config;
   private final BudgetGate budgets;
   private final QueuePositions positions;
+  private final CapacityGate capacity;
 
   JobResource(
       JobService service,
@@ -66,7 +68,8 @@ public class JobResource {
       RateLimits limits,
       ApiConfig config,
       BudgetGate budgets,
-      QueuePositions positions) {
+      QueuePositions positions,
+      CapacityGate capacity) {
     this.service = service;
     this.parser = parser;
     this.caller = caller;
@@ -74,12 +77,15 @@ public class JobResource {
     this.config = config;
     this.budgets = budgets;
     this.positions = positions;
+    this.capacity = capacity;
   }
 
   /**
-   * Submits a job. The body is validated first (a 400 costs no rate limit), then the caller's rate
-   * limits are charged (a 429 creates nothing; see {@link RateLimits}), then its budget is checked
-   * ({@link BudgetGate}), before anything is stored.
+   * Submits a job. The body is validated first (a 400 costs no rate limit), and so is whether it
+   * can ever fit the token limits on its way ({@link CapacityGate}: a 400 too, still an idempotent
+   * replay of a job accepted before a limit was lowered), then the caller's rate limits are charged
+   * (a 429 creates nothing; see {@link RateLimits}), then its budget is checked ({@link
+   * BudgetGate}), before anything is stored.
    */
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
@@ -137,8 +143,10 @@ public class JobResource {
     Caller who = caller.get();
     NewJob job = parser.parse(body, who.tenantId(), who.keyId(), idempotencyKey);
     Duration wait = Prefer.waitOf(prefer, config.maxWait());
-    return parser
-        .checkTarget(job)
+    return Uni.createFrom()
+        .item(job)
+        .invoke(parsed -> capacity.check(who, parsed.model(), parsed.request()))
+        .chain(parser::checkTarget)
         .onItemOrFailure()
         .transformToUni((checked, refusal) ->
             refusal == null

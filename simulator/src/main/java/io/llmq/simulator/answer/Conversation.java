@@ -15,9 +15,17 @@ import java.util.List;
  */
 public record Conversation(String model, List<Turn> turns) {
 
-  /** Sum over the messages of 4 + ceil(characters / 4). */
+  /** Sum over the messages of 4 + ceil(characters / 4): the prompt tokens billed. */
   public int promptTokens() {
     return turns.stream().mapToInt(turn -> Turn.tokens(turn.chars())).sum();
+  }
+
+  /**
+   * Sum over the messages of ceil(characters / 4) + 3: the prompt as OpenAI's limiter estimates it
+   * from characters ({@code limiter_count: characters}).
+   */
+  public int characterTokens() {
+    return turns.stream().mapToInt(turn -> Turn.characterTokens(turn.chars())).sum();
   }
 
   /** The answer's seed: the first 8 bytes of a SHA-256 over the model and every message. */

@@ -10,6 +10,11 @@ public record Turn(String role, List<Block> blocks) {
     return 4 + (chars + 3) / 4;
   }
 
+  /** One token per four characters of text, rounded up, plus three of overhead. */
+  static int characterTokens(int chars) {
+    return (chars + 3) / 4 + 3;
+  }
+
   int chars() {
     return blocks.stream().mapToInt(block -> block.text().length()).sum();
   }

@@ -75,6 +75,7 @@ public class AnthropicDialect implements Dialect {
         new Conversation(body.get("model").textValue(), turns),
         limit,
         limit,
+        1,
         body.path("stream").asBoolean(false),
         false);
   }

@@ -1,25 +1,40 @@
 package io.llmq.simulator.call;
 
 import io.llmq.simulator.answer.Conversation;
+import io.llmq.simulator.settings.LimiterCount;
 
 /**
  * A provider call as read from its body.
  *
  * @param answerLimit the most tokens the answer may have ({@link Integer#MAX_VALUE} when the
  *     request sets no limit)
- * @param reservedTokens the output tokens charged at admission: the request's limit, or the API's
- *     default when it sets none
+ * @param reservedTokens the output tokens charged at admission for each choice: the request's
+ *     limit, or the API's default when it sets none
+ * @param choices OpenAI's {@code n}: how many choices the answer has (1 for Anthropic)
  * @param includeUsage OpenAI's {@code stream_options.include_usage}
  */
 public record Call(
     Conversation conversation,
     int answerLimit,
     int reservedTokens,
+    int choices,
     boolean stream,
     boolean includeUsage) {
 
-  /** What admission takes from the token bucket: prompt tokens plus the reserved output. */
-  public long charge() {
-    return (long) conversation.promptTokens() + reservedTokens;
+  /**
+   * What admission takes from the token bucket: the prompt as {@code count} says plus the reserved
+   * output of every choice. The prompt is counted once, whatever {@code n} is.
+   */
+  public long charge(LimiterCount count) {
+    long prompt =
+        count == LimiterCount.CHARACTERS
+            ? conversation.characterTokens()
+            : conversation.promptTokens();
+    return prompt + reservedOutput();
+  }
+
+  /** The output reserved at admission, all choices together. */
+  public long reservedOutput() {
+    return (long) reservedTokens * choices;
   }
 }

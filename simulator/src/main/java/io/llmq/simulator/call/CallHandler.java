@@ -65,13 +65,14 @@ public class CallHandler {
       inject(forced, exchange, limiter.peek(apiKey));
       return;
     }
-    Admission admission = limiter.admit(apiKey, call.charge());
+    long charge = call.charge(exchange.settings().limiterCount());
+    Admission admission = limiter.admit(apiKey, charge);
     if (!admission.admitted()) {
       stats.rateLimited();
       Refusal refusal = admission.refusal();
       Log.infof(
           "429 for %s: %s limit %d, in use %d, asked %d, retry after %d ms",
-          call.charge(),
+          charge,
           refusal.limit(),
           refusal.capacity(),
           refusal.used(),
@@ -80,7 +81,7 @@ public class CallHandler {
       fail(dialect, ctx, dialect.rateLimited(admission.refusal()), admission.quotas());
       return;
     }
-    stats.charged(call.charge());
+    stats.charged(charge);
     Fault drawn = Fault.draw(exchange.settings(), ThreadLocalRandom.current().nextDouble());
     if (drawn != null) {
       inject(drawn, exchange, admission.quotas());
@@ -131,8 +132,9 @@ public class CallHandler {
     Runnable bill =
         () -> {
           if (fault == null) {
-            stats.billed(usage.total(), answer.size());
-            long unused = call.reservedTokens() - answer.size();
+            long produced = (long) answer.size() * call.choices();
+            stats.billed(usage.total(), produced);
+            long unused = call.reservedOutput() - produced;
             if (current.refundUnused() && unused > 0) {
               limiter.giveBack(exchange.apiKey(), unused);
               stats.charged(-unused);

@@ -34,6 +34,9 @@ public class OpenAiDialect implements Dialect {
 
   static final int CONTEXT_WINDOW = 128_000;
 
+  /** The most choices ({@code n}) one request may ask for, as OpenAI allows. */
+  static final int MAX_CHOICES = 128;
+
   private final CallHandler calls;
 
   OpenAiDialect(CallHandler calls) {
@@ -67,10 +70,20 @@ public class OpenAiDialect implements Dialect {
     InvalidRequest.unless(
         !limited || (limit.canConvertToInt() && limit.isIntegralNumber() && limit.intValue() >= 1),
         "Invalid '" + limitField + "': expected an integer of at least 1.");
+    JsonNode n = body.get("n");
+    boolean several = n != null && !n.isNull();
+    InvalidRequest.unless(
+        !several
+            || (n.isIntegralNumber()
+                && n.canConvertToInt()
+                && n.intValue() >= 1
+                && n.intValue() <= MAX_CHOICES),
+        "Invalid 'n': expected an integer from 1 to " + MAX_CHOICES + ".");
     return new Call(
         new Conversation(body.get("model").textValue(), turns),
         limited ? limit.intValue() : Integer.MAX_VALUE,
         limited ? limit.intValue() : DEFAULT_RESERVED_TOKENS,
+        several ? n.intValue() : 1,
         body.path("stream").asBoolean(false),
         body.path("stream_options").path("include_usage").asBoolean(false));
   }

@@ -16,7 +16,8 @@ public record Settings(
     double resetRate,
     double hangRate,
     double malformedRate,
-    boolean refundUnused) {
+    boolean refundUnused,
+    LimiterCount limiterCount) {
 
   public Settings {
     require(tokensPerMinute >= 1, "tokens_per_minute must be at least 1");
@@ -31,6 +32,7 @@ public record Settings(
     require(
         errorRate + resetRate + hangRate + malformedRate <= 1,
         "fault rates must not add up to more than 1");
+    require(limiterCount != null, "limiter_count must be tokenizer or characters");
   }
 
   static Settings from(SimulatorConfig config) {
@@ -43,10 +45,14 @@ public record Settings(
         config.resetRate(),
         config.hangRate(),
         config.malformedRate(),
-        config.refundUnused());
+        config.refundUnused(),
+        LimiterCount.fromWire(config.limiterCount()));
   }
 
-  /** Whether both settings give the same bucket sizes (buckets restart when they change). */
+  /**
+   * Whether both settings give the same bucket sizes (buckets restart when they change). A change
+   * of {@code limiter_count} keeps the buckets: it changes what later calls are charged.
+   */
   public boolean sameLimits(Settings other) {
     return tokensPerMinute == other.tokensPerMinute && requestsPerMinute == other.requestsPerMinute;
   }

@@ -81,7 +81,8 @@ public class SettingsRoutes {
         .put("reset_rate", s.resetRate())
         .put("hang_rate", s.hangRate())
         .put("malformed_rate", s.malformedRate())
-        .put("refund_unused", s.refundUnused());
+        .put("refund_unused", s.refundUnused())
+        .put("limiter_count", s.limiterCount().wire());
   }
 
   private static Settings patched(Settings s, JsonNode patch) {
@@ -94,6 +95,7 @@ public class SettingsRoutes {
     double hang = s.hangRate();
     double malformed = s.malformedRate();
     boolean refund = s.refundUnused();
+    LimiterCount count = s.limiterCount();
     for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
       JsonNode value = field.getValue();
@@ -113,10 +115,16 @@ public class SettingsRoutes {
           }
           refund = value.booleanValue();
         }
+        case "limiter_count" -> {
+          if (!value.isTextual()) {
+            throw new IllegalArgumentException("limiter_count must be tokenizer or characters");
+          }
+          count = LimiterCount.fromWire(value.textValue());
+        }
         default -> throw new IllegalArgumentException("unknown setting '" + field.getKey() + "'");
       }
     }
-    return new Settings(tpm, rpm, ttft, tps, error, reset, hang, malformed, refund);
+    return new Settings(tpm, rpm, ttft, tps, error, reset, hang, malformed, refund, count);
   }
 
   private static long whole(String name, JsonNode value) {

@@ -58,4 +58,12 @@ public interface SimulatorConfig {
    */
   @WithDefault("false")
   boolean refundUnused();
+
+  /**
+   * How admission counts a call's prompt: {@code tokenizer} (as it is billed, the default) or
+   * {@code characters} (ceil(characters / 4) + 3 per message, as OpenAI's limiter estimates); see
+   * {@link LimiterCount}.
+   */
+  @WithDefault("tokenizer")
+  String limiterCount();
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.llmq.simulator.settings.LimiterCount;
 import io.llmq.simulator.settings.Settings;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -12,7 +13,8 @@ class FaultTest {
 
   @Test
   void aRollLandsOnTheFaultWhoseShareItFallsIn() {
-    Settings settings = new Settings(1, 1, Duration.ZERO, 1, 0.1, 0.2, 0.3, 0.1, false);
+    Settings settings =
+        new Settings(1, 1, Duration.ZERO, 1, 0.1, 0.2, 0.3, 0.1, false, LimiterCount.TOKENIZER);
 
     assertEquals(Fault.ERROR, Fault.draw(settings, 0.0));
     assertEquals(Fault.RESET, Fault.draw(settings, 0.15));
@@ -23,7 +25,9 @@ class FaultTest {
 
   @Test
   void ratesOfZeroNeverFault() {
-    assertNull(Fault.draw(new Settings(1, 1, Duration.ZERO, 1, 0, 0, 0, 0, false), 0.0));
+    assertNull(
+        Fault.draw(
+            new Settings(1, 1, Duration.ZERO, 1, 0, 0, 0, 0, false, LimiterCount.TOKENIZER), 0.0));
   }
 
   @Test

@@ -33,7 +33,24 @@ class SettingsRoutesTest {
         .body("error_rate", equalTo(0f))
         .body("reset_rate", equalTo(0f))
         .body("hang_rate", equalTo(0f))
-        .body("malformed_rate", equalTo(0f));
+        .body("malformed_rate", equalTo(0f))
+        .body("refund_unused", equalTo(false))
+        .body("limiter_count", equalTo("tokenizer"));
+  }
+
+  @Test
+  void theLimiterCountIsTokenizerOrCharacters() {
+    put("{\"limiter_count\":\"characters\"}")
+        .then()
+        .statusCode(200)
+        .body("limiter_count", equalTo("characters"));
+    put("{\"limiter_count\":\"bytes\"}")
+        .then()
+        .statusCode(400)
+        .body("error", equalTo("limiter_count must be tokenizer or characters"));
+    put("{\"limiter_count\":4}").then().statusCode(400);
+
+    given().get("/admin/config").then().body("limiter_count", equalTo("characters"));
   }
 
   @Test

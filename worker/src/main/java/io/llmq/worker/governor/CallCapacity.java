@@ -3,11 +3,14 @@ package io.llmq.worker.governor;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmq.common.job.FailureCode;
 import io.llmq.common.pricing.ModelCatalog;
+import io.llmq.common.provider.LimiterCharge;
+import io.llmq.common.provider.LimiterCounting;
+import io.llmq.common.provider.PromptCalibration;
+import io.llmq.common.provider.ProvidersConfig;
 import io.llmq.common.request.TokenEstimator;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.ProviderException;
 import io.llmq.worker.provider.Providers;
-import io.llmq.worker.provider.ProvidersConfig;
 import io.llmq.worker.provider.RateLimitSnapshot;
 import io.llmq.worker.provider.simulated.SimulatedProvider;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,18 +21,18 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What one job's call asks of the {@link Governor}, and what it gives back: the worst case reserved
- * before the call (prompt tokens by the tokenizer, scaled by how the provider has been seen to
- * count them, plus {@code max_tokens} or the provider's default), settled afterwards against what
- * the provider charged (its prompt tokens plus the {@code max_tokens} it counted at admission, or
- * the tokens it produced), the tenant charged its real usage; a 429 refunds the call and pauses the
- * provider. Waits are recorded in the {@code llmq.governor.wait} timer.
+ * before the call, counted as the provider's limiter counts it ({@link LimiterCounting}: by
+ * characters, or by the tokenizer scaled by the shared {@link PromptCalibration}, plus {@code
+ * max_tokens} or the provider's default, for each of the {@code n} choices), settled afterwards
+ * against what the provider charged (the prompt as its limiter counted it plus the {@code
+ * max_tokens} it counted at admission, or the tokens it produced), the tenant charged its real
+ * usage; a 429 refunds the call and pauses the provider. Waits are recorded in the {@code
+ * llmq.governor.wait} timer.
  */
 @ApplicationScoped
 public class CallCapacity {
@@ -39,19 +42,21 @@ public class CallCapacity {
   private final CallSlots slots;
   private final GovernorConfig config;
   private final MeterRegistry metrics;
-  private final Map<String, Double> promptRatio = new ConcurrentHashMap<>();
+  private final PromptCalibration calibration;
 
   CallCapacity(
       Governor governor,
       WaitingRoom room,
       CallSlots slots,
       GovernorConfig config,
-      MeterRegistry metrics) {
+      MeterRegistry metrics,
+      PromptCalibration calibration) {
     this.governor = governor;
     this.room = room;
     this.slots = slots;
     this.config = config;
     this.metrics = metrics;
+    this.calibration = calibration;
   }
 
   /**
@@ -62,6 +67,9 @@ public class CallCapacity {
    *     provider's; {@code null} for a provider that is not governed
    * @param deferred the wait passes {@code llmq.governor.max-hold} and nothing was charged: the
    *     caller puts the job back instead of holding its message
+   * @param promptEstimate the billing tokenizer's prompt tokens, uncalibrated (for costs)
+   * @param maxTokens the output the limiter charges at admission, all choices together
+   * @param charge the whole reservation as the provider's limiter counts it
    * @param waiting the call waits in the provider's {@link WaitingRoom}, nothing charged: the
    *     caller lets its message go; a grant sends it a new one
    */
@@ -71,12 +79,22 @@ public class CallCapacity {
       String provider,
       long promptEstimate,
       long maxTokens,
+      LimiterCharge charge,
       boolean chargesMaxTokens,
       boolean deferred,
       Optional<WaitingRoom.Answer> waiting) {
 
     public static final Admission NONE =
-        new Admission(Reservation.NONE, null, null, 0, 0, true, false, Optional.empty());
+        new Admission(
+            Reservation.NONE,
+            null,
+            null,
+            0,
+            0,
+            new LimiterCharge(LimiterCounting.Mode.TOKENIZER, 0, 0, 1),
+            true,
+            false,
+            Optional.empty());
 
     public Duration delay() {
       return reservation.delay();
@@ -103,14 +121,13 @@ public class CallCapacity {
       return Uni.createFrom().item(Admission.NONE);
     }
     ProvidersConfig.Provider settings = route.settings();
-    JsonNode max =
-        request.has("max_completion_tokens")
-            ? request.get("max_completion_tokens")
-            : request.get("max_tokens");
-    long maxTokens =
-        max != null && max.canConvertToLong() ? max.longValue() : settings.defaultMaxTokens();
-    long prompt = TokenEstimator.promptTokens(route.upstreamModel(), request);
     String name = route.provider().name();
+    LimiterCounting counting = settings.counting();
+    double ratio =
+        counting.mode() == LimiterCounting.Mode.TOKENIZER ? calibration.ratio(name) : 1.0;
+    LimiterCharge charge = counting.charge(route.upstreamModel(), request, ratio);
+    long prompt = TokenEstimator.promptTokens(route.upstreamModel(), request);
+    long maxTokens = charge.outputTokens();
     List<Governor.Bucket> upstream = new ArrayList<>(2);
     Governor.Bucket learner = null;
     if (!SimulatedProvider.KIND.equals(settings.kind())) {
@@ -127,7 +144,7 @@ public class CallCapacity {
       }
     }
     Governor.Bucket learns = learner;
-    long worst = (long) Math.ceil(prompt * promptRatio.getOrDefault(name, 1.0)) + maxTokens;
+    long worst = charge.total();
     Governor.Bucket tenant =
         tenantTokensPerMinute == null ? null : Governor.tenant(tenantId, tenantTokensPerMinute);
     if (!upstream.isEmpty()) {
@@ -150,11 +167,11 @@ public class CallCapacity {
       return room.enter(name, ask)
           .map(answer -> {
             Log.debugf(
-                "Room of %s: %d tokens (prompt estimate %d, max %d): %s",
+                "Room of %s: %d tokens (%s, counted by %s): %s",
                 name,
                 worst,
-                prompt,
-                maxTokens,
+                charge.describe(),
+                charge.mode(),
                 answer.go()
                     ? "start"
                     : "wait, " + answer.ahead() + " ahead, about " + answer.waitMs() + " ms");
@@ -169,15 +186,16 @@ public class CallCapacity {
                 name,
                 prompt,
                 maxTokens,
+                charge,
                 settings.chargesMaxTokens(),
                 false,
                 answer.go() ? Optional.empty() : Optional.of(answer));
           })
           .onFailure()
-          .recoverWithUni(failure ->
-              reserve(upstream, tenant, worst, learns, name, prompt, maxTokens, settings));
+          .recoverWithUni(
+              failure -> reserve(upstream, tenant, learns, name, prompt, charge, settings));
     }
-    return reserve(upstream, tenant, worst, learns, name, prompt, maxTokens, settings);
+    return reserve(upstream, tenant, learns, name, prompt, charge, settings);
   }
 
   /**
@@ -187,21 +205,22 @@ public class CallCapacity {
   private Uni<Admission> reserve(
       List<Governor.Bucket> upstream,
       Governor.Bucket tenant,
-      long worst,
       Governor.Bucket learns,
       String name,
       long prompt,
-      long maxTokens,
+      LimiterCharge charge,
       ProvidersConfig.Provider settings) {
+    long worst = charge.total();
+    long maxTokens = charge.outputTokens();
     Uni<Reservation> reserved =
         governor
             .reserve(upstream, tenant, worst)
             .invoke(reservation -> {
               Log.debugf(
-                  "Reserved %d tokens (prompt estimate %d, max %d) on %s: wait %d ms%s",
+                  "Reserved %d tokens (%s, counted by %s) on %s: wait %d ms%s",
                   worst,
-                  prompt,
-                  maxTokens,
+                  charge.describe(),
+                  charge.mode(),
                   name,
                   reservation.delay().toMillis(),
                   reservation.charged() ? "" : ", past the horizon: not charged");
@@ -217,6 +236,7 @@ public class CallCapacity {
             name,
             prompt,
             maxTokens,
+            charge,
             settings.chargesMaxTokens(),
             !reservation.charged(),
             Optional.empty()));
@@ -278,18 +298,17 @@ public class CallCapacity {
   }
 
   /**
-   * The call answered: settle, and learn from its headers. A provider that keeps what it charged at
-   * admission (the prompt as its limiter counts it, and {@code max_tokens}: what the reservation
-   * estimated) gives nothing back; one that settles on usage gives back the output not produced.
-   * The prompt's billed tokens say nothing of what its limiter counted, so they do not settle it.
+   * The call answered: settle, and learn from its headers. The provider charged the prompt as its
+   * limiter counted it ({@link LimiterCharge#settledPrompt}) and, at admission, {@code max_tokens}
+   * (kept, as OpenAI does) or the tokens produced ({@code charges-max-tokens=false}).
    */
   public Uni<Void> spent(Admission admission, Completion completion) {
     calibrate(admission, completion);
-    long reserved = admission.reservation().tokens();
     long providerCharge =
-        admission.chargesMaxTokens()
-            ? reserved
-            : reserved - Math.max(0, admission.maxTokens() - completion.completionTokens());
+        admission.charge().settledPrompt(completion.promptTokens())
+            + (admission.chargesMaxTokens()
+                ? admission.maxTokens()
+                : completion.completionTokens());
     Uni<Void> settled =
         governor.settle(admission.reservation(), providerCharge, completion.totalTokens());
     return admission.bucket() == null
@@ -316,20 +335,24 @@ public class CallCapacity {
   }
 
   /**
-   * Learns how the provider counts prompts against the estimate (its tokenizer may differ from
-   * ours, or be unknown): a moving average of actual / estimated prompt tokens, by which later
-   * estimates are scaled. Counting short would admit calls the provider then refuses.
+   * Teaches the shared {@link PromptCalibration} how the provider bills prompts against the
+   * tokenizer's estimate, when its limiter counts with the tokenizer; in the background, since the
+   * call's settling does not depend on it. The built-in simulator, which no limit governs, teaches
+   * nothing (its answers would cost a Redis update each for no limit's sake).
    */
   private void calibrate(Admission admission, Completion completion) {
-    if (admission.provider() == null
+    if (admission.bucket() == null
+        || admission.charge().mode() != LimiterCounting.Mode.TOKENIZER
         || admission.promptEstimate() <= 0
         || completion.promptTokens() <= 0) {
       return;
     }
-    double observed = (double) completion.promptTokens() / admission.promptEstimate();
-    promptRatio.merge(
-        admission.provider(),
-        Math.clamp(observed, 0.5, 4.0),
-        (old, sample) -> Math.clamp(old * 0.9 + sample * 0.1, 0.5, 4.0));
+    calibration
+        .learn(admission.provider(), admission.promptEstimate(), completion.promptTokens())
+        .subscribe()
+        .with(
+            ignored -> {},
+            failure ->
+                Log.debugf("Calibration of %s not updated: %s", admission.provider(), failure));
   }
 }

@@ -1,5 +1,6 @@
 package io.llmq.worker.provider;
 
+import io.llmq.common.provider.ProvidersConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;

@@ -2,6 +2,7 @@ package io.llmq.worker.provider;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmq.common.pricing.ModelCatalog;
+import io.llmq.common.provider.ProvidersConfig;
 import io.llmq.common.request.TokenEstimator;
 import io.llmq.worker.config.WorkerConfig;
 import io.llmq.worker.provider.anthropic.AnthropicProvider;

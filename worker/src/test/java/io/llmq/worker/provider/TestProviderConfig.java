@@ -1,5 +1,7 @@
 package io.llmq.worker.provider;
 
+import io.llmq.common.provider.LimiterCounting;
+import io.llmq.common.provider.ProvidersConfig;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -58,6 +60,21 @@ public record TestProviderConfig(
   @Override
   public boolean chargesMaxTokens() {
     return true;
+  }
+
+  @Override
+  public Optional<LimiterCounting.Mode> limiterCount() {
+    return Optional.empty();
+  }
+
+  @Override
+  public double charactersPerToken() {
+    return 4;
+  }
+
+  @Override
+  public int messageOverhead() {
+    return 3;
   }
 
   @Override

@@ -1,4 +1,4 @@
-package io.llmq.worker.provider;
+package io.llmq.common.provider;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -9,15 +9,38 @@ import java.util.Optional;
 
 /**
  * The providers the worker can call ({@code llmq.providers."<name>".*}), by name. Three are
- * predefined in {@code application.properties}: {@code simulated}, {@code openai} and {@code
- * anthropic}; more (a second OpenAI-compatible server, say) are added by configuration alone. Keys
- * come from the environment only.
+ * predefined in this module's {@code META-INF/microprofile-config.properties}: {@code simulated},
+ * {@code openai} and {@code anthropic}; more (a second OpenAI-compatible server, say) are added by
+ * configuration alone. Keys come from the environment only. Both apps read the same settings: the
+ * worker calls the providers and governs their limits, the api refuses at submit a job that can
+ * never fit them (so every key of a provider is known to both, and neither refuses another's).
  */
 @ConfigMapping(prefix = "llmq.providers")
 public interface ProvidersConfig {
 
+  /** The {@link Provider#kind()} of the built-in simulator, which no limit governs. */
+  String SIMULATED = "simulated";
+
+  /** The {@link Provider#kind()} of OpenAI-compatible servers. */
+  String OPENAI = "openai";
+
   @WithParentName
   Map<String, Provider> providers();
+
+  /**
+   * Stops the start-up, naming the provider, when one's limiter settings cannot count a request (a
+   * {@code characters-per-token} of 0, say).
+   */
+  default void checkCounting() {
+    providers()
+        .forEach((name, provider) -> {
+          try {
+            provider.counting();
+          } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("llmq.providers." + name + ": " + e.getMessage(), e);
+          }
+        });
+  }
 
   /** One provider. */
   interface Provider {
@@ -57,6 +80,25 @@ public interface ProvidersConfig {
     @WithDefault("true")
     boolean chargesMaxTokens();
 
+    /**
+     * How the provider's rate limiter counts a request's prompt: {@code tokenizer} (the billing
+     * tokenizer's count, scaled by the ratio learned from billed usage) or {@code characters} (one
+     * token per {@link #charactersPerToken()} characters plus {@link #messageOverhead()} per
+     * message, with no calibration: that is the limiter's own formula). Default: {@code characters}
+     * for the {@code openai} kind, since OpenAI's limiter estimates from characters before any
+     * tokenizer; {@code tokenizer} for the others (Anthropic's limits count the input tokens its
+     * tokenizer bills). See {@link LimiterCounting}.
+     */
+    Optional<LimiterCounting.Mode> limiterCount();
+
+    /** Characters per token, when the limiter counts characters. Default {@code 4}. */
+    @WithDefault("4")
+    double charactersPerToken();
+
+    /** Tokens added per message, when the limiter counts characters. Default {@code 3}. */
+    @WithDefault("3")
+    int messageOverhead();
+
     /** Whether calls stream (needed for live deltas). Default {@code true}. */
     @WithDefault("true")
     boolean stream();
@@ -94,6 +136,17 @@ public interface ProvidersConfig {
 
     default boolean configured() {
       return enabled().orElse(apiKey().filter(key -> !key.isBlank()).isPresent());
+    }
+
+    /** How the provider's limiter counts, from {@link #limiterCount()} and its companions. */
+    default LimiterCounting counting() {
+      LimiterCounting.Mode mode =
+          limiterCount()
+              .orElse(
+                  OPENAI.equals(kind())
+                      ? LimiterCounting.Mode.CHARACTERS
+                      : LimiterCounting.Mode.TOKENIZER);
+      return new LimiterCounting(mode, charactersPerToken(), messageOverhead(), defaultMaxTokens());
     }
   }
 }
