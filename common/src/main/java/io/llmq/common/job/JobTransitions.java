@@ -27,17 +27,18 @@ import java.util.stream.Collectors;
 
 /**
  * Every statement that changes a job's status, in both apps: claim and take-over, succeed, succeed
- * from the cache, fail, expire, requeue, hand back, cancel and reap. Each statement's {@code WHERE}
- * clause is built from {@link JobStatus}'s table ({@link #mayBecome}), so no statement can make an
- * edge the table does not list; the take-over of a lapsed lease ({@code RUNNING -> RUNNING}) is the
- * one edge with a condition besides the status, and the deadline the one condition besides the
- * table: a claim never starts a job whose deadline passed before it ever started ({@link
- * #pastDeadline}). Every statement but the reap also checks the version the caller read or claimed
- * the job at, and every one moves the version on: a concurrent change that got there first (a
- * cancel, a take-over, a duplicate delivery, an expiry) turns the later statement into a no-op that
- * answers "not changed". A statement that goes with other writes (the ledger row of a cache hit,
- * the outbox row of a requeue or a reap) makes them in the same statement: atomic, and one round
- * trip. {@code JobTransitionsTest} walks every edge, legal and illegal, against PostgreSQL.
+ * from the cache, fail, expire, requeue, hand back, cancel, reap and the deadline sweep. Each
+ * statement's {@code WHERE} clause is built from {@link JobStatus}'s table ({@link #mayBecome}), so
+ * no statement can make an edge the table does not list; the take-over of a lapsed lease ({@code
+ * RUNNING -> RUNNING}) is the one edge with a condition besides the status, and the deadline the
+ * one condition besides the table: a claim never starts a job whose deadline passed before it ever
+ * started ({@link #pastDeadline}), and the sweep expires only such jobs. Every statement but the
+ * reap and the sweep also checks the version the caller read or claimed the job at, and every one
+ * moves the version on: a concurrent change that got there first (a cancel, a take-over, a
+ * duplicate delivery, an expiry) turns the later statement into a no-op that answers "not changed".
+ * A statement that goes with other writes (the ledger row of a cache hit, the outbox row of a
+ * requeue or a reap) makes them in the same statement: atomic, and one round trip. {@code
+ * JobTransitionsTest} walks every edge, legal and illegal, against PostgreSQL.
  *
  * <p>Outside this class, status names appear in SQL only as conditions of statements that do not
  * change the status (built with {@link #statusIn}), and in the Flyway migrations, which stay as
@@ -70,6 +71,9 @@ public final class JobTransitions {
     }
   }
 
+  /** A job the deadline sweep expired. */
+  public record Expired(UUID id, UUID tenantId) {}
+
   /** The refusal of a claim whose job's deadline passed before it ever started. */
   public static final String PAST_DEADLINE = "deadline";
 
@@ -83,6 +87,9 @@ public final class JobTransitions {
 
   /** How many lapsed leases one reap takes back at most. */
   static final int REAP_BATCH = 100;
+
+  /** How many jobs one deadline sweep expires at most. */
+  public static final int SWEEP_BATCH = 100;
 
   /**
    * The job may be claimed at version $2 (id $1) as far as its status goes: the condition both
@@ -172,13 +179,35 @@ public final class JobTransitions {
           + " WHERE id = $1 AND version = $2 AND "
           + mayBecome(FAILED);
 
-  private static final String EXPIRE =
+  private static final String EXPIRED_SET =
       "UPDATE jobs SET status = "
           + EXPIRED.sql()
           + ", error_code = NULL, error_message = NULL, completed_at = now(),"
-          + " lease_owner = NULL, lease_expires_at = NULL, version = version + 1"
-          + " WHERE id = $1 AND version = $2 AND "
-          + mayBecome(EXPIRED);
+          + " lease_owner = NULL, lease_expires_at = NULL, version = version + 1";
+
+  private static final String EXPIRE =
+      EXPIRED_SET + " WHERE id = $1 AND version = $2 AND " + mayBecome(EXPIRED);
+
+  /**
+   * The deadline sweep: expires up to {@value #SWEEP_BATCH} queued jobs whose deadline passed
+   * before they started, wherever they wait (parked for a tenant slot, put back for capacity, held
+   * by a worker waiting for the governor). No version check: the sweep takes whatever it finds
+   * overdue; {@code SKIP LOCKED} keeps concurrent sweeps (every replica runs one) and claims from
+   * waiting on each other, and a row that changed after the statement's snapshot is read again
+   * under its lock, so a job claimed or ended meanwhile is left alone and no job expires twice. The
+   * condition is the partial index {@code jobs_overdue}'s (V8). A locked CTE is never inlined: the
+   * batch is picked once.
+   */
+  private static final String SWEEP =
+      "WITH overdue AS (SELECT id FROM jobs WHERE "
+          + mayBecome(EXPIRED)
+          + " AND "
+          + pastDeadline("jobs")
+          + " ORDER BY deadline_at LIMIT "
+          + SWEEP_BATCH
+          + " FOR UPDATE SKIP LOCKED) "
+          + EXPIRED_SET
+          + " FROM overdue WHERE jobs.id = overdue.id RETURNING jobs.id, jobs.tenant_id";
 
   /** Back to the queue, with the outbox row that publishes the job again after $3 seconds. */
   private static final String REQUEUE =
@@ -321,6 +350,22 @@ public final class JobTransitions {
    */
   public static Uni<Boolean> expire(SqlClient db, UUID id, int version) {
     return changed(db, EXPIRE, Tuple.of(id, version));
+  }
+
+  /**
+   * Expires up to {@value #SWEEP_BATCH} queued jobs whose deadline passed before they ever started,
+   * oldest deadline first, whichever replica holds or waits for them; answers the jobs expired.
+   * Safe to run in several replicas at once: each job is expired once.
+   */
+  public static Uni<List<Expired>> expireOverdue(SqlClient db) {
+    return db.query(SWEEP)
+        .execute()
+        .map(rows -> {
+          List<Expired> expired = new ArrayList<>(rows.size());
+          rows.forEach(
+              row -> expired.add(new Expired(row.getUUID("id"), row.getUUID("tenant_id"))));
+          return expired;
+        });
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llmq.common.testing.TestServices;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgBuilder;
@@ -304,6 +305,87 @@ class JobTransitionsTest {
             "SELECT count(*) AS n FROM budget_months WHERE scope_id = $1 AND reserved_usd > 0",
             broke),
         "nothing reserved");
+  }
+
+  @Test
+  void theSweepExpiresOnlyQueuedJobsThatMissedTheirDeadlineBeforeStarting() {
+    String past = "now() - interval '1 second'";
+    String before = "now() - interval '1 minute'";
+    Map<UUID, Boolean> jobs = new LinkedHashMap<>();
+    jobs.put(job(JobStatus.QUEUED, past, "NULL", "NULL"), true);
+    jobs.put(job(JobStatus.QUEUED, "now() + interval '1 minute'", "NULL", "NULL"), false);
+    jobs.put(job(JobStatus.QUEUED, "NULL", "NULL", "NULL"), false);
+    jobs.put(job(JobStatus.QUEUED, past, before, "NULL"), false);
+    jobs.put(job(JobStatus.RUNNING, past, before, "now() + interval '1 minute'"), false);
+    jobs.put(job(JobStatus.RUNNING, past, before, before), false);
+    for (JobStatus terminal : JobStatus.terminals()) {
+      jobs.put(job(terminal, past, "NULL", "NULL"), false);
+    }
+    Map<UUID, String> states = new LinkedHashMap<>();
+    jobs.keySet().forEach(job -> states.put(job, state(job)));
+
+    List<UUID> expired = sweepAll();
+
+    for (Map.Entry<UUID, Boolean> job : jobs.entrySet()) {
+      UUID id = job.getKey();
+      assertEquals(job.getValue(), expired.contains(id), "swept " + states.get(id));
+      if (job.getValue()) {
+        Map<String, Object> row = row(id);
+        assertEquals("expired", row.get("status"));
+        assertEquals(VERSION + 1, row.get("version"));
+        assertTrue(row.get("completed_at") != null);
+      } else {
+        assertEquals(states.get(id), state(id), "the sweep changed a job");
+      }
+    }
+  }
+
+  @Test
+  void twoSweepsAtOnceExpireEachJobOnceWithOneWebhookEach() {
+    int count = 2 * JobTransitions.SWEEP_BATCH + 50;
+    List<UUID> late = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      late.add(
+          job(
+              tenant,
+              JobStatus.QUEUED,
+              "now() - interval '1 second'",
+              "NULL",
+              "NULL",
+              "https://example.com/hook"));
+    }
+
+    // Each sweeper runs batch after batch on its own connection until it finds nothing left.
+    List<List<UUID>> swept =
+        Uni.join().all(sweeper(), sweeper()).andFailFast().await().atMost(WAIT);
+
+    List<UUID> all = new ArrayList<>(swept.get(0));
+    all.addAll(swept.get(1));
+    assertEquals(all.size(), all.stream().distinct().count(), "a job expired twice");
+    assertTrue(all.containsAll(late), "a late job was left queued");
+    for (UUID job : late) {
+      assertEquals("expired", row(job).get("status"));
+      assertEquals(VERSION + 1, row(job).get("version"), "expired once");
+      assertEquals(1L, count("webhook_deliveries", job), "one webhook");
+    }
+  }
+
+  /** Sweeps until a sweep finds nothing; answers every job it expired. */
+  private static Uni<List<UUID>> sweeper() {
+    List<UUID> expired = new ArrayList<>();
+    return Multi.createBy()
+        .repeating()
+        .uni(() -> JobTransitions.expireOverdue(pool))
+        .whilst(batch -> !batch.isEmpty())
+        .onItem()
+        .invoke(batch -> batch.forEach(job -> expired.add(job.id())))
+        .collect()
+        .last()
+        .map(ignored -> expired);
+  }
+
+  private static List<UUID> sweepAll() {
+    return await(sweeper());
   }
 
   /** The two claims: the plain one, and a call attempt's (with a worst case of 0). */

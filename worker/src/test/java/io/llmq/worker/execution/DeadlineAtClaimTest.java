@@ -21,20 +21,23 @@ import org.junit.jupiter.api.Test;
 /**
  * A job whose deadline passes while it waits for the governor's capacity is refused at its claim
  * and expires there, with its reservation given back and no attempt in the ledger; a job whose
- * deadline lies past its wait runs.
+ * deadline lies past its wait runs. The deadline sweep runs once an hour here, so the claim alone
+ * decides.
  */
 @QuarkusTest
 @TestProfile(DeadlineAtClaimTest.ClaimOnly.class)
 @QuarkusTestResource(LlmqTestResource.class)
 class DeadlineAtClaimTest {
 
-  /** The governor's production horizon: a job waits seconds holding its message. */
+  /** The governor's production horizon (a job waits seconds holding its message); no sweep. */
   public static class ClaimOnly implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
       return Map.of(
           "llmq.governor.max-hold", "30s",
-          "%test.llmq.governor.max-hold", "30s");
+          "%test.llmq.governor.max-hold", "30s",
+          "llmq.worker.deadline-sweep", "1h",
+          "%test.llmq.worker.deadline-sweep", "1h");
     }
   }
 
