@@ -56,6 +56,7 @@ public final class WorkerStandIn {
         JobTransitions.claim(pool(), job, version(job), OWNER, LEASE)
             .await()
             .atMost(WAIT)
+            .flatMap(JobTransitions.ClaimAnswer::claim)
             .orElseThrow(() -> new IllegalStateException("job " + job + " cannot be claimed"))
             .version();
     append(job, JobEvent.STATUS, version, jobJson(job, key));

@@ -118,6 +118,7 @@ public final class TestJobs {
     JobTransitions.Answer answer = new JobTransitions.Answer(result, 1, 1, 2, "simulated");
     boolean done =
         JobTransitions.claim(pool(), job, version(job), "test-jobs", Duration.ofMinutes(1))
+            .map(claimed -> claimed.flatMap(JobTransitions.ClaimAnswer::claim))
             .chain(claim ->
                 claim.isEmpty()
                     ? Uni.createFrom().item(false)
@@ -179,6 +180,7 @@ public final class TestJobs {
     JobTransitions.claim(pool(), job, version(job), "dead-worker", Duration.ofMinutes(-1))
         .await()
         .atMost(WAIT)
+        .flatMap(JobTransitions.ClaimAnswer::claim)
         .orElseThrow();
     return job;
   }

@@ -27,16 +27,18 @@ import java.util.stream.Collectors;
 
 /**
  * Every statement that changes a job's status, in both apps: claim and take-over, succeed, succeed
- * from the cache, fail, expire, requeue, hand back, cancel and reap. Each statement's {@code WHERE}
- * clause is built from {@link JobStatus}'s table ({@link #mayBecome}), so no statement can make an
- * edge the table does not list; the take-over of a lapsed lease ({@code RUNNING -> RUNNING}) is the
- * one edge with a condition besides the status. Every statement but the reap also checks the
- * version the caller read or claimed the job at, and every one moves the version on: a concurrent
- * change that got there first (a cancel, a take-over, a duplicate delivery) turns the later
- * statement into a no-op that answers "not changed". A statement that goes with other writes (the
- * ledger row of a cache hit, the outbox row of a requeue or a reap) makes them in the same
- * statement: atomic, and one round trip. {@code JobTransitionsTest} walks every edge, legal and
- * illegal, against PostgreSQL.
+ * from the cache, fail, expire, requeue, hand back, cancel, reap and the deadline sweep. Each
+ * statement's {@code WHERE} clause is built from {@link JobStatus}'s table ({@link #mayBecome}), so
+ * no statement can make an edge the table does not list; the take-over of a lapsed lease ({@code
+ * RUNNING -> RUNNING}) is the one edge with a condition besides the status, and the deadline the
+ * one condition besides the table: a claim never starts a job whose deadline passed before it ever
+ * started ({@link #pastDeadline}), and the sweep expires only such jobs. Every statement but the
+ * reap and the sweep also checks the version the caller read or claimed the job at, and every one
+ * moves the version on: a concurrent change that got there first (a cancel, a take-over, a
+ * duplicate delivery, an expiry) turns the later statement into a no-op that answers "not changed".
+ * A statement that goes with other writes (the ledger row of a cache hit, the outbox row of a
+ * requeue or a reap) makes them in the same statement: atomic, and one round trip. {@code
+ * JobTransitionsTest} walks every edge, legal and illegal, against PostgreSQL.
  *
  * <p>Outside this class, status names appear in SQL only as conditions of statements that do not
  * change the status (built with {@link #statusIn}), and in the Flyway migrations, which stay as
@@ -56,10 +58,24 @@ public final class JobTransitions {
   public record Claim(int attempts, int version) {}
 
   /**
-   * A call attempt's claim: the claim, or the budget ({@code tenant} or {@code key}) the attempt's
-   * worst case did not fit in, in which case nothing was changed.
+   * What a claim of a job still at the version read answered: the claim, or what refused it, in
+   * which case nothing was changed: {@value #PAST_DEADLINE} (the job's deadline passed before it
+   * ever started; any claim), or the budget ({@code tenant} or {@code key}) a call attempt's worst
+   * case did not fit in ({@link #claimCall} only). The deadline is weighed first.
    */
-  public record CallClaim(Optional<Claim> claim, String refusedBy) {}
+  public record ClaimAnswer(Optional<Claim> claim, String refusedBy) {
+
+    /** Whether the claim was refused because the job's deadline passed before it started. */
+    public boolean pastDeadline() {
+      return PAST_DEADLINE.equals(refusedBy);
+    }
+  }
+
+  /** A job the deadline sweep expired. */
+  public record Expired(UUID id, UUID tenantId) {}
+
+  /** The refusal of a claim whose job's deadline passed before it ever started. */
+  public static final String PAST_DEADLINE = "deadline";
 
   /** The answer a job succeeds with, and the provider that served it ({@code null}: none). */
   public record Answer(
@@ -72,28 +88,60 @@ public final class JobTransitions {
   /** How many lapsed leases one reap takes back at most. */
   static final int REAP_BATCH = 100;
 
+  /** How many jobs one deadline sweep expires at most. */
+  public static final int SWEEP_BATCH = 100;
+
+  /**
+   * The job may be claimed at version $2 (id $1) as far as its status goes: the condition both
+   * halves of a claim share, the one that claims and the one that answers {@link #PAST_DEADLINE}.
+   */
+  private static final String CLAIMABLE =
+      "jobs.id = $1 AND jobs.version = $2 AND " + mayBecome(RUNNING);
+
+  /**
+   * The second half of a claim: one row, {@link #PAST_DEADLINE}, when the job is claimable but for
+   * its deadline. Its condition is the exact opposite of the first half's deadline condition, and
+   * both read a job at one version (which every start moves on), so a claim answers at most one
+   * row.
+   */
+  private static final String REFUSED_LATE =
+      " UNION ALL SELECT NULL::integer, NULL::integer, '"
+          + PAST_DEADLINE
+          + "'::text FROM jobs WHERE "
+          + CLAIMABLE
+          + " AND "
+          + pastDeadline("jobs");
+
   private static final String CLAIM =
-      "UPDATE jobs SET status = "
+      "WITH claimed AS (UPDATE jobs SET status = "
           + RUNNING.sql()
           + ", attempts = attempts + 1, started_at = coalesce(started_at, now()),"
           + " lease_owner = $3, lease_expires_at = now() + make_interval(secs => $4),"
-          + " version = version + 1 WHERE id = $1 AND version = $2 AND "
-          + mayBecome(RUNNING)
-          + " RETURNING attempts, version";
+          + " version = version + 1 WHERE "
+          + CLAIMABLE
+          + " AND "
+          + inTime("jobs")
+          + " RETURNING attempts, version)"
+          + " SELECT attempts, version, NULL::text AS refused FROM claimed"
+          + REFUSED_LATE;
 
   /**
    * Reserves the attempt's worst case against the job's budgets, then claims it and writes the
    * attempt's ledger row, in one transaction (V5). The function's claim checks only the version, so
-   * it is handed the version only if the job may be claimed at it, and NULL, which claims nothing,
-   * otherwise. (The function weighs the budgets first, so a job that may not be claimed can still
-   * answer a refusal; nothing changes either way.) The guard is read with the statement's snapshot;
-   * the version, which every status change moves on, is checked again under the row's lock.
+   * it is called (laterally, once per row of the guard) only if the job may be claimed at that
+   * version and its deadline has not passed: a job that may not be claimed reserves nothing and
+   * locks no budget row, and one past its deadline answers {@link #PAST_DEADLINE} whatever its
+   * budget. The guard is read with the statement's snapshot; the version, which every status change
+   * moves on, is checked again under the row's lock.
    */
   private static final String CLAIM_CALL =
-      "SELECT attempts, version, refused FROM llmq_claim_call($1,"
-          + " (SELECT version FROM jobs WHERE id = $1 AND version = $2 AND "
-          + mayBecome(RUNNING)
-          + "), $3, $4, $5, $6, $7::text::numeric, $8, $9)";
+      "SELECT c.attempts, c.version, c.refused FROM jobs,"
+          + " LATERAL llmq_claim_call($1, jobs.version, $3, $4, $5, $6, $7::text::numeric, $8, $9) c"
+          + " WHERE "
+          + CLAIMABLE
+          + " AND "
+          + inTime("jobs")
+          + REFUSED_LATE;
 
   private static final String SUCCEED =
       "UPDATE jobs SET status = "
@@ -131,13 +179,35 @@ public final class JobTransitions {
           + " WHERE id = $1 AND version = $2 AND "
           + mayBecome(FAILED);
 
-  private static final String EXPIRE =
+  private static final String EXPIRED_SET =
       "UPDATE jobs SET status = "
           + EXPIRED.sql()
           + ", error_code = NULL, error_message = NULL, completed_at = now(),"
-          + " lease_owner = NULL, lease_expires_at = NULL, version = version + 1"
-          + " WHERE id = $1 AND version = $2 AND "
-          + mayBecome(EXPIRED);
+          + " lease_owner = NULL, lease_expires_at = NULL, version = version + 1";
+
+  private static final String EXPIRE =
+      EXPIRED_SET + " WHERE id = $1 AND version = $2 AND " + mayBecome(EXPIRED);
+
+  /**
+   * The deadline sweep: expires up to {@value #SWEEP_BATCH} queued jobs whose deadline passed
+   * before they started, wherever they wait (parked for a tenant slot, put back for capacity, held
+   * by a worker waiting for the governor). No version check: the sweep takes whatever it finds
+   * overdue; {@code SKIP LOCKED} keeps concurrent sweeps (every replica runs one) and claims from
+   * waiting on each other, and a row that changed after the statement's snapshot is read again
+   * under its lock, so a job claimed or ended meanwhile is left alone and no job expires twice. The
+   * condition is the partial index {@code jobs_overdue}'s (V8). A locked CTE is never inlined: the
+   * batch is picked once.
+   */
+  private static final String SWEEP =
+      "WITH overdue AS (SELECT id FROM jobs WHERE "
+          + mayBecome(EXPIRED)
+          + " AND "
+          + pastDeadline("jobs")
+          + " ORDER BY deadline_at LIMIT "
+          + SWEEP_BATCH
+          + " FOR UPDATE SKIP LOCKED) "
+          + EXPIRED_SET
+          + " FROM overdue WHERE jobs.id = overdue.id RETURNING jobs.id, jobs.tenant_id";
 
   /** Back to the queue, with the outbox row that publishes the job again after $3 seconds. */
   private static final String REQUEUE =
@@ -195,23 +265,27 @@ public final class JobTransitions {
 
   /**
    * Takes the job's lease for {@code lease}: from {@code queued}, or as a take-over of a running
-   * job whose lease lapsed. Empty when the job changed since it was read at {@code version}, or may
-   * not be claimed.
+   * job whose lease lapsed. Refused ({@link #PAST_DEADLINE}, nothing changed) when the job's
+   * deadline passed before it ever started; a job that started once (a retry, a take-over) is not
+   * held to its deadline again. Empty when the job changed since it was read at {@code version}, or
+   * may not be claimed.
    */
-  public static Uni<Optional<Claim>> claim(
+  public static Uni<Optional<ClaimAnswer>> claim(
       SqlClient db, UUID id, int version, String owner, Duration lease) {
     return db.preparedQuery(CLAIM)
         .execute(Tuple.of(id, version, owner, seconds(lease)))
-        .map(rows -> first(rows).map(JobTransitions::claimOf));
+        .map(rows -> first(rows).map(JobTransitions::answerOf));
   }
 
   /**
    * {@link #claim} for a call attempt: reserves {@code worst} against the job's budgets for {@code
    * month} and writes the attempt's ledger row ({@code provider}, {@code model}, started {@code
-   * now}) with the claim, in one transaction. Empty when the job changed since it was read or may
-   * not be claimed.
+   * now}) with the claim, in one transaction. Refused, with nothing reserved or written, when the
+   * job's deadline passed before it ever started ({@link #PAST_DEADLINE}, whatever the budgets) or
+   * when the worst case does not fit in a budget. Empty when the job changed since it was read or
+   * may not be claimed.
    */
-  public static Uni<Optional<CallClaim>> claimCall(
+  public static Uni<Optional<ClaimAnswer>> claimCall(
       SqlClient db,
       UUID id,
       int version,
@@ -231,12 +305,7 @@ public final class JobTransitions {
             .addLocalDate(month);
     return db.preparedQuery(CLAIM_CALL)
         .execute(values)
-        .map(rows ->
-            first(rows)
-                .map(row ->
-                    row.getString("refused") != null
-                        ? new CallClaim(Optional.empty(), row.getString("refused"))
-                        : new CallClaim(Optional.of(claimOf(row)), null)));
+        .map(rows -> first(rows).map(JobTransitions::answerOf));
   }
 
   /**
@@ -275,9 +344,28 @@ public final class JobTransitions {
     return changed(db, FAIL, Tuple.of(id, version, code.wire(), message));
   }
 
-  /** Ends a queued job whose deadline passed before it started; false when it changed. */
+  /**
+   * Ends a queued job expired: one whose deadline passed before it started, as the caller found it
+   * (a refused claim, or the job as read); false when it changed.
+   */
   public static Uni<Boolean> expire(SqlClient db, UUID id, int version) {
     return changed(db, EXPIRE, Tuple.of(id, version));
+  }
+
+  /**
+   * Expires up to {@value #SWEEP_BATCH} queued jobs whose deadline passed before they ever started,
+   * oldest deadline first, whichever replica holds or waits for them; answers the jobs expired.
+   * Safe to run in several replicas at once: each job is expired once.
+   */
+  public static Uni<List<Expired>> expireOverdue(SqlClient db) {
+    return db.query(SWEEP)
+        .execute()
+        .map(rows -> {
+          List<Expired> expired = new ArrayList<>(rows.size());
+          rows.forEach(
+              row -> expired.add(new Expired(row.getUUID("id"), row.getUUID("tenant_id"))));
+          return expired;
+        });
   }
 
   /**
@@ -327,6 +415,21 @@ public final class JobTransitions {
    */
   public static String leaseLapsed(String table) {
     return "coalesce(" + table + ".lease_expires_at < now(), true)";
+  }
+
+  /**
+   * The condition that a job's deadline passed before it ever started (a job that started once and
+   * went back to the queue is not held to it again: SPEC's "expire if not started in time"). NULL,
+   * not false, for a job without a deadline: a {@code WHERE} leaves it out, a selected column wants
+   * {@code coalesce}. {@code table} names the jobs table (or its alias) in the statement.
+   */
+  public static String pastDeadline(String table) {
+    return "(" + table + ".deadline_at < now() AND " + table + ".started_at IS NULL)";
+  }
+
+  /** The opposite of {@link #pastDeadline}, for a job without a deadline too. */
+  private static String inTime(String table) {
+    return "NOT coalesce(" + pastDeadline(table) + ", false)";
   }
 
   /**
@@ -393,8 +496,12 @@ public final class JobTransitions {
     return db.preparedQuery(statement).execute(values).map(rows -> rows.rowCount() == 1);
   }
 
-  private static Claim claimOf(Row row) {
-    return new Claim(row.getInteger("attempts"), row.getInteger("version"));
+  private static ClaimAnswer answerOf(Row row) {
+    String refused = row.getString("refused");
+    return refused != null
+        ? new ClaimAnswer(Optional.empty(), refused)
+        : new ClaimAnswer(
+            Optional.of(new Claim(row.getInteger("attempts"), row.getInteger("version"))), null);
   }
 
   private static Optional<Row> first(RowSet<Row> rows) {

@@ -13,8 +13,9 @@ public final class JobNotices {
   public static final String FINISHED = "llmq:jobs:finished";
 
   /**
-   * The api announces that a tenant cancelled a job; the message is the job id. The worker that
-   * runs the job, or holds it waiting for capacity, lets go of it at once.
+   * The api announces that a tenant cancelled a job, and the worker's deadline sweep that a queued
+   * job expired; the message is the job id. The worker that runs the job, or holds it waiting for
+   * capacity, lets go of it at once.
    */
   public static final String CANCELLED = "llmq:jobs:cancelled";
 

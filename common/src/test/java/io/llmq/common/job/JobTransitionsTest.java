@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llmq.common.testing.TestServices;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgBuilder;
@@ -108,7 +109,8 @@ class JobTransitionsTest {
             "claim",
             JobStatus.RUNNING,
             (job, version) ->
-                JobTransitions.claim(pool, job, version, "walker", LEASE).map(Optional::isPresent)),
+                JobTransitions.claim(pool, job, version, "walker", LEASE)
+                    .map(claim -> claim.flatMap(JobTransitions.ClaimAnswer::claim).isPresent())),
         new Edge(
             "claimCall",
             JobStatus.RUNNING,
@@ -124,7 +126,7 @@ class JobTransitionsTest {
                         BigDecimal.ZERO,
                         now,
                         month)
-                    .map(claim -> claim.flatMap(JobTransitions.CallClaim::claim).isPresent())),
+                    .map(claim -> claim.flatMap(JobTransitions.ClaimAnswer::claim).isPresent())),
         new Edge(
             "succeed",
             JobStatus.SUCCEEDED,
@@ -236,9 +238,194 @@ class JobTransitionsTest {
     assertEquals("cancelled", row(job).get("status"));
 
     UUID queued = job(new Source(JobStatus.QUEUED, false), "NULL");
-    assertTrue(await(JobTransitions.claim(pool, queued, VERSION, "first", LEASE)).isPresent());
+    assertTrue(claimed(JobTransitions.claim(pool, queued, VERSION, "first", LEASE)));
     assertTrue(await(JobTransitions.claim(pool, queued, VERSION, "second", LEASE)).isEmpty());
     assertEquals("first", row(queued).get("lease_owner"));
+  }
+
+  @Test
+  void noClaimStartsAJobWhoseDeadlinePassedBeforeItStarted() {
+    for (Edge edge : claims()) {
+      UUID late = job(JobStatus.QUEUED, "now() - interval '1 second'", "NULL", "NULL");
+      String before = state(late);
+      Optional<JobTransitions.ClaimAnswer> answer = await(claimOf(edge, late, VERSION));
+      assertTrue(answer.isPresent(), edge.name() + " answered as if the job had changed");
+      assertTrue(answer.get().pastDeadline(), edge.name() + " refused for " + answer.get());
+      assertTrue(answer.get().claim().isEmpty(), edge.name());
+      assertEquals(before, state(late), edge.name() + " refused, and changed the job");
+      assertTrue(
+          await(claimOf(edge, late, VERSION - 1)).isEmpty(),
+          edge.name() + " at a stale version answers nothing");
+      // The worker then ends it, at the version it read.
+      assertTrue(await(JobTransitions.expire(pool, late, VERSION)), edge.name());
+      assertEquals("expired", row(late).get("status"));
+    }
+  }
+
+  @Test
+  void theDeadlineBindsOnlyAJobThatNeverStarted() {
+    String past = "now() - interval '1 second'";
+    for (Edge edge : claims()) {
+      UUID inTime = job(JobStatus.QUEUED, "now() + interval '1 minute'", "NULL", "NULL");
+      UUID noDeadline = job(JobStatus.QUEUED, "NULL", "NULL", "NULL");
+      UUID retried = job(JobStatus.QUEUED, past, "now() - interval '1 minute'", "NULL");
+      UUID takenOver =
+          job(
+              JobStatus.RUNNING,
+              past,
+              "now() - interval '1 minute'",
+              "now() - interval '1 minute'");
+      for (UUID job : List.of(inTime, noDeadline, retried, takenOver)) {
+        assertTrue(claimed(claimOf(edge, job, VERSION)), edge.name() + " refused " + row(job));
+        assertEquals("running", row(job).get("status"));
+      }
+    }
+  }
+
+  @Test
+  void aLateJobIsRefusedForItsDeadlineWhateverItsBudgetAndReservesNothing() {
+    UUID broke = UUID.randomUUID();
+    sql(
+        "INSERT INTO tenants (id, name, monthly_budget_usd, webhook_secret, created_at, updated_at)"
+            + " VALUES ($1, 'broke', 0, 'whsec_test', now(), now())",
+        Tuple.of(broke));
+    UUID late = job(broke, JobStatus.QUEUED, "now() - interval '1 second'", "NULL", "NULL", null);
+    UUID inTime = job(broke, JobStatus.QUEUED, "NULL", "NULL", "NULL", null);
+
+    assertEquals(JobTransitions.PAST_DEADLINE, refusal(late));
+    assertEquals(0L, count("usage_ledger", late), "no attempt");
+    assertEquals(
+        0L,
+        scalar("SELECT count(*) AS n FROM budget_months WHERE scope_id = $1", broke),
+        "the refused claim never reached the budgets");
+    assertEquals("tenant", refusal(inTime), "a job in time meets its budget");
+    assertEquals(
+        0L,
+        scalar(
+            "SELECT count(*) AS n FROM budget_months WHERE scope_id = $1 AND reserved_usd > 0",
+            broke),
+        "nothing reserved");
+  }
+
+  @Test
+  void theSweepExpiresOnlyQueuedJobsThatMissedTheirDeadlineBeforeStarting() {
+    String past = "now() - interval '1 second'";
+    String before = "now() - interval '1 minute'";
+    Map<UUID, Boolean> jobs = new LinkedHashMap<>();
+    jobs.put(job(JobStatus.QUEUED, past, "NULL", "NULL"), true);
+    jobs.put(job(JobStatus.QUEUED, "now() + interval '1 minute'", "NULL", "NULL"), false);
+    jobs.put(job(JobStatus.QUEUED, "NULL", "NULL", "NULL"), false);
+    jobs.put(job(JobStatus.QUEUED, past, before, "NULL"), false);
+    jobs.put(job(JobStatus.RUNNING, past, before, "now() + interval '1 minute'"), false);
+    jobs.put(job(JobStatus.RUNNING, past, before, before), false);
+    for (JobStatus terminal : JobStatus.terminals()) {
+      jobs.put(job(terminal, past, "NULL", "NULL"), false);
+    }
+    Map<UUID, String> states = new LinkedHashMap<>();
+    jobs.keySet().forEach(job -> states.put(job, state(job)));
+
+    List<UUID> expired = sweepAll();
+
+    for (Map.Entry<UUID, Boolean> job : jobs.entrySet()) {
+      UUID id = job.getKey();
+      assertEquals(job.getValue(), expired.contains(id), "swept " + states.get(id));
+      if (job.getValue()) {
+        Map<String, Object> row = row(id);
+        assertEquals("expired", row.get("status"));
+        assertEquals(VERSION + 1, row.get("version"));
+        assertTrue(row.get("completed_at") != null);
+      } else {
+        assertEquals(states.get(id), state(id), "the sweep changed a job");
+      }
+    }
+  }
+
+  @Test
+  void twoSweepsAtOnceExpireEachJobOnceWithOneWebhookEach() {
+    int count = 2 * JobTransitions.SWEEP_BATCH + 50;
+    List<UUID> late = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      late.add(
+          job(
+              tenant,
+              JobStatus.QUEUED,
+              "now() - interval '1 second'",
+              "NULL",
+              "NULL",
+              "https://example.com/hook"));
+    }
+
+    // Each sweeper runs batch after batch on its own connection until it finds nothing left.
+    List<List<UUID>> swept =
+        Uni.join().all(sweeper(), sweeper()).andFailFast().await().atMost(WAIT);
+
+    List<UUID> all = new ArrayList<>(swept.get(0));
+    all.addAll(swept.get(1));
+    assertEquals(all.size(), all.stream().distinct().count(), "a job expired twice");
+    assertTrue(all.containsAll(late), "a late job was left queued");
+    for (UUID job : late) {
+      assertEquals("expired", row(job).get("status"));
+      assertEquals(VERSION + 1, row(job).get("version"), "expired once");
+      assertEquals(1L, count("webhook_deliveries", job), "one webhook");
+    }
+  }
+
+  /** Sweeps until a sweep finds nothing; answers every job it expired. */
+  private static Uni<List<UUID>> sweeper() {
+    List<UUID> expired = new ArrayList<>();
+    return Multi.createBy()
+        .repeating()
+        .uni(() -> JobTransitions.expireOverdue(pool))
+        .whilst(batch -> !batch.isEmpty())
+        .onItem()
+        .invoke(batch -> batch.forEach(job -> expired.add(job.id())))
+        .collect()
+        .last()
+        .map(ignored -> expired);
+  }
+
+  private static List<UUID> sweepAll() {
+    return await(sweeper());
+  }
+
+  /** The two claims: the plain one, and a call attempt's (with a worst case of 0). */
+  private static List<Edge> claims() {
+    List<Edge> edges = edges();
+    return List.of(named(edges, "claim"), named(edges, "claimCall"));
+  }
+
+  private static Uni<Optional<JobTransitions.ClaimAnswer>> claimOf(
+      Edge edge, UUID job, int version) {
+    return switch (edge.name()) {
+      case "claim" -> JobTransitions.claim(pool, job, version, "walker", LEASE);
+      case "claimCall" -> callClaim(job, version, BigDecimal.ZERO);
+      default -> throw new IllegalArgumentException(edge.name());
+    };
+  }
+
+  private static Uni<Optional<JobTransitions.ClaimAnswer>> callClaim(
+      UUID job, int version, BigDecimal worst) {
+    Instant now = Instant.now();
+    return JobTransitions.claimCall(
+        pool,
+        job,
+        version,
+        "walker",
+        LEASE,
+        "simulated",
+        "llmq-sim",
+        worst,
+        now,
+        now.atOffset(ZoneOffset.UTC).toLocalDate().withDayOfMonth(1));
+  }
+
+  /** What a call claim with a worst case of 1 USD was refused for. */
+  private static String refusal(UUID job) {
+    return await(callClaim(job, VERSION, BigDecimal.ONE)).orElseThrow().refusedBy();
+  }
+
+  private static boolean claimed(Uni<Optional<JobTransitions.ClaimAnswer>> claim) {
+    return await(claim).flatMap(JobTransitions.ClaimAnswer::claim).isPresent();
   }
 
   @Test
@@ -296,6 +483,49 @@ class JobTransitionsTest {
             VERSION,
             running ? "someone" : null));
     return id;
+  }
+
+  /**
+   * A job of the walk's tenant in {@code status} at {@link #VERSION}, with the given deadline,
+   * start and lease expiry (SQL expressions, {@code NULL} for none).
+   */
+  private static UUID job(JobStatus status, String deadline, String startedAt, String lease) {
+    return job(tenant, status, deadline, startedAt, lease, null);
+  }
+
+  private static UUID job(
+      UUID owner,
+      JobStatus status,
+      String deadline,
+      String startedAt,
+      String lease,
+      String webhookUrl) {
+    UUID id = UUID.randomUUID();
+    boolean running = status == JobStatus.RUNNING;
+    sql(
+        "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, max_attempts,"
+            + " attempts, version, lease_owner, webhook_url, deadline_at, started_at,"
+            + " lease_expires_at, created_at)"
+            + " VALUES ($1, $2, $3, 'llmq-sim', '{}'::jsonb, 'default', 3, $4, $5, $6, $7, "
+            + deadline
+            + ", "
+            + startedAt
+            + ", "
+            + lease
+            + ", now())",
+        Tuple.of(
+                id,
+                owner,
+                status.wire(),
+                "NULL".equals(startedAt) ? 0 : 1,
+                VERSION,
+                running ? "someone" : null)
+            .addString(webhookUrl));
+    return id;
+  }
+
+  private static long scalar(String query, UUID id) {
+    return await(pool.preparedQuery(query).execute(Tuple.of(id))).iterator().next().getLong("n");
   }
 
   private static boolean run(Edge edge, UUID job, int version) {

@@ -21,8 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Lets a worker drop a job the moment a tenant cancels it: the api publishes each cancel on {@link
  * JobNotices#CANCELLED}, every worker listens with one subscription, and the one that holds the job
  * (running it, or waiting for capacity before running it) completes the job's watch, which aborts
- * the call or ends the wait. A lost notice (Redis away) leaves the lease heartbeat to notice the
- * cancel, later.
+ * the call or ends the wait. The deadline sweep publishes there too when it expires a queued job
+ * that a worker may hold waiting for capacity. A lost notice (Redis away) leaves the lease
+ * heartbeat to notice the cancel, later, and the refused claim at the end of a wait the expiry.
  */
 @ApplicationScoped
 public class Cancellations {
@@ -86,7 +87,7 @@ public class Cancellations {
     try {
       Set<CompletableFuture<Void>> watches = watched.get(UUID.fromString(jobId));
       if (watches != null) {
-        Log.infof("Job(id=%s) cancelled by its tenant; letting go of it", jobId);
+        Log.infof("Job(id=%s) ended elsewhere (cancelled or expired); letting go of it", jobId);
         notices.increment();
         watches.forEach(watch -> watch.complete(null));
       }

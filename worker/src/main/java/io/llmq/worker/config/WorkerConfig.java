@@ -25,6 +25,14 @@ public interface WorkerConfig {
   Duration reapInterval();
 
   /**
+   * How often queued jobs past their deadline are looked for and expired, wherever they wait
+   * ({@code LLMQ_WORKER_DEADLINE_SWEEP}): a job with a deadline ends {@code expired} at most about
+   * this long after it. Every replica sweeps; one sweep is an index range scan of the overdue jobs
+   * alone. Default {@code 1s}.
+   */
+  Duration deadlineSweep();
+
+  /**
    * How long a running job's lease lasts without a heartbeat. After it lapses, the job is taken
    * back and run again. Default {@code 30s}.
    */

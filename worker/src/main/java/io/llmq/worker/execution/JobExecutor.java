@@ -398,8 +398,10 @@ public class JobExecutor {
 
   /**
    * Claims the job for a call attempt after reserving the attempt's worst case ({@code bound})
-   * against its budgets, and runs {@code then}. A worst case that does not fit fails the job {@code
-   * budget_exceeded} with no call; a claim lost to a concurrent change frees the capacity.
+   * against its budgets, and runs {@code then}. A job whose deadline passed while it waited expires
+   * instead, and a worst case that does not fit fails the job {@code budget_exceeded}, both with no
+   * call and nothing reserved; a refused claim, or one lost to a concurrent change, frees the
+   * capacity.
    */
   private Uni<Outcome> claimCallThen(
       StoredJob job,
@@ -422,6 +424,9 @@ public class JobExecutor {
           if (claim.isEmpty()) {
             return released.replaceWith(Outcome.ACK);
           }
+          if (claim.get().pastDeadline()) {
+            return released.chain(() -> expire(job));
+          }
           return released.chain(() -> overBudget(job, claim.get().refusedBy(), bound));
         });
   }
@@ -442,7 +447,8 @@ public class JobExecutor {
   }
 
   /**
-   * Claims the job and runs {@code then}; a claim lost to a concurrent change frees the capacity.
+   * Claims the job and runs {@code then}; a job whose deadline passed meanwhile (waiting for an
+   * identical call's answer, say) expires instead. A refused or lost claim frees the capacity.
    */
   private Uni<Outcome> claimThen(
       StoredJob job,
@@ -451,11 +457,15 @@ public class JobExecutor {
       java.util.function.Function<ClaimedJob, Uni<Outcome>> then) {
     return store
         .claim(job, request, identity.id(), lease)
-        .chain(claimed -> {
-          if (claimed.isPresent()) {
-            return then.apply(claimed.get());
+        .chain(claim -> {
+          if (claim.isPresent() && claim.get().claimed().isPresent()) {
+            return then.apply(claim.get().claimed().get());
           }
-          return capacity.release(admission).replaceWith(Outcome.ACK);
+          Uni<Void> released = capacity.release(admission);
+          if (claim.isPresent() && claim.get().pastDeadline()) {
+            return released.chain(() -> expire(job));
+          }
+          return released.replaceWith(Outcome.ACK);
         });
   }
 
@@ -486,10 +496,18 @@ public class JobExecutor {
                 .replaceWith(Outcome.ACK));
   }
 
+  /**
+   * Ends a job whose deadline passed before it started, at the version read. A slot of its tenant
+   * that it held goes back with the status change (V5's trigger) and is handed on here.
+   */
   private Uni<Outcome> expire(StoredJob job) {
     return store
         .expire(job)
         .invoke(changed -> ended(job.id(), changed, "expired"))
+        .call(changed ->
+            changed && job.maxConcurrentJobs() != null
+                ? slots.handOver(job.tenantId(), slotHold)
+                : Uni.createFrom().voidItem())
         .replaceWith(Outcome.ACK);
   }
 

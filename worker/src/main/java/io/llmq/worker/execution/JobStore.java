@@ -40,7 +40,9 @@ class JobStore {
       "SELECT "
           + JobRow.columns("j")
           + ", j.request::text AS request,"
-          + " coalesce(j.deadline_at < now() AND j.started_at IS NULL, false) AS past_deadline, "
+          + " coalesce("
+          + JobTransitions.pastDeadline("j")
+          + ", false) AS past_deadline, "
           + JobTransitions.leaseLapsed("j")
           + " AS lease_lapsed, j.max_attempts + j.handed_back AS allowed_attempts,"
           + " t.tokens_per_minute AS tenant_tpm, t.max_concurrent_jobs AS tenant_max_concurrent,"
@@ -82,10 +84,20 @@ class JobStore {
             rows.size() == 0 ? Optional.empty() : Optional.of(stored(rows.iterator().next())));
   }
 
-  /** Takes the job's lease; empty when the job changed since it was read. */
-  Uni<Optional<ClaimedJob>> claim(StoredJob job, ObjectNode request, String owner, Duration lease) {
+  /**
+   * Takes the job's lease: the claimed job, or the refusal of a job whose deadline passed before it
+   * started ({@link ClaimAnswer#pastDeadline}); empty when the job changed since it was read.
+   */
+  Uni<Optional<ClaimAnswer>> claim(
+      StoredJob job, ObjectNode request, String owner, Duration lease) {
     return patiently(JobTransitions.claim(pool, job.id(), job.version(), owner, lease))
-        .map(claim -> claim.map(taken -> claimed(job, request, taken)));
+        .map(claim -> claim.map(answer -> answered(job, request, answer)));
+  }
+
+  private static ClaimAnswer answered(
+      StoredJob job, ObjectNode request, JobTransitions.ClaimAnswer answer) {
+    return new ClaimAnswer(
+        answer.claim().map(taken -> claimed(job, request, taken)), answer.refusedBy());
   }
 
   /** The job as a claim left it. */
@@ -101,17 +113,25 @@ class JobStore {
   }
 
   /**
-   * A call attempt's claim: the claimed job, or the budget ({@code tenant} or {@code key}) its
-   * worst case did not fit in, in which case nothing was changed.
+   * A claim: the claimed job, or what refused it, in which case nothing was changed: the job's
+   * deadline ({@link JobTransitions#PAST_DEADLINE}), or for a call attempt the budget ({@code
+   * tenant} or {@code key}) its worst case did not fit in.
    */
-  record CallClaim(Optional<ClaimedJob> claimed, String refusedBy) {}
+  record ClaimAnswer(Optional<ClaimedJob> claimed, String refusedBy) {
+
+    /** The job's deadline passed before it started: it is to expire, not to run. */
+    boolean pastDeadline() {
+      return JobTransitions.PAST_DEADLINE.equals(refusedBy);
+    }
+  }
 
   /**
    * Reserves {@code worst} against the job's budgets for the month of {@code now}, claims the job
-   * and writes the attempt's ledger row, in one transaction; empty when the job changed since it
-   * was read.
+   * and writes the attempt's ledger row, in one transaction; refused with nothing reserved when the
+   * job's deadline passed before it started, or its worst case does not fit in a budget. Empty when
+   * the job changed since it was read.
    */
-  Uni<Optional<CallClaim>> claimCall(
+  Uni<Optional<ClaimAnswer>> claimCall(
       StoredJob job,
       ObjectNode request,
       String owner,
@@ -131,10 +151,7 @@ class JobStore {
                 worst,
                 now,
                 BudgetClock.monthOf(now)))
-        .map(claim ->
-            claim.map(call ->
-                new CallClaim(
-                    call.claim().map(taken -> claimed(job, request, taken)), call.refusedBy())));
+        .map(claim -> claim.map(answer -> answered(job, request, answer)));
   }
 
   /**
@@ -199,7 +216,10 @@ class JobStore {
     return patiently(JobTransitions.fail(pool, id, version, code, message));
   }
 
-  /** Ends a job whose deadline passed before it started. */
+  /**
+   * Ends a job whose deadline passed before it started (as read, or as its claim answered); false
+   * when it changed meanwhile.
+   */
   Uni<Boolean> expire(StoredJob job) {
     return patiently(JobTransitions.expire(pool, job.id(), job.version()));
   }

@@ -65,7 +65,7 @@ class BudgetMonthsTest {
     return tenant;
   }
 
-  private JobStore.CallClaim claim(UUID job, String worst, Instant at) {
+  private JobStore.ClaimAnswer claim(UUID job, String worst, Instant at) {
     StoredJob stored = store.load(job).await().atMost(Duration.ofSeconds(10)).orElseThrow();
     ObjectNode request = (ObjectNode) json.createObjectNode();
     return store
@@ -99,7 +99,7 @@ class BudgetMonthsTest {
     UUID first = jobs.queued(tenant, "gpt-4o", "january", 3);
     UUID second = jobs.queued(tenant, "gpt-4o", "late january", 3);
 
-    JobStore.CallClaim january = claim(first, "0.6", LAST_SECOND_OF_JANUARY);
+    JobStore.ClaimAnswer january = claim(first, "0.6", LAST_SECOND_OF_JANUARY);
     assertTrue(january.claimed().isPresent());
     clock.now = LAST_SECOND_OF_JANUARY;
     ledger
@@ -115,13 +115,13 @@ class BudgetMonthsTest {
         .atMost(Duration.ofSeconds(10));
 
     // 0.55 spent + 0.6 asked > 1.0: refused, and nothing about the job changed.
-    JobStore.CallClaim refused = claim(second, "0.6", LAST_SECOND_OF_JANUARY);
+    JobStore.ClaimAnswer refused = claim(second, "0.6", LAST_SECOND_OF_JANUARY);
     assertEquals("tenant", refused.refusedBy());
     assertEquals("queued", jobs.status(second));
     assertEquals(0, jobs.rows("SELECT 1 FROM usage_ledger WHERE job_id = '" + second + "'").size());
 
     // A second later it is February: a fresh budget, and January keeps its spend.
-    JobStore.CallClaim february = claim(second, "0.6", FIRST_OF_FEBRUARY);
+    JobStore.ClaimAnswer february = claim(second, "0.6", FIRST_OF_FEBRUARY);
     assertTrue(february.claimed().isPresent());
     Map<String, Object> jan = month(tenant, LocalDate.parse("2027-01-01"));
     Map<String, Object> feb = month(tenant, LocalDate.parse("2027-02-01"));
