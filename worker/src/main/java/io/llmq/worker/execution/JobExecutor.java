@@ -600,7 +600,7 @@ public class JobExecutor {
           }
           if (failure instanceof ProviderException rejected) {
             return capacity
-                .failed(admission, rejected)
+                .failed(admission, rejected, events.completionTokens())
                 .onFailure()
                 .recoverWithNull()
                 .chain(
@@ -609,15 +609,19 @@ public class JobExecutor {
           }
           Log.errorf(failure, "Job(id=%s) failed inside llmq", job.id());
           // What the provider billed is unknown: the attempt counts at its worst case.
-          return ledger
-              .settle(
-                  job.id(),
-                  job.attempts(),
-                  job.model(),
-                  AttemptLedger.Usage.NONE,
-                  bound.usd(),
-                  "failed",
-                  FailureCode.INTERNAL.wire())
+          return capacity
+              .failedInside(admission, events.completionTokens())
+              .onFailure()
+              .recoverWithNull()
+              .chain(() ->
+                  ledger.settle(
+                      job.id(),
+                      job.attempts(),
+                      job.model(),
+                      AttemptLedger.Usage.NONE,
+                      bound.usd(),
+                      "failed",
+                      FailureCode.INTERNAL.wire()))
               .chain(() -> fail(job, FailureCode.INTERNAL, "llmq failed while running the job."));
         });
   }

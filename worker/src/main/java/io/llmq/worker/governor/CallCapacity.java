@@ -318,20 +318,35 @@ public class CallCapacity {
 
   /**
    * The call failed. A 429 was not charged, so it is refunded, and it pauses the provider for every
-   * replica for as long as the provider asked (or {@code llmq.governor.default-pause}); other
-   * failures keep their charge, since the provider may have counted them.
+   * replica for as long as the provider asked (or {@code llmq.governor.default-pause}). Other
+   * failures keep their charge in the provider's buckets, since the provider may have counted them,
+   * while the tenant's bucket, llmq's own limit on what the tenant used, is charged only the {@code
+   * streamed} output and, when there was some, the prompt: a failure before any output costs the
+   * tenant nothing.
    */
-  public Uni<Void> failed(Admission admission, ProviderException failure) {
-    if (admission.bucket() == null) {
-      return Uni.createFrom().voidItem();
-    }
+  public Uni<Void> failed(Admission admission, ProviderException failure, int streamed) {
     if (failure.code() == FailureCode.UPSTREAM_RATE_LIMITED) {
+      if (admission.bucket() == null) {
+        return governor.refund(admission.reservation());
+      }
       Duration pause = failure.retryAfter() != null ? failure.retryAfter() : config.defaultPause();
       return governor
           .refund(admission.reservation())
           .chain(() -> governor.learn(admission.bucket(), failure.limits(), pause));
     }
-    return governor.learn(admission.bucket(), failure.limits(), null);
+    Uni<Void> settled = failedInside(admission, streamed);
+    return admission.bucket() == null
+        ? settled
+        : settled.chain(() -> governor.learn(admission.bucket(), failure.limits(), null));
+  }
+
+  /**
+   * The call failed inside llmq, or without an answer the provider explained: the provider's
+   * buckets keep their charge, the tenant's is charged what was used (see {@link #failed}).
+   */
+  public Uni<Void> failedInside(Admission admission, int streamed) {
+    long used = streamed > 0 ? admission.promptEstimate() + streamed : 0;
+    return governor.settle(admission.reservation(), admission.reservation().tokens(), used);
   }
 
   /**

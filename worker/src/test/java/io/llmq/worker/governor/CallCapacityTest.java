@@ -2,11 +2,13 @@ package io.llmq.worker.governor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.llmq.common.failure.RedisTimeout;
+import io.llmq.common.job.FailureCode;
 import io.llmq.common.pricing.ModelCatalog;
 import io.llmq.common.provider.LimiterCounting;
 import io.llmq.common.provider.PromptCalibration;
@@ -15,6 +17,7 @@ import io.llmq.common.testing.LlmqTestResource;
 import io.llmq.worker.provider.ChatProvider;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.ProviderCall;
+import io.llmq.worker.provider.ProviderException;
 import io.llmq.worker.provider.Providers;
 import io.llmq.worker.provider.TestProviderConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -43,6 +46,7 @@ class CallCapacityTest {
   @Inject CallCapacity capacity;
   @Inject Governor governor;
   @Inject CallSlots slots;
+  @Inject WaitingRoom room;
   @Inject GovernorConfig config;
   @Inject MeterRegistry metrics;
   @Inject ReactiveRedisDataSource redis;
@@ -75,7 +79,12 @@ class CallCapacityTest {
   }
 
   private CallCapacity.Admission admit(CallCapacity on, Providers.Route route, JsonNode request) {
-    return on.admit(UUID.randomUUID(), null, route, request).await().atMost(WAIT);
+    return on.admit(
+            new CallCapacity.Caller(UUID.randomUUID(), UUID.randomUUID(), null, 1, 1),
+            route,
+            request)
+        .await()
+        .atMost(WAIT);
   }
 
   private static void answered(
@@ -119,7 +128,8 @@ class CallCapacityTest {
   @Test
   void twoReplicasShareOneCalibrationThroughRedis() throws Exception {
     CallCapacity other =
-        new CallCapacity(governor, slots, config, metrics, new PromptCalibration(redis, timeout));
+        new CallCapacity(
+            governor, room, slots, config, metrics, new PromptCalibration(redis, timeout));
     Providers.Route route = route("anthropic", "claude-haiku-4-5");
     String provider = route.provider().name();
     JsonNode request =
@@ -150,6 +160,32 @@ class CallCapacityTest {
     Awaitility.await()
         .atMost(WAIT)
         .until(() -> Math.abs(shared.refresh(provider).await().atMost(WAIT) - 1.9) < 1e-6);
+  }
+
+  @Test
+  void aFailureBeforeAnyOutputGivesTheTenantItsTokensBack() throws Exception {
+    Providers.Route route = route("simulated", "llmq-sim");
+    JsonNode request =
+        request("{'messages':[{'role':'user','content':'Hello world'}],'max_tokens':500}");
+    CallCapacity.Caller tenant =
+        new CallCapacity.Caller(UUID.randomUUID(), UUID.randomUUID(), 600L, 1, 1);
+    CallCapacity.Admission first = capacity.admit(tenant, route, request).await().atMost(WAIT);
+    assertEquals(Duration.ZERO, first.delay());
+
+    capacity
+        .failed(first, new ProviderException(FailureCode.UPSTREAM_ERROR, "boom"), 0)
+        .await()
+        .atMost(WAIT);
+
+    // The tenant's 600 a minute hold the next one at once: the failed call cost it nothing.
+    CallCapacity.Admission next = capacity.admit(tenant, route, request).await().atMost(WAIT);
+    assertEquals(Duration.ZERO, next.delay());
+    // A failure after output keeps what was used: now the bucket is short.
+    capacity
+        .failed(next, new ProviderException(FailureCode.UPSTREAM_ERROR, "cut"), 400)
+        .await()
+        .atMost(WAIT);
+    assertTrue(capacity.admit(tenant, route, request).await().atMost(WAIT).delay().toSeconds() > 5);
   }
 
   @Test
