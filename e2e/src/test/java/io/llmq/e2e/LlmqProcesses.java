@@ -35,12 +35,16 @@ final class LlmqProcesses implements AutoCloseable {
 
   static final String ADMIN_TOKEN = "e2e-admin-" + UUID.randomUUID();
 
+  /** The key the worker's {@code openai} provider sends; the simulator limits per key. */
+  static final String OPENAI_KEY = "e2e-openai-key";
+
   private final Path root = Path.of(System.getProperty("llmq.root", "..")).toAbsolutePath();
   private final Path logs = root.resolve("e2e/target");
   private final Infrastructure services;
   private final String logPrefix;
   private final String queue = "llmq-e2e-" + UUID.randomUUID().toString().substring(0, 8);
   private final Map<String, String> env = new HashMap<>();
+  private final Map<String, String> workerEnv = new HashMap<>();
   private final int apiPort = freePort();
   private final int simulatorPort = freePort();
   private Process simulator;
@@ -96,7 +100,7 @@ final class LlmqProcesses implements AutoCloseable {
     env.put("LLMQ_WORKER_REAP_INTERVAL", "1s");
     env.put("LLMQ_WORKER_RETRY_INITIAL_INTERVAL", "200ms");
     env.put("LLMQ_OPENAI_BASE_URL", simulatorUrl() + "/v1");
-    env.put("LLMQ_OPENAI_API_KEY", "e2e-openai-key");
+    env.put("LLMQ_OPENAI_API_KEY", OPENAI_KEY);
     env.put("LLMQ_ANTHROPIC_BASE_URL", simulatorUrl());
     env.put("LLMQ_ANTHROPIC_API_KEY", "e2e-anthropic-key");
     env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
@@ -131,6 +135,12 @@ final class LlmqProcesses implements AutoCloseable {
   /** Sets an environment variable of every process started after this. */
   LlmqProcesses with(String name, String value) {
     env.put(name, value);
+    return this;
+  }
+
+  /** Sets an environment variable of every worker started after this, and of no other process. */
+  LlmqProcesses withWorkers(String name, String value) {
+    workerEnv.put(name, value);
     return this;
   }
 
@@ -218,7 +228,8 @@ final class LlmqProcesses implements AutoCloseable {
     int port = freePort();
     String name = "worker-" + ++workersStarted;
     String id = "e2e-" + logPrefix + name;
-    Map<String, String> extra = new HashMap<>(settings);
+    Map<String, String> extra = new HashMap<>(workerEnv);
+    extra.putAll(settings);
     extra.put("LLMQ_WORKER_PORT", String.valueOf(port));
     extra.put("LLMQ_WORKER_ID", id);
     Process worker = launch(name, extra);

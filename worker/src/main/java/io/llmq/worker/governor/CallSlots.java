@@ -26,8 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the lease while its call runs, so a dead worker's slots free themselves. A call that finds every
  * slot taken waits in this worker's queue for the provider, served in arrival order; only the head
  * of the queue asks Redis again, when any replica frees a slot (a pub/sub notice) or once a second,
- * so waiting never hammers Redis. While Redis is unreachable, each worker allows itself {@code
- * llmq.governor.fallback-share} of the slots (at least one).
+ * so waiting never hammers Redis. While Redis is unreachable, each worker allows itself its {@link
+ * FallbackShare} of the slots (its part of {@code llmq.governor.fallback-share} by the live workers
+ * it last counted), at least one: a cap smaller than the number of workers is exceeded then.
  */
 @ApplicationScoped
 public class CallSlots {
@@ -39,7 +40,7 @@ public class CallSlots {
   private final ReactiveRedisDataSource redis;
   private final Vertx vertx;
   private final Duration hold;
-  private final double fallbackShare;
+  private final FallbackShare shares;
   private final Counter fallbacks;
   private final RedisTimeout timeout;
   private final LuaScript take;
@@ -49,7 +50,7 @@ public class CallSlots {
   CallSlots(
       ReactiveRedisDataSource redis,
       Vertx vertx,
-      GovernorConfig config,
+      FallbackShare shares,
       WorkerConfig worker,
       RedisTimeout timeout,
       MeterRegistry metrics) {
@@ -58,7 +59,7 @@ public class CallSlots {
     this.take = new LuaScript("governor/slot.lua", timeout);
     this.vertx = vertx;
     this.hold = worker.leaseDuration();
-    this.fallbackShare = config.fallbackShare();
+    this.shares = shares;
     this.fallbacks = metrics.counter("llmq.governor.fallbacks");
   }
 
@@ -199,7 +200,7 @@ public class CallSlots {
     private Slot localSlot(Waiter head, Throwable failure) {
       fallbacks.increment();
       Log.debugf("Call slots fall back to a local share (Redis: %s)", failure.getMessage());
-      int share = Math.max(1, (int) Math.floor(limit * fallbackShare));
+      int share = Math.max(1, (int) Math.floor(limit * shares.share()));
       if (localInUse.incrementAndGet() <= share) {
         return new Slot(provider, head.callId(), true);
       }

@@ -42,13 +42,14 @@ public class Governor {
       ReactiveRedisDataSource redis,
       GovernorConfig config,
       RedisTimeout timeout,
-      MeterRegistry metrics) {
+      MeterRegistry metrics,
+      FallbackShare shares) {
     this.redis = redis;
     this.reserve = new LuaScript("governor/reserve.lua", timeout);
     this.adjust = new LuaScript("governor/adjust.lua", timeout);
     this.headroom = config.headroom();
     this.horizon = config.maxHold();
-    this.local = new LocalBuckets(config.fallbackShare());
+    this.local = new LocalBuckets(shares);
     this.fallbacks = metrics.counter("llmq.governor.fallbacks");
   }
 

@@ -16,11 +16,29 @@ public interface GovernorConfig {
   boolean enabled();
 
   /**
-   * Share of each limit a worker allows itself while Redis is unreachable and it cannot see the
-   * others' spending. Default {@code 0.25}.
+   * Share of each limit (and of the concurrent-call slots) that the workers together allow
+   * themselves while Redis is unreachable and none can see the others' spending: each takes this
+   * divided by the number of live workers it last counted ({@link LiveWorkers}). The rest, 10 % by
+   * default, is the margin that workers the others have not counted yet take their share from.
+   * Above 0, below 1. Default {@code 0.9}.
    */
-  @WithDefault("0.25")
+  @WithDefault("0.9")
   double fallbackShare();
+
+  /**
+   * Workers assumed by one that has not counted them (it started while Redis was unreachable, or
+   * joined just before Redis went away): it takes {@code (1 - fallback-share) / expected-workers}
+   * of each limit, so that up to this many such workers stay within the margin the counted ones
+   * leave. At least 1. Default {@code 4}.
+   */
+  @WithDefault("4")
+  int expectedWorkers();
+
+  /**
+   * How often a worker renews its entry in the live-worker registry and counts the live ones; an
+   * entry not renewed for three intervals lapses. At least {@code 1s}. Default {@code 3s}.
+   */
+  Duration presenceInterval();
 
   /**
    * Longest wait for capacity a job holds its message through; a longer one puts the job back in

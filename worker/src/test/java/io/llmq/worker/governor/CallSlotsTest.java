@@ -33,12 +33,12 @@ class CallSlotsTest {
   @Inject CallSlots replicaA;
   @Inject ReactiveRedisDataSource redis;
   @Inject Vertx vertx;
-  @Inject GovernorConfig config;
+  @Inject FallbackShare shares;
   @Inject WorkerConfig worker;
 
   private CallSlots replicaB() {
     return new CallSlots(
-        redis, vertx, config, worker, () -> Duration.ofSeconds(2), new SimpleMeterRegistry());
+        redis, vertx, shares, worker, () -> Duration.ofSeconds(2), new SimpleMeterRegistry());
   }
 
   @Test

@@ -24,6 +24,9 @@ class GovernorTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
 
+  /** A fallback share fixed at a quarter of each limit (LocalBucketsTest covers the shares). */
+  private static final FallbackShare QUARTER = () -> 0.25;
+
   @Inject GovernorConfig config;
   @Inject ReactiveRedisDataSource redis;
 
@@ -37,7 +40,8 @@ class GovernorTest {
             redis,
             settings(0, Duration.ofMinutes(10)),
             () -> Duration.ofSeconds(2),
-            new SimpleMeterRegistry());
+            new SimpleMeterRegistry(),
+            QUARTER);
   }
 
   private static Governor.Bucket bucket(long tpm, long rpm) {
@@ -114,7 +118,8 @@ class GovernorTest {
             redis,
             settings(0, Duration.ofMinutes(10)),
             () -> Duration.ofSeconds(2),
-            new SimpleMeterRegistry());
+            new SimpleMeterRegistry(),
+            QUARTER);
     governor.learn(bucket, RateLimitSnapshot.NONE, Duration.ofSeconds(5)).await().atMost(WAIT);
     assertAbout(5_000, reserveMs(otherReplica, bucket, 10));
   }
@@ -142,7 +147,8 @@ class GovernorTest {
             redis,
             settings(0.1, Duration.ofMinutes(10)),
             () -> Duration.ofSeconds(2),
-            new SimpleMeterRegistry());
+            new SimpleMeterRegistry(),
+            QUARTER);
     Governor.Bucket provider = bucket(6_000, 0); // 100 tokens a second, 600 kept
     assertEquals(0, reserveMs(keepsTenth, provider, 5_400));
     // 60 more would dip into the 600 kept: they wait until the bucket is back above them.
@@ -172,7 +178,8 @@ class GovernorTest {
             redis,
             settings(0, Duration.ofSeconds(2)),
             () -> Duration.ofSeconds(2),
-            new SimpleMeterRegistry());
+            new SimpleMeterRegistry(),
+            QUARTER);
     Governor.Bucket bucket = bucket(6_000, 0); // 100 tokens a second
     assertEquals(0, reserveMs(within2s, bucket, 6_000));
     Reservation far = within2s.reserve(List.of(bucket), null, 600).await().atMost(WAIT);
@@ -189,7 +196,8 @@ class GovernorTest {
             redis,
             settings(0, Duration.ofSeconds(2)),
             () -> Duration.ofSeconds(2),
-            new SimpleMeterRegistry());
+            new SimpleMeterRegistry(),
+            QUARTER);
     Governor.Bucket bucket = bucket(6_000, 0);
     // 9,000 never fit a 6,000 bucket at once; from a full one they wait 30 s, the best there is.
     Reservation big = within2s.reserve(List.of(bucket), null, 9_000).await().atMost(WAIT);
@@ -205,6 +213,14 @@ class GovernorTest {
 
       public double fallbackShare() {
         return config.fallbackShare();
+      }
+
+      public int expectedWorkers() {
+        return config.expectedWorkers();
+      }
+
+      public Duration presenceInterval() {
+        return config.presenceInterval();
       }
 
       public Duration maxHold() {

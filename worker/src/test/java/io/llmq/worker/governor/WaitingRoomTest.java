@@ -52,7 +52,8 @@ class WaitingRoomTest {
             redis,
             new TestGovernorConfig(),
             () -> Duration.ofSeconds(2),
-            new SimpleMeterRegistry());
+            new SimpleMeterRegistry(),
+            () -> 0.25);
   }
 
   /** A warm bucket (known, as if headers had taught it) of {@code tpm} tokens a minute. */
@@ -271,7 +272,15 @@ class WaitingRoomTest {
     }
 
     public double fallbackShare() {
-      return 0.25;
+      return 0.9;
+    }
+
+    public int expectedWorkers() {
+      return 4;
+    }
+
+    public Duration presenceInterval() {
+      return Duration.ofSeconds(3);
     }
 
     public Duration maxHold() {
