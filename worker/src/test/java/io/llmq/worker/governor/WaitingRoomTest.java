@@ -64,6 +64,10 @@ class WaitingRoomTest {
     return warm;
   }
 
+  private static String suffix() {
+    return UUID.randomUUID().toString().substring(24);
+  }
+
   /** The provider says nothing remains. */
   private void spend() {
     RateLimitSnapshot empty = new RateLimitSnapshot(null, null, null, null, 0L, null, null);
@@ -229,8 +233,9 @@ class WaitingRoomTest {
   void aWaitingJobKnowsItsPlaceAndWhenItShouldStart() {
     bucket = warm(60_000, 0); // 1,000 tokens a second
     spend();
-    UUID tenant = UUID.randomUUID();
-    UUID other = UUID.randomUUID();
+    // Equal tags go in the order of the tenants' ids: the newcomer's sorts after.
+    UUID tenant = UUID.fromString("00000000-0000-4000-8000-" + suffix());
+    UUID other = UUID.fromString("ffffffff-0000-4000-8000-" + suffix());
     List<UUID> jobs = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       UUID job = UUID.randomUUID();
