@@ -17,13 +17,14 @@ import java.util.UUID;
 /**
  * The global rate governor: token buckets in Redis, shared by every worker replica, one per
  * provider (tokens and requests per minute), one per model with limits of its own, and one per
- * tenant with its own tokens-per-minute. Before a call a job reserves its worst case and waits what
- * the reservation says (arrival order, no polling), unless the wait passes the horizon ({@code
- * llmq.governor.max-hold}), when nothing is charged; upstream buckets keep {@code
- * llmq.governor.headroom} unspent. After the call the reservation is settled against what the
- * provider charged; headers teach the buckets the provider's real limits and remaining budget; a
- * 429 pauses the provider for every replica. When Redis is unreachable, a {@link LocalBuckets}
- * share of each limit stands in.
+ * tenant with its own tokens-per-minute. A governed provider's calls reserve through its {@link
+ * WaitingRoom}, which shares these buckets' state; {@link #reserve} charges directly, into debt, in
+ * arrival order, for calls only their tenant's limit governs and while Redis is unreachable, and
+ * charges nothing when the wait passes the horizon ({@code llmq.governor.max-hold}). Upstream
+ * buckets keep {@code llmq.governor.headroom} unspent. After the call the reservation is settled
+ * against what the provider charged; headers teach the buckets the provider's real limits and
+ * remaining budget; a 429 pauses the provider for every replica. When Redis is unreachable, a
+ * {@link LocalBuckets} share of each limit stands in.
  */
 @ApplicationScoped
 public class Governor {

@@ -41,8 +41,9 @@ public interface GovernorConfig {
   Duration presenceInterval();
 
   /**
-   * Longest wait for capacity a job holds its message through; a longer one puts the job back in
-   * the queue for that time instead (it stays queued). Default {@code 30s}.
+   * Longest wait for capacity a job holds its message through where no waiting room orders it (a
+   * limit of its tenant's only, or Redis unreachable), and for a provider's call slot; a longer one
+   * puts the job back in the queue for that time instead (it stays queued). Default {@code 30s}.
    */
   @WithDefault("30s")
   Duration maxHold();
