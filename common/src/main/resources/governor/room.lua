@@ -116,13 +116,18 @@ local function giveBack(spec)
   end
 end
 
+-- The tenant's share_weight: the admin's latest (ShareWeights), else the one the call entered with.
+local function weightOf(spec)
+  return tonumber(redis.call('HGET', 'llmq:room:weights', spec.t)) or spec.w
+end
+
 local function vt()
   return tonumber(redis.call('GET', P .. 'vt') or '0')
 end
 
 -- The tenant's call of cost c is served: its tag and the lane's virtual time move on.
 local function served(tenant, start, spec)
-  local finish = start + spec.c / spec.w
+  local finish = start + spec.c / weightOf(spec)
   redis.call('HSET', P .. 'finish', tenant, finish)
   if start > vt() then redis.call('SET', P .. 'vt', start) end
   return finish
@@ -176,7 +181,7 @@ local function position(job)
   for _, other in ipairs(redis.call('ZRANGE', own, 0, -1)) do
     if other == job then break end
     local o = cjson.decode(redis.call('HGET', P .. 'jobs', other))
-    ahead, tokens, tag = ahead + 1, tokens + o.c, tag + o.c / o.w
+    ahead, tokens, tag = ahead + 1, tokens + o.c, tag + o.c / weightOf(o)
     walked = walked + 1
     if walked > MAX_WALK then break end
   end
@@ -189,7 +194,7 @@ local function position(job)
       for _, other in ipairs(redis.call('ZRANGE', P .. 'q:' .. tenant, 0, -1)) do
         if not before() or walked > MAX_WALK then break end
         local o = cjson.decode(redis.call('HGET', P .. 'jobs', other))
-        ahead, tokens, start = ahead + 1, tokens + o.c, start + o.c / o.w
+        ahead, tokens, start = ahead + 1, tokens + o.c, start + o.c / weightOf(o)
         walked = walked + 1
       end
     end
@@ -229,7 +234,7 @@ if op == 'moved' then
         moved[#moved + 1] = estimate
       end
       ahead, tokens = ahead + 1, tokens + spec.c
-      pick.tag = pick.tag + spec.c / spec.w
+      pick.tag = pick.tag + spec.c / weightOf(spec)
     end
   end
   return moved

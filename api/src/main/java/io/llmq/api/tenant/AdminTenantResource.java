@@ -5,6 +5,7 @@ import io.llmq.api.auth.AdminOnly;
 import io.llmq.api.http.Cursor;
 import io.llmq.api.http.Page;
 import io.llmq.api.problem.PathIds;
+import io.llmq.common.governor.ShareWeights;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -44,9 +45,12 @@ public class AdminTenantResource {
   private final TenantService tenants;
   private final AdminRequests requests;
   private final BudgetUses budgets;
+  private final ShareWeights weights;
 
-  AdminTenantResource(TenantService tenants, AdminRequests requests, BudgetUses budgets) {
+  AdminTenantResource(
+      TenantService tenants, AdminRequests requests, BudgetUses budgets, ShareWeights weights) {
     this.tenants = tenants;
+    this.weights = weights;
     this.requests = requests;
     this.budgets = budgets;
   }
@@ -151,6 +155,7 @@ public class AdminTenantResource {
     return requests
         .checkTarget(change)
         .chain(checked -> tenants.update(tenantId, checked))
+        .call(tenant -> weights.publish(tenant.id, tenant.shareWeight))
         .chain(this::shown);
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llmq.common.governor.QueuePositions;
+import io.llmq.common.governor.ShareWeights;
 import io.llmq.common.job.JobView;
 import io.llmq.common.testing.LlmqTestResource;
 import io.llmq.worker.provider.RateLimitSnapshot;
@@ -38,6 +39,7 @@ class WaitingRoomTest {
 
   @Inject WaitingRoom room;
   @Inject QueuePositions positions;
+  @Inject ShareWeights weights;
   @Inject ReactiveRedisDataSource redis;
 
   private Governor governor;
@@ -151,6 +153,27 @@ class WaitingRoomTest {
     assertEquals(5, served.get(flooder), served.toString());
     assertEquals(5, served.get(late), served.toString());
     assertEquals(10, served.get(heavy), served.toString());
+  }
+
+  @Test
+  void aWeightTheAdminChangesAppliesToCallsAlreadyWaiting() {
+    bucket = warm(60_000, 0);
+    spend();
+    UUID light = UUID.randomUUID();
+    UUID heavy = UUID.randomUUID();
+    Map<UUID, UUID> tenantOf = new HashMap<>();
+    for (int i = 0; i < 10; i++) {
+      for (UUID tenant : List.of(light, heavy)) {
+        UUID job = UUID.randomUUID();
+        tenantOf.put(job, tenant);
+        enter(job, tenant, 1, 1, 100, bucket);
+      }
+    }
+    weights.publish(heavy, 3).await().atMost(WAIT);
+    Map<UUID, Integer> served = new HashMap<>();
+    drain(8, new ArrayList<>()).forEach(job -> served.merge(tenantOf.get(job), 1, Integer::sum));
+    assertEquals(2, served.get(light), served.toString());
+    assertEquals(6, served.get(heavy), served.toString());
   }
 
   @Test
