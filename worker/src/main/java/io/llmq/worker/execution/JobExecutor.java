@@ -277,7 +277,12 @@ public class JobExecutor {
             : CostBound.of(
                 models, job.model(), request, route.settings().defaultMaxTokens(), job.budgeted());
     CallCapacity.Caller caller =
-        new CallCapacity.Caller(job.id(), job.tenantId(), job.tenantTokensPerMinute(), 1.0, 1);
+        new CallCapacity.Caller(
+            job.id(),
+            job.tenantId(),
+            job.tenantTokensPerMinute(),
+            job.shareWeight(),
+            job.priority().rank());
     return capacity
         .admit(caller, route, request)
         .chain(admission -> admitted(job, request, route, bound, admission));
