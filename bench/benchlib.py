@@ -70,9 +70,33 @@ def launch(processes, java, module, label, env, flags=()):
 
 def tenant_key(base, admin_token):
     """A new tenant's API key, made through the admin API."""
+    return tenant(base, admin_token, "bench")[1]
+
+
+def tenant(base, admin_token, name):
+    """A new tenant made through the admin API: its id and an API key."""
     admin = {"Authorization": "Bearer " + admin_token}
-    tenant = http("POST", base + "/v1/admin/tenants", {"name": "bench"}, admin)["id"]
-    return http("POST", f"{base}/v1/admin/tenants/{tenant}/keys", {"name": "bench"}, admin)["key"]
+    tenant_id = http("POST", base + "/v1/admin/tenants", {"name": name}, admin)["id"]
+    key = http("POST", f"{base}/v1/admin/tenants/{tenant_id}/keys", {"name": name}, admin)["key"]
+    return tenant_id, key
+
+
+def machine():
+    """What the figures ran on: CPU model, cores, memory, and the load average now (1, 5, 15
+    min), since other work on a shared machine moves every timing."""
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as meminfo:
+            memory = int(meminfo.readline().split()[1]) / 1024 / 1024
+    except OSError:
+        memory = 0
+    return {"cpu": model, "cores": os.cpu_count(), "memory_gib": round(memory),
+            "load": [round(x, 2) for x in os.getloadavg()]}
 
 
 def isolated_env(db, admin_token="bench-admin"):
