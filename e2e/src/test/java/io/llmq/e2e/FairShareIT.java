@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -62,18 +63,26 @@ class FairShareIT {
     }
   }
 
+  /**
+   * What an earlier test left waiting would be a third tenant: it ends (its grants then find it no
+   * longer queued and give their capacity back).
+   */
+  @BeforeEach
+  void noBacklogLeft() {
+    system.rows(
+        "UPDATE jobs SET status = 'cancelled', completed_at = now() WHERE status = 'queued'"
+            + " RETURNING id");
+  }
+
   @Test
   void aLateTenantGetsHalfTheCallsAndIsNotQueuedBehindTheFlood() throws Exception {
     Tenant flooder = tenant("flooder");
     Tenant late = tenant("late");
     long limitedBefore = system.simulatorStat("rate_limited");
 
-    List<String> flood = submitAll(flooder, "flood", FLOOD);
+    List<String> flood = submitAll(flooder, "flood", FLOOD, "");
     // The flood's first minute of tokens starts at once; the rest of it waits.
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () -> count("status = 'queued' AND tenant_id = '" + flooder.id() + "'") < FLOOD - 50);
+    awaitWaiting(flooder);
     Instant lateSubmitted = Instant.now();
     List<String> lateJobs = submitAll(late, "late", LATE);
     Awaitility.await()
@@ -116,14 +125,99 @@ class FairShareIT {
         "the late tenant's first job started " + Duration.between(lateSubmitted, firstLate));
   }
 
+  @Test
+  void aHeavierTenantGetsItsWeightAndItsHighPriorityJobsGoFirst() throws Exception {
+    Tenant flooder = tenant("flooder-2");
+    Tenant heavy = tenant("heavy", 3);
+    List<String> flood = submitAll(flooder, "flood-2", FLOOD, "");
+    awaitWaiting(flooder);
+    List<String> low = submitAll(heavy, "low", LATE / 2, ",\"priority\":\"low\"");
+    List<String> high = submitAll(heavy, "high", LATE / 2, ",\"priority\":\"high\"");
+    List<String> late = new ArrayList<>(low);
+    late.addAll(high);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> count("status = 'succeeded' AND id IN (" + quoted(late) + ")") == LATE);
+    Instant first = startOf(late, "min");
+    Instant last = startOf(late, "max");
+    long floodInWindow = startedBetween(flood, first, last);
+    double share = (double) LATE / (LATE + floodInWindow);
+    long lowBeforeHigh =
+        count(
+            "id IN ("
+                + quoted(low)
+                + ") AND started_at < (SELECT max(started_at) FROM jobs WHERE id IN ("
+                + quoted(high)
+                + "))");
+    System.out.printf(
+        "weight 3: %d heavy, %d flood calls in the window (share %.3f, weights say 0.75);"
+            + " %d low-priority jobs started before the last high one%n",
+        LATE, floodInWindow, share, lowBeforeHigh);
+    assertTrue(share >= 0.675 && share <= 0.825, "heavy tenant's share " + share);
+    // The low ones were submitted first; at most the one or two granted before the high ones
+    // arrived start ahead of them.
+    assertTrue(lowBeforeHigh <= 2, lowBeforeHigh + " low-priority jobs went before high ones");
+  }
+
+  /**
+   * Waits until the provider's bucket is spent and the flood waits in the governor's room: one of
+   * its queued jobs has 30 calls ahead of it.
+   */
+  private static void awaitWaiting(Tenant flooder) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> {
+          List<Integer> positions =
+              given()
+                  .header("Authorization", "Bearer " + flooder.key())
+                  .get("/v1/jobs?status=queued&limit=100")
+                  .then()
+                  .statusCode(200)
+                  .extract()
+                  .path("data.queue.position");
+          return positions.stream().anyMatch(position -> position != null && position >= 30);
+        });
+  }
+
+  private static Instant startOf(List<String> ids, String which) {
+    return ((Timestamp)
+            system
+                .rows(
+                    "SELECT "
+                        + which
+                        + "(started_at) AS at FROM jobs WHERE id IN ("
+                        + quoted(ids)
+                        + ")")
+                .get(0)
+                .get("at"))
+        .toInstant();
+  }
+
+  private static long startedBetween(List<String> ids, Instant from, Instant to) {
+    return count(
+        "id IN ("
+            + quoted(ids)
+            + ") AND started_at >= '"
+            + Timestamp.from(from)
+            + "' AND started_at <= '"
+            + Timestamp.from(to)
+            + "'");
+  }
+
   private record Tenant(String id, String key) {}
 
   private static Tenant tenant(String name) {
+    return tenant(name, 1);
+  }
+
+  private static Tenant tenant(String name, double weight) {
     String id =
         given()
             .header("Authorization", "Bearer " + LlmqProcesses.ADMIN_TOKEN)
             .contentType(ContentType.JSON)
-            .body(Map.of("name", name))
+            .body(Map.of("name", name, "limits", Map.of("share_weight", weight)))
             .post("/v1/admin/tenants")
             .then()
             .statusCode(201)
@@ -143,6 +237,11 @@ class FairShareIT {
   }
 
   private static List<String> submitAll(Tenant tenant, String label, int count) throws Exception {
+    return submitAll(tenant, label, count, "");
+  }
+
+  private static List<String> submitAll(Tenant tenant, String label, int count, String extra)
+      throws Exception {
     List<CompletableFuture<HttpResponse<String>>> submits = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       String body =
@@ -152,7 +251,9 @@ class FairShareIT {
               + label
               + " "
               + i
-              + "\"}]},\"cache\":\"bypass\"}";
+              + "\"}]},\"cache\":\"bypass\""
+              + extra
+              + "}";
       HttpRequest request =
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + system.apiPort() + "/v1/jobs"))
               .header("Authorization", "Bearer " + tenant.key())
