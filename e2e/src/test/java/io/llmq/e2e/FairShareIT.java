@@ -161,23 +161,27 @@ class FairShareIT {
   }
 
   /**
-   * Waits until the provider's bucket is spent and the flood waits in the governor's room: one of
-   * its queued jobs has 30 calls ahead of it.
+   * Waits until the provider's bucket is spent and the flood really waits: one of its queued jobs
+   * expects to start 10 s from now or later. (Calls ahead alone do not say it: right after a start
+   * every call waits a moment for the cold bucket's probe, with the bucket's capacity still
+   * unspent.)
    */
   private static void awaitWaiting(Tenant flooder) {
     Awaitility.await()
         .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(500))
         .until(() -> {
-          List<Integer> positions =
+          List<String> estimates =
               given()
                   .header("Authorization", "Bearer " + flooder.key())
                   .get("/v1/jobs?status=queued&limit=100")
                   .then()
                   .statusCode(200)
                   .extract()
-                  .path("data.queue.position");
-          return positions.stream().anyMatch(position -> position != null && position >= 30);
+                  .path("data.queue.estimated_start_at");
+          Instant later = Instant.now().plusSeconds(10);
+          return estimates.stream()
+              .anyMatch(estimate -> estimate != null && Instant.parse(estimate).isAfter(later));
         });
   }
 
