@@ -42,14 +42,9 @@ public class JobProgress {
    * start moved): a {@code status} event with its {@code queue}, though its status did not change.
    */
   public Uni<Void> queued(UUID jobId) {
-    return pool.preparedQuery(VIEW)
-        .execute(Tuple.of(jobId))
-        .chain(rows -> {
-          if (rows.size() == 0) {
-            return Uni.createFrom().voidItem();
-          }
-          JobRow job = JobRow.from(rows.iterator().next());
-          if (job.status() != JobStatus.QUEUED) {
+    return row(jobId)
+        .chain(job -> {
+          if (job == null || job.status() != JobStatus.QUEUED) {
             return Uni.createFrom().voidItem();
           }
           return positions
@@ -88,19 +83,22 @@ public class JobProgress {
 
   /** Appends the job's current status, if it is {@code expected} (any live status when null). */
   private Uni<Void> statusNow(UUID jobId, JobStatus expected) {
-    return pool.preparedQuery(VIEW)
-        .execute(Tuple.of(jobId))
-        .chain(rows -> {
-          if (rows.size() == 0) {
-            return Uni.createFrom().voidItem();
-          }
-          JobRow job = JobRow.from(rows.iterator().next());
-          JobStatus status = job.status();
-          if (status.isTerminal() || (expected != null && status != expected)) {
+    return row(jobId)
+        .chain(job -> {
+          if (job == null
+              || job.status().isTerminal()
+              || (expected != null && job.status() != expected)) {
             return Uni.createFrom().voidItem();
           }
           return log.append(jobId, JobEvent.STATUS, job.version(), job.view().json())
               .replaceWithVoid();
         });
+  }
+
+  /** The job's row as it is now, {@code null} when there is none. */
+  private Uni<JobRow> row(UUID jobId) {
+    return pool.preparedQuery(VIEW)
+        .execute(Tuple.of(jobId))
+        .map(rows -> rows.size() == 0 ? null : JobRow.from(rows.iterator().next()));
   }
 }

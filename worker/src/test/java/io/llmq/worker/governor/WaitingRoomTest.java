@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -85,28 +86,25 @@ class WaitingRoomTest {
         .atMost(WAIT);
   }
 
-  /** Takes grants as the room allows, sleeping what it says, until {@code count} were granted. */
+  /** Takes grants as the room allows, asking every few milliseconds, until {@code count}. */
   private List<UUID> drain(int count, List<Long> at) {
     List<UUID> granted = new ArrayList<>();
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (granted.size() < count && System.nanoTime() < deadline) {
-      WaitingRoom.Grant grant = room.take(provider).await().atMost(WAIT);
-      if (grant.jobId().isPresent()) {
-        granted.add(grant.jobId().get());
-        at.add(System.nanoTime());
-      } else {
-        sleep(Math.max(1, Math.min(grant.waitMs(), 50)));
-      }
-    }
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(5))
+        .until(() -> {
+          room.take(provider)
+              .await()
+              .atMost(WAIT)
+              .jobId()
+              .ifPresent(job -> {
+                granted.add(job);
+                at.add(System.nanoTime());
+              });
+          return granted.size() >= count;
+        });
     return granted;
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   @Test
