@@ -84,6 +84,7 @@ public class JobExecutor {
   private final AttemptLedger ledger;
   private final TenantSlots slots;
   private final BudgetClock clock;
+  private final InputScreening screening;
 
   /** How long a job holds its tenant's slot before its claim, which renews it with the lease. */
   private final Duration slotHold;
@@ -111,7 +112,8 @@ public class JobExecutor {
       AttemptLedger ledger,
       TenantSlots slots,
       BudgetClock clock,
-      GovernorConfig governor) {
+      GovernorConfig governor,
+      InputScreening screening) {
     this.store = store;
     this.providers = providers;
     this.capacity = capacity;
@@ -133,6 +135,7 @@ public class JobExecutor {
     this.slots = slots;
     this.clock = clock;
     this.slotHold = governor.maxHold().plus(config.leaseDuration());
+    this.screening = screening;
   }
 
   /**
@@ -218,12 +221,31 @@ public class JobExecutor {
     if (job.attempts() >= job.maxAttempts()) {
       return giveUp(job);
     }
+    if (screening.due(job)) {
+      return screening.screen(job).chain(this::screened);
+    }
     ObjectNode request = store.request(job);
     return cache.serve(
         new ResultCache.Ask(job.id(), job.tenantId(), job.cacheMode(), request),
         answer -> fromCache(job, request, answer),
         delay -> store.defer(job, delay).replaceWith(Outcome.ACK),
         () -> call(job, request));
+  }
+
+  /**
+   * The input screens judged the job (SPEC §3 Guardrails): a job they block fails {@code
+   * content_blocked} with no call and nothing reserved; any other goes on with its verdicts.
+   */
+  private Uni<Outcome> screened(InputScreening.Screened screened) {
+    StoredJob job = screened.job();
+    if (screened.blocked().isEmpty()) {
+      return decide(Optional.of(job));
+    }
+    Log.infof("Job(id=%s) blocked by its tenant's guardrails", job.id());
+    return store
+        .fail(job.id(), job.version(), FailureCode.CONTENT_BLOCKED, screened.blocked().get())
+        .invoke(changed -> ended(job.id(), changed, "failed"))
+        .replaceWith(Outcome.ACK);
   }
 
   /**

@@ -41,4 +41,28 @@ record StoredJob(
     Priority priority,
     double shareWeight,
     TenantPolicies policies,
-    Guardrails guardrails) {}
+    Guardrails guardrails) {
+
+  /** The same job with what its guardrails did since it was read. */
+  StoredJob withGuardrails(Guardrails done) {
+    return new StoredJob(
+        id,
+        tenantId,
+        status,
+        model,
+        requestJson,
+        cacheMode,
+        attempts,
+        maxAttempts,
+        version,
+        pastDeadline,
+        leaseLapsed,
+        tenantTokensPerMinute,
+        maxConcurrentJobs,
+        budgeted,
+        priority,
+        shareWeight,
+        policies,
+        done);
+  }
+}

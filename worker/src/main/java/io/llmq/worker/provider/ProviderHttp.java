@@ -57,12 +57,32 @@ public final class ProviderHttp {
       Buffer payload,
       Map<String, String> headers,
       BiFunction<HttpClientResponse, RateLimitSnapshot, Uni<Completion>> read) {
+    return send(payload, headers, config.stream(), read);
+  }
+
+  /**
+   * Sends {@code payload} to an endpoint that answers plain JSON, never a stream (the moderation
+   * endpoint, say), and hands a 2xx response to {@code read}; failures are classified as for a
+   * call.
+   */
+  public <T> Uni<T> postForJson(
+      Buffer payload,
+      Map<String, String> headers,
+      BiFunction<HttpClientResponse, RateLimitSnapshot, Uni<T>> read) {
+    return send(payload, headers, false, read);
+  }
+
+  private <T> Uni<T> send(
+      Buffer payload,
+      Map<String, String> headers,
+      boolean streamed,
+      BiFunction<HttpClientResponse, RateLimitSnapshot, Uni<T>> read) {
     RequestOptions options =
         new RequestOptions()
             .setMethod(HttpMethod.POST)
             .setAbsoluteURI(endpoint)
             .putHeader("Content-Type", "application/json")
-            .putHeader("Accept", config.stream() ? "text/event-stream" : "application/json");
+            .putHeader("Accept", streamed ? "text/event-stream" : "application/json");
     headers.forEach(options::putHeader);
     AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
     Runnable reset =
@@ -74,7 +94,7 @@ public final class ProviderHttp {
         };
     Uni<HttpClientResponse> answered =
         client.request(options).invoke(inFlight::set).chain(request -> request.send(payload));
-    if (config.stream()) {
+    if (streamed) {
       answered =
           answered
               .ifNoItem()
@@ -91,9 +111,8 @@ public final class ProviderHttp {
         .invoke(reset);
   }
 
-  private static Uni<Completion> answer(
-      HttpClientResponse response,
-      BiFunction<HttpClientResponse, RateLimitSnapshot, Uni<Completion>> read) {
+  private static <T> Uni<T> answer(
+      HttpClientResponse response, BiFunction<HttpClientResponse, RateLimitSnapshot, Uni<T>> read) {
     RateLimitSnapshot limits = RateLimitHeaders.read(response::getHeader, Instant.now());
     int status = response.statusCode();
     if (status < 200 || status >= 300) {
