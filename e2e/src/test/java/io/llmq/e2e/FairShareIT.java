@@ -28,19 +28,22 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Fair shares as two tenants meet them on two worker replicas: the packaged api and two workers,
- * the simulator standing in for OpenAI with a limit of 60,000 tokens a minute that llmq is
- * configured with too. One tenant floods far more than a minute's worth of jobs; the other arrives
- * later with jobs of the same size. From a fresh start, no call is answered 429; while both wait,
- * the late tenant gets half the calls (equal weights), and its first job starts within seconds, not
- * behind the flood's backlog.
+ * the simulator standing in for OpenAI with a limit of 6,000 tokens a minute that llmq is
+ * configured with too. Every answer runs to its {@code max_tokens} (the simulator's shortest answer
+ * is longer), so a call spends what the governor reserved for it: with shorter answers the refunds
+ * drain the flood's backlog faster than it was estimated, and the tenants would hardly contend. One
+ * tenant floods far more than a minute's worth of jobs; the other arrives later with jobs of the
+ * same size. From a fresh start, no call is answered 429; while both wait, the late tenant gets
+ * half the calls (equal weights), and its first job starts within seconds, not behind the flood's
+ * backlog.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FairShareIT {
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
-  private static final int TPM = 60_000;
-  private static final int MAX_TOKENS = 500;
-  private static final int FLOOD = 250;
+  private static final int TPM = 6_000;
+  private static final int MAX_TOKENS = 20;
+  private static final int FLOOD = 300;
   private static final int LATE = 24;
 
   private static LlmqProcesses system;
@@ -123,7 +126,7 @@ class FairShareIT {
         limited);
     assertEquals(0, limited, "no call was answered 429 from a fresh start");
     assertTrue(lateShare >= 0.45 && lateShare <= 0.55, "late tenant's share " + lateShare);
-    // Its fair share of 1,000 tokens a second is a job every ~1 s; seconds, not the flood's
+    // Its fair share of 100 tokens a second is a job about every 0.7 s; seconds, not the flood's
     // minutes.
     assertTrue(
         Duration.between(lateSubmitted, firstLate).compareTo(Duration.ofSeconds(10)) < 0,

@@ -15,7 +15,7 @@ import java.util.Set;
 class AdminRequests {
 
   private static final String ALERT_URL = "alert_webhook_url";
-  private static final Set<String> TENANT_FIELDS = Set.of("name", "limits", ALERT_URL);
+  private static final Set<String> TENANT_FIELDS = Set.of("name", "limits", "policies", ALERT_URL);
   private static final Set<String> NEW_KEY_FIELDS = Set.of("name", "scopes", "limits");
   private static final Set<String> KEY_PATCH_FIELDS = Set.of("name", "limits");
   private static final int MAX_NAME = 200;
@@ -31,14 +31,19 @@ class AdminRequests {
     Fields.object(body, "");
     Fields.onlyKnown(body, "", TENANT_FIELDS);
     String name = Fields.text(body, "", "name", MAX_NAME, true);
-    return new TenantChange(name, LimitsPatch.ofTenant(body), true, alertUrl(body));
+    return new TenantChange(
+        name, LimitsPatch.ofTenant(body), PoliciesPatch.of(body), true, alertUrl(body));
   }
 
   TenantChange tenantPatch(JsonNode body) {
     Fields.object(body, "");
     Fields.onlyKnown(body, "", TENANT_FIELDS);
     return new TenantChange(
-        renamed(body), LimitsPatch.ofTenant(body), body.has(ALERT_URL), alertUrl(body));
+        renamed(body),
+        LimitsPatch.ofTenant(body),
+        PoliciesPatch.of(body),
+        body.has(ALERT_URL),
+        alertUrl(body));
   }
 
   KeyChange newKey(JsonNode body) {

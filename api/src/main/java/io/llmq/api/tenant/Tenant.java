@@ -11,8 +11,8 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * A customer of llmq: its limits, webhook secret and budget alert target. Absent limits mean no
- * limit; the share weight is never absent (1 by default).
+ * A customer of llmq: its limits, guardrail policies, webhook secret and budget alert target.
+ * Absent limits mean no limit; the share weight is never absent (1 by default).
  */
 @Entity
 @Table(name = "tenants")
@@ -43,6 +43,15 @@ public class Tenant extends PanacheEntityBase {
    */
   @Column(name = "share_weight")
   public double shareWeight = DEFAULT_SHARE_WEIGHT;
+
+  /** The moderation screen's policy (SPEC §2 Auth {@code policies}): off, flag or block. */
+  public String moderation = "off";
+
+  /** The prompt-injection screen's policy: off, flag or block. */
+  public String injection = "off";
+
+  /** Whether the tenant's jobs may fall back to other models: on or off. */
+  public String fallbacks = "on";
 
   /** Where budget alerts go ({@code budget.threshold} webhooks); {@code null} for nowhere. */
   @Column(name = "alert_webhook_url")

@@ -6,13 +6,18 @@ package io.llmq.api.tenant;
  * ({@code null} then removes it).
  */
 record TenantChange(
-    String name, LimitsPatch limits, boolean setsAlertWebhookUrl, String alertWebhookUrl) {
+    String name,
+    LimitsPatch limits,
+    PoliciesPatch policies,
+    boolean setsAlertWebhookUrl,
+    String alertWebhookUrl) {
 
   void applyTo(Tenant tenant) {
     if (name != null) {
       tenant.name = name;
     }
     limits.applyTo(tenant);
+    policies.applyTo(tenant);
     if (setsAlertWebhookUrl) {
       tenant.alertWebhookUrl = alertWebhookUrl;
     }

@@ -16,6 +16,7 @@ public record TenantResponse(
     @Schema(format = "uuid") UUID id,
     String name,
     Limits limits,
+    Policies policies,
     @Schema(nullable = true) String alertWebhookUrl,
     @Schema(description = "Signs the tenant's webhooks: whsec_<base64 of 32 bytes>.")
         String webhookSecret,
@@ -45,6 +46,22 @@ public record TenantResponse(
               example = "1")
           BigDecimal shareWeight) {}
 
+  /** A tenant's guardrail and fallback policies (SPEC §2 Auth), each always given. */
+  @Schema(name = "TenantPolicies", description = "A tenant's guardrail and fallback policies.")
+  public record Policies(
+      @Schema(
+              enumeration = {"off", "flag", "block"},
+              description = "Moderation of the input before the call.")
+          String moderation,
+      @Schema(
+              enumeration = {"off", "flag", "block"},
+              description = "Prompt-injection screening of the input before the call.")
+          String injection,
+      @Schema(
+              enumeration = {"on", "off"},
+              description = "Whether jobs may be served by their model's fallback chain.")
+          String fallbacks) {}
+
   static TenantResponse of(Tenant tenant, BudgetUse use) {
     return new TenantResponse(
         tenant.id,
@@ -55,6 +72,7 @@ public record TenantResponse(
             tenant.maxConcurrentJobs,
             amount(tenant.monthlyBudgetUsd),
             amount(BigDecimal.valueOf(tenant.shareWeight))),
+        new Policies(tenant.moderation, tenant.injection, tenant.fallbacks),
         tenant.alertWebhookUrl,
         tenant.webhookSecret,
         amount(use.spentUsd()),

@@ -14,7 +14,10 @@ public enum FailureCode {
   /** The provider answered 4xx other than 429: the same request would fail again. */
   UPSTREAM_REJECTED(false),
   CONTEXT_LENGTH_EXCEEDED(false),
+  /** The answer failed its requested JSON schema (or did not parse), after the repairs allowed. */
   INVALID_OUTPUT(false),
+  /** Refused by the tenant's moderation or injection policy; no call was made for the answer. */
+  CONTENT_BLOCKED(false),
   BUDGET_EXCEEDED(false),
   /** A fault of llmq itself, such as a worker that kept dying on the job. */
   INTERNAL(false);

@@ -1,5 +1,6 @@
 package io.llmq.common.job;
 
+import io.llmq.common.guardrails.Guardrails;
 import io.vertx.mutiny.sqlclient.Row;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -16,6 +17,7 @@ import java.util.stream.Collectors;
  *
  * @param priority the job's order among its tenant's jobs ({@code jobs.priority}, its rank)
  * @param terminalEventId the id of the job's {@code done} event, once it is announced
+ * @param guardrailsJson what the guardrails did ({@code jobs.guardrails}), {@code null} for nothing
  */
 public record JobRow(
     UUID id,
@@ -43,7 +45,8 @@ public record JobRow(
     String servedProvider,
     String servedModel,
     int version,
-    Integer terminalEventId) {
+    Integer terminalEventId,
+    String guardrailsJson) {
 
   private static final List<String> SELECTED =
       List.of(
@@ -72,7 +75,8 @@ public record JobRow(
           "served_provider",
           "served_model",
           "version",
-          "terminal_event_id");
+          "terminal_event_id",
+          "guardrails::text AS guardrails");
 
   /** The select list (or {@code RETURNING} list) that {@link #from} reads. */
   public static final String COLUMNS = String.join(", ", SELECTED);
@@ -110,7 +114,8 @@ public record JobRow(
         row.getString("served_provider"),
         row.getString("served_model"),
         row.getInteger("version"),
-        row.getInteger("terminal_event_id"));
+        row.getInteger("terminal_event_id"),
+        row.getString("guardrails"));
   }
 
   /** A terminal job never changes status again. */
@@ -144,7 +149,8 @@ public record JobRow(
         webhookUrl,
         priority.wire(),
         null,
-        servedProvider == null ? null : new JobView.ServedBy(servedProvider, servedModel));
+        servedProvider == null ? null : new JobView.ServedBy(servedProvider, servedModel),
+        Guardrails.parse(guardrailsJson));
   }
 
   private static Instant instant(OffsetDateTime time) {

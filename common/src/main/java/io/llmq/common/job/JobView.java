@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.llmq.common.guardrails.Guardrails;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.UUID;
@@ -57,7 +58,8 @@ public record JobView(
                 "The job's order among its own tenant's jobs, within the tenant's share of a limit.")
         String priority,
     @Schema(nullable = true) Queue queue,
-    @Schema(nullable = true) ServedBy servedBy) {
+    @Schema(nullable = true) ServedBy servedBy,
+    @Schema(nullable = true) Guardrails guardrails) {
 
   /**
    * A queued job's place (SPEC §2 {@code queue}): the calls ahead of it in the governor's waiting
@@ -94,7 +96,8 @@ public record JobView(
         webhookUrl,
         priority,
         JobStatus.QUEUED.wire().equals(status) ? queue : null,
-        servedBy);
+        servedBy,
+        guardrails);
   }
 
   /**
@@ -120,6 +123,7 @@ public record JobView(
                 "upstream_rejected",
                 "context_length_exceeded",
                 "invalid_output",
+                "content_blocked",
                 "budget_exceeded",
                 "internal"
               })

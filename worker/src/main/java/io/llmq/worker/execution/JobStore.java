@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.common.cache.CachedAnswer;
 import io.llmq.common.failure.Outages;
+import io.llmq.common.guardrails.Guardrails;
+import io.llmq.common.guardrails.TenantPolicies;
 import io.llmq.common.job.FailureCode;
 import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
@@ -47,7 +49,8 @@ class JobStore {
           + " AS lease_lapsed, j.max_attempts + j.handed_back AS allowed_attempts,"
           + " t.tokens_per_minute AS tenant_tpm, t.max_concurrent_jobs AS tenant_max_concurrent,"
           + " (t.monthly_budget_usd IS NOT NULL OR k.monthly_budget_usd IS NOT NULL) AS budgeted,"
-          + " t.share_weight AS tenant_share_weight"
+          + " t.share_weight AS tenant_share_weight, t.moderation AS tenant_moderation,"
+          + " t.injection AS tenant_injection, t.fallbacks AS tenant_fallbacks"
           + " FROM jobs j JOIN tenants t ON t.id = j.tenant_id"
           + " LEFT JOIN api_keys k ON k.id = j.key_id WHERE j.id = $1";
   private static final String DEFER =
@@ -55,6 +58,9 @@ class JobStore {
           + " SELECT id, tenant_id, now() + make_interval(secs => $3) FROM jobs"
           + " WHERE id = $1 AND version = $2 AND status = "
           + JobStatus.QUEUED.sql();
+
+  private static final String RECORD_GUARDRAILS =
+      "UPDATE jobs SET guardrails = $2::jsonb WHERE id = $1";
 
   private static final String LEASED_BY =
       "SELECT 1 FROM jobs WHERE id = $1 AND lease_owner = $2 AND status = "
@@ -262,7 +268,22 @@ class JobStore {
         row.getInteger("tenant_max_concurrent"),
         row.getBoolean("budgeted"),
         job.priority(),
-        row.getDouble("tenant_share_weight"));
+        row.getDouble("tenant_share_weight"),
+        TenantPolicies.of(
+            row.getString("tenant_moderation"),
+            row.getString("tenant_injection"),
+            row.getString("tenant_fallbacks")),
+        Optional.ofNullable(Guardrails.parse(job.guardrailsJson())).orElse(Guardrails.NONE));
+  }
+
+  /**
+   * Records what the guardrails did to the job, shown with it from then on. Not a state change: no
+   * version check and no new version, so it races nothing; the last record wins.
+   */
+  Uni<Void> recordGuardrails(UUID jobId, Guardrails guardrails) {
+    return patiently(
+            pool.preparedQuery(RECORD_GUARDRAILS).execute(Tuple.of(jobId, guardrails.json())))
+        .replaceWithVoid();
   }
 
   /** The job's chat request, parsed; done once per message, after it is known to mean work. */

@@ -1,5 +1,7 @@
 package io.llmq.worker.execution;
 
+import io.llmq.common.guardrails.Guardrails;
+import io.llmq.common.guardrails.TenantPolicies;
 import io.llmq.common.job.CacheMode;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.job.Priority;
@@ -18,6 +20,8 @@ import java.util.UUID;
  * @param priority the job's order among its tenant's jobs (SPEC §3 Fair share)
  * @param shareWeight the tenant's {@code share_weight} (1 unless the admin set another), as it
  *     stands when the message is handled: an admin's change applies to the next job loaded
+ * @param policies the tenant's guardrail and fallback policies, read the same way
+ * @param guardrails what the guardrails did to the job so far ({@link Guardrails#NONE} for nothing)
  */
 record StoredJob(
     UUID id,
@@ -35,4 +39,6 @@ record StoredJob(
     Integer maxConcurrentJobs,
     boolean budgeted,
     Priority priority,
-    double shareWeight) {}
+    double shareWeight,
+    TenantPolicies policies,
+    Guardrails guardrails) {}
