@@ -21,6 +21,7 @@ import io.llmq.worker.governor.CallCapacity.Admission;
 import io.llmq.worker.governor.CallSlots;
 import io.llmq.worker.governor.GovernorConfig;
 import io.llmq.worker.governor.WaitingRoom;
+import io.llmq.worker.output.OutputRepairs;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
@@ -84,6 +85,7 @@ public class JobExecutor {
   private final AttemptLedger ledger;
   private final TenantSlots slots;
   private final BudgetClock clock;
+  private final OutputRepairs outputs;
 
   /** How long a job holds its tenant's slot before its claim, which renews it with the lease. */
   private final Duration slotHold;
@@ -111,7 +113,8 @@ public class JobExecutor {
       AttemptLedger ledger,
       TenantSlots slots,
       BudgetClock clock,
-      GovernorConfig governor) {
+      GovernorConfig governor,
+      OutputRepairs outputs) {
     this.store = store;
     this.providers = providers;
     this.capacity = capacity;
@@ -133,6 +136,7 @@ public class JobExecutor {
     this.slots = slots;
     this.clock = clock;
     this.slotHold = governor.maxHold().plus(config.leaseDuration());
+    this.outputs = outputs;
   }
 
   /**
@@ -242,6 +246,9 @@ public class JobExecutor {
    * (or park it: see {@link TenantSlots}), and wait for capacity to call it.
    */
   private Uni<Outcome> call(StoredJob job, ObjectNode request) {
+    // A repair's attempt asks again with the invalid answers and their errors (the cache key is
+    // the original request's: it was taken before).
+    outputs.amend(request, job.repairJson());
     Optional<Providers.Route> route = providers.forModel(job.model());
     if (route.isEmpty()) {
       return claimThen(
@@ -583,7 +590,7 @@ public class JobExecutor {
                 .spent(admission, completion)
                 .onFailure()
                 .recoverWithNull()
-                .chain(() -> succeed(job, route, completion, free));
+                .chain(() -> answered(job, route, completion, free));
           }
           if (failure instanceof HandedBack) {
             return handBack(job, admission, events.completionTokens(), free);
@@ -655,6 +662,59 @@ public class JobExecutor {
           }
         })
         .replaceWith(Outcome.ACK);
+  }
+
+  /**
+   * The provider answered. An answer that fails the request's {@code response_format} is settled
+   * like any answer (its tokens and cost count in the job, the ledger and the budget; the governor
+   * settled it before), and is not cached: the job goes back to the queue at once for a repair, its
+   * attempt not spent, or, its repairs used up, fails {@code invalid_output} with the errors. Any
+   * other answer is the result.
+   */
+  private Uni<Outcome> answered(
+      ClaimedJob job, Providers.Route route, Completion completion, boolean free) {
+    Optional<OutputRepairs.Invalid> invalid = outputs.check(job.request(), completion.result());
+    if (invalid.isEmpty()) {
+      return succeed(job, route, completion, free);
+    }
+    BigDecimal cost = free ? BigDecimal.ZERO : costOf(job.model(), completion);
+    AttemptLedger.Usage usage =
+        new AttemptLedger.Usage(
+            completion.promptTokens(),
+            completion.cachedPromptTokens(),
+            completion.cacheWriteTokens(),
+            completion.completionTokens());
+    return ledger
+        .settle(
+            job.id(),
+            job.attempts(),
+            job.model(),
+            usage,
+            cost,
+            "failed",
+            FailureCode.INVALID_OUTPUT.wire())
+        .chain(
+            () -> store.requeueForRepair(job, outputs.entries(invalid.get()), outputs.maxRepairs()))
+        .chain(requeue -> {
+          if (requeue.requeued()) {
+            Log.infof(
+                "Job(id=%s) attempt %d answered outside its response format (%d errors);"
+                    + " asking for a repair",
+                job.id(), job.attempts(), invalid.get().errors().size());
+            outputs.repaired(job.model());
+            progress.changed(job.id());
+            return Uni.createFrom().item(Outcome.ACK);
+          }
+          if (requeue.repairsBefore() == null) {
+            ended(job.id(), false, "failed");
+            return Uni.createFrom().item(Outcome.ACK);
+          }
+          outputs.invalid(job.model());
+          return fail(
+              job,
+              FailureCode.INVALID_OUTPUT,
+              outputs.failureMessage(invalid.get(), requeue.repairsBefore()));
+        });
   }
 
   /**

@@ -46,7 +46,8 @@ class JobStore {
           + JobTransitions.pastDeadline("j")
           + ", false) AS past_deadline, "
           + JobTransitions.leaseLapsed("j")
-          + " AS lease_lapsed, j.max_attempts + j.handed_back AS allowed_attempts,"
+          + " AS lease_lapsed, j.max_attempts + j.handed_back + j.repairs AS allowed_attempts,"
+          + " j.repair::text AS repair,"
           + " t.tokens_per_minute AS tenant_tpm, t.max_concurrent_jobs AS tenant_max_concurrent,"
           + " (t.monthly_budget_usd IS NOT NULL OR k.monthly_budget_usd IS NOT NULL) AS budgeted,"
           + " t.share_weight AS tenant_share_weight, t.moderation AS tenant_moderation,"
@@ -239,6 +240,18 @@ class JobStore {
   }
 
   /**
+   * Puts the job back in the queue at once for a repair of its invalid answer ({@code entries}, a
+   * JSON array of {@code {answer, errors}}), its attempt not spent, unless it had {@code
+   * maxRepairs} repairs already or changed meanwhile.
+   */
+  Uni<JobTransitions.RepairRequeue> requeueForRepair(
+      ClaimedJob job, String entries, int maxRepairs) {
+    return patiently(
+        JobTransitions.requeueForRepair(
+            pool, job.id(), job.version(), entries, Guardrails.NONE.json(), maxRepairs));
+  }
+
+  /**
    * Hands the job back to the queue, at once, from a worker that stops before the call ended: like
    * {@link #requeue}, but the attempt is not spent.
    */
@@ -273,7 +286,8 @@ class JobStore {
             row.getString("tenant_moderation"),
             row.getString("tenant_injection"),
             row.getString("tenant_fallbacks")),
-        Optional.ofNullable(Guardrails.parse(job.guardrailsJson())).orElse(Guardrails.NONE));
+        Optional.ofNullable(Guardrails.parse(job.guardrailsJson())).orElse(Guardrails.NONE),
+        row.getString("repair"));
   }
 
   /**

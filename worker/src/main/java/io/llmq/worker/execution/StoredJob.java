@@ -22,6 +22,8 @@ import java.util.UUID;
  *     stands when the message is handled: an admin's change applies to the next job loaded
  * @param policies the tenant's guardrail and fallback policies, read the same way
  * @param guardrails what the guardrails did to the job so far ({@link Guardrails#NONE} for nothing)
+ * @param repairJson the repairs of invalid answers so far (V10: a JSON array of {@code {answer,
+ *     errors}}), {@code null} for none: the next attempt's request gets them as turns
  */
 record StoredJob(
     UUID id,
@@ -41,4 +43,5 @@ record StoredJob(
     Priority priority,
     double shareWeight,
     TenantPolicies policies,
-    Guardrails guardrails) {}
+    Guardrails guardrails,
+    String repairJson) {}
