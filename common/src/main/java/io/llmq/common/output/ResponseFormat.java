@@ -73,7 +73,11 @@ public final class ResponseFormat {
    * that is not an object (the api refuses those at submit).
    */
   public static Optional<ResponseFormat> of(JsonNode request) {
-    JsonNode format = request == null ? null : request.get("response_format");
+    return ofFormat(request == null ? null : request.get("response_format"));
+  }
+
+  /** The format a {@code response_format} value asks for, as {@link #of} reads it. */
+  public static Optional<ResponseFormat> ofFormat(JsonNode format) {
     if (format == null || !format.isObject()) {
       return Optional.empty();
     }
