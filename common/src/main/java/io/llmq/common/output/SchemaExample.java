@@ -36,6 +36,9 @@ public final class SchemaExample {
    * that breaks the schema; {@code null} when the schema requires none.
    */
   public static JsonNode missingRequired(JsonNode schema, String text) {
+    if (schema == null || !schema.isObject()) {
+      return null;
+    }
     JsonNode value = of(schema, text);
     JsonNode required = resolved(schema, schema).path("required");
     if (!value.isObject() || !required.isArray() || required.isEmpty()) {
