@@ -245,8 +245,8 @@ public final class JobTransitions {
       "WITH prior AS (SELECT repairs FROM jobs WHERE id = $1 AND version = $2),"
           + " j AS (UPDATE jobs SET status = "
           + QUEUED.sql()
-          + ", repair = coalesce(repair, '[]'::jsonb) || $3::jsonb, repairs = repairs + 1,"
-          + " guardrails = jsonb_set(coalesce(guardrails, $4::jsonb), '{repairs}',"
+          + ", repair = coalesce(repair, '[]'::jsonb) || $3::text::jsonb, repairs = repairs + 1,"
+          + " guardrails = jsonb_set(coalesce(guardrails, $4::text::jsonb), '{repairs}',"
           + " to_jsonb(repairs + 1)), lease_owner = NULL, lease_expires_at = NULL,"
           + " version = version + 1 WHERE id = $1 AND version = $2 AND repairs < $5 AND "
           + mayBecome(QUEUED)
