@@ -139,8 +139,10 @@ public final class ResponseFormat {
   }
 
   /**
-   * The errors of an answer's {@code content}: empty when it satisfies the format. At most {@value
-   * #MAX_ERRORS} are listed, then how many more there were.
+   * The errors of an answer's {@code content}: empty when it satisfies the format. Each names where
+   * in the answer it is, as a JSON pointer ({@code /items/0: integer found, string expected}; none
+   * for the answer as a whole). At most {@value #MAX_ERRORS} are listed, then how many more there
+   * were.
    */
   public List<String> errorsOf(String content) {
     if (content == null || content.isBlank()) {
@@ -194,7 +196,8 @@ public final class ResponseFormat {
         messages.add("and " + (errors.size() - MAX_ERRORS) + " more");
         break;
       }
-      messages.add(error.toString());
+      String where = String.valueOf(error.getInstanceLocation());
+      messages.add(where.isEmpty() ? error.getMessage() : where + ": " + error.getMessage());
     }
     return messages;
   }

@@ -59,7 +59,8 @@ class ResponseFormatTest {
     List<String> errors = format.errorsOf("{\"name\": \"A\", \"extra\": true}");
     assertEquals(3, errors.size(), errors.toString());
     String all = String.join("; ", errors);
-    assertTrue(all.contains("age"), all);
+    assertTrue(errors.contains("required property 'age' not found"), all);
+    assertTrue(errors.contains("/name: must be at least 2 characters long"), all);
     assertTrue(all.contains("extra"), all);
   }
 
