@@ -77,6 +77,12 @@ public class ModelCatalog {
         .flatMap(ModelsConfig.Model::maxOutputTokens);
   }
 
+  /** The model's context window (prompt and completion tokens), when configured. */
+  public Optional<Long> contextWindowOf(String model) {
+    return Optional.ofNullable(config.models().get(model))
+        .flatMap(ModelsConfig.Model::contextWindow);
+  }
+
   /**
    * What one call's usage costs at {@code model}'s price: the cost of a provider call, and what a
    * cached answer saved. 0 for a model without a price.
