@@ -168,7 +168,10 @@ public class ContextWindow {
     return new Fitted(trimmed, count);
   }
 
-  /** The indexes of each turn that may be dropped, oldest turn first. */
+  /**
+   * The indexes of each turn that may be dropped, oldest turn first; none in a conversation without
+   * a user message.
+   */
   static List<List<Integer>> droppableTurns(JsonNode messages) {
     int lastUser = messages.size() - 1;
     while (lastUser > 0 && !"user".equals(role(messages.get(lastUser)))) {

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmq.api.SseClient;
 import io.llmq.api.TestSql;
 import io.llmq.api.TestTenants;
 import io.llmq.common.request.TokenEstimator;
@@ -256,6 +257,13 @@ class ContextWindowTest {
     assertEquals(request(withoutTurn1, "\"max_tokens\":" + maxTokens), storedRequest(id));
     assertEquals(
         trimmedBefore + 1, metrics.counter("llmq.guardrails.trimmed", "model", MODEL).count());
+    // The job's first progress event shows it too.
+    try (SseClient stream = SseClient.open(id, key)) {
+      SseClient.Event first = stream.awaitEvents(1).getFirst();
+      assertEquals("status", first.type());
+      assertEquals(
+          2, JSON.readTree(first.data()).path("guardrails").path("trimmed_messages").asInt());
+    }
   }
 
   @Test
