@@ -16,6 +16,11 @@ public class ModelCatalog {
     this.config = config;
   }
 
+  /** Fails start-up on a model with impossible limits ({@link ModelsConfig#checkLimits()}). */
+  public void checkLimits() {
+    config.checkLimits();
+  }
+
   public boolean knows(String model) {
     return config.models().containsKey(model);
   }

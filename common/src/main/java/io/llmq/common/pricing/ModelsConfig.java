@@ -19,6 +19,40 @@ public interface ModelsConfig {
   @WithParentName
   Map<String, Model> models();
 
+  /**
+   * Fails start-up on a model whose {@code context-window} or {@code max-output-tokens} is below 1,
+   * or whose output limit exceeds its window: such a model would refuse every request at submit.
+   */
+  default void checkLimits() {
+    models()
+        .forEach((name, model) -> {
+          String prefix = "llmq.models.\"" + name + "\".";
+          model
+              .contextWindow()
+              .filter(window -> window < 1)
+              .ifPresent(window -> {
+                throw new IllegalStateException(prefix + "context-window must be at least 1");
+              });
+          model
+              .maxOutputTokens()
+              .filter(output -> output < 1)
+              .ifPresent(output -> {
+                throw new IllegalStateException(prefix + "max-output-tokens must be at least 1");
+              });
+          if (model.contextWindow().isPresent()
+              && model.maxOutputTokens().isPresent()
+              && model.maxOutputTokens().get() > model.contextWindow().get()) {
+            throw new IllegalStateException(
+                prefix
+                    + "max-output-tokens ("
+                    + model.maxOutputTokens().get()
+                    + ") must not exceed its context-window ("
+                    + model.contextWindow().get()
+                    + ")");
+          }
+        });
+  }
+
   /** One model: who serves it, under which name, and what it costs. */
   interface Model {
 
