@@ -354,6 +354,40 @@ class ContextWindowTest {
   }
 
   @Test
+  void gpt4oMinisRealWindowRefusesOrTrimsALongConversation() throws Exception {
+    String key = TestTenants.freshKey();
+    // A pasted document of about 130,000 tokens in the first turn: past 128,000 on its own.
+    ObjectNode request = JSON.createObjectNode().put("model", "gpt-4o-mini").put("max_tokens", 50);
+    ArrayNode messages = request.putArray("messages");
+    messages.add(message("system", "You are terse."));
+    messages.add(message("user", "word ".repeat(130_000)));
+    messages.add(message("assistant", "Read it."));
+    messages.add(message("user", "Name a colour."));
+    long prompt = TokenEstimator.promptTokens("gpt-4o-mini", request);
+    assertTrue(prompt > 128_000, "the conversation is past the window: " + prompt);
+
+    isProblem(submit(key, body(request, null)), 400, "invalid_request")
+        .body(
+            "detail",
+            equalTo(
+                String.format(
+                    Locale.ROOT,
+                    "The request needs %,d tokens (prompt %,d + max_tokens 50) but the context"
+                        + " window of gpt-4o-mini is 128,000 tokens. Shorten the conversation,"
+                        + " lower max_tokens, or submit with context_policy trim.",
+                    prompt + 50,
+                    prompt)));
+    String id =
+        submit(key, body(request, "\"trim\""))
+            .statusCode(202)
+            .body("guardrails.trimmed_messages", equalTo(2))
+            .extract()
+            .path("id");
+    assertEquals(
+        List.of("system", "user"), storedRequest(id).path("messages").findValuesAsText("role"));
+  }
+
+  @Test
   void aModelWithoutAWindowIsNeitherCheckedNorTrimmed() throws Exception {
     String key = TestTenants.freshKey();
     // llmq-sim has no context-window and no max-output-tokens.
