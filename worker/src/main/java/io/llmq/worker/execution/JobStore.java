@@ -60,7 +60,7 @@ class JobStore {
           + JobStatus.QUEUED.sql();
 
   private static final String RECORD_GUARDRAILS =
-      "UPDATE jobs SET guardrails = $2::jsonb WHERE id = $1";
+      "UPDATE jobs SET guardrails = $2::text::jsonb WHERE id = $1";
 
   private static final String LEASED_BY =
       "SELECT 1 FROM jobs WHERE id = $1 AND lease_owner = $2 AND status = "
