@@ -22,6 +22,7 @@ import java.util.UUID;
  *     stands when the message is handled: an admin's change applies to the next job loaded
  * @param policies the tenant's guardrail and fallback policies, read the same way
  * @param guardrails what the guardrails did to the job so far ({@link Guardrails#NONE} for nothing)
+ * @param routing where its attempts go (SPEC §3 Fallbacks); {@link #model()} stays the job's own
  */
 record StoredJob(
     UUID id,
@@ -41,4 +42,35 @@ record StoredJob(
     Priority priority,
     double shareWeight,
     TenantPolicies policies,
-    Guardrails guardrails) {}
+    Guardrails guardrails,
+    Routing routing) {
+
+  /** The model this attempt goes to: the job's own, or a model of its fallback chain. */
+  String servingModel() {
+    return routing.servingOr(model);
+  }
+
+  /** The job with its attempt routed to {@code serving}. */
+  StoredJob routedTo(String serving, io.llmq.worker.fallback.CircuitBreaker.Pass pass) {
+    return new StoredJob(
+        id,
+        tenantId,
+        status,
+        model,
+        requestJson,
+        cacheMode,
+        attempts,
+        maxAttempts,
+        version,
+        pastDeadline,
+        leaseLapsed,
+        tenantTokensPerMinute,
+        maxConcurrentJobs,
+        budgeted,
+        priority,
+        shareWeight,
+        policies,
+        guardrails,
+        routing.chosen(serving, pass));
+  }
+}

@@ -134,7 +134,8 @@ public class SimulatedProvider implements ChatProvider {
             ? Duration.ofMillis(directives.delayMs())
             : Duration.ofMillis(1000L * tokens / Math.max(1, config.tokensPerSecond()));
     List<String> words = words(random, tokens);
-    if (directives.fail() != null) {
+    if (directives.fail() != null
+        && (directives.failAt() == null || directives.failAt().equals(name))) {
       return delay(firstToken.plus(output))
           .map(ignored -> {
             throw new ProviderException(
