@@ -818,13 +818,30 @@ public class JobExecutor {
         });
   }
 
+  /**
+   * The wait a failure asks the retry to honour: none when a 429 paused the provider longer than
+   * {@code llmq.fallbacks.max-wait} and a fallback can serve the job, whose next attempt then goes
+   * there at the usual backoff rather than wait the pause out.
+   */
+  private Duration retryAfter(ClaimedJob job, ProviderException failure) {
+    boolean longPause =
+        failure.code() == FailureCode.UPSTREAM_RATE_LIMITED
+            && failure.retryAfter() != null
+            && router.beyondMaxWait(failure.retryAfter());
+    return longPause
+            && job.fallbacks()
+            && router.next(job.requestedModel(), job.model()).isPresent()
+        ? null
+        : failure.retryAfter();
+  }
+
   private Uni<Outcome> providerFailed(ClaimedJob job, ProviderException failure) {
     Optional<Uni<Outcome>> movedOn = moveOn(job, failure);
     if (movedOn.isPresent()) {
       return movedOn.get();
     }
     if (failure.code().retryable() && job.hasAttemptsLeft()) {
-      Duration delay = retries.delayAfter(job.attempts(), failure.retryAfter());
+      Duration delay = retries.delayAfter(job.attempts(), retryAfter(job, failure));
       Log.infof(
           "Job(id=%s) attempt %d failed (%s); retrying in %d ms",
           job.id(), job.attempts(), failure.code().wire(), delay.toMillis());

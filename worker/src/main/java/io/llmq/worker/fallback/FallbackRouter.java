@@ -108,6 +108,11 @@ public class FallbackRouter {
         .findFirst();
   }
 
+  /** Whether a pause of {@code pause} is longer than a job waits out on its own model. */
+  public boolean beyondMaxWait(Duration pause) {
+    return pause.compareTo(maxWait) > 0;
+  }
+
   /** Counts a fallback in {@code llmq.fallbacks}. */
   public void counted(String from, String to, String reason) {
     metrics.counter("llmq.fallbacks", "from", from, "to", to, "reason", reason).increment();
@@ -137,7 +142,7 @@ public class FallbackRouter {
     boolean last = at == candidates.size() - 1;
     Uni<Duration> paused = last ? Uni.createFrom().item(Duration.ZERO) : capacity.pausedFor(route);
     return paused.chain(pause -> {
-      if (pause.compareTo(maxWait) > 0) {
+      if (beyondMaxWait(pause)) {
         return tryFrom(ask, candidates, at + 1, reason == null ? PAUSED : reason, hold);
       }
       return pass(route, ask.jobId())
