@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmq.common.events.EventLog;
+import io.llmq.common.events.JobEvent;
 import io.llmq.common.testing.LlmqTestResource;
 import io.llmq.worker.TestJobs;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -35,6 +39,8 @@ class FallbackTest {
   private final TestJobs jobs = new TestJobs();
 
   @Inject ReactiveRedisDataSource redis;
+
+  @Inject EventLog log;
 
   @BeforeEach
   void closedCircuits() {
@@ -101,6 +107,27 @@ class FallbackTest {
     assertEquals("fbt-b", attempts.get(0).get("provider"));
     assertEquals("fbt-backup", attempts.get(0).get("model"));
     assertTrue(metric("llmq_fallbacks_total", "reason=\"circuit_open\"") >= 1);
+  }
+
+  @Test
+  void theJobsStatusEventsShowTheFallbackWhileItRunsAndAtItsEnd() throws Exception {
+    openCircuit("fbt-a", Duration.ofMinutes(1));
+    UUID tenant = jobs.tenant();
+    UUID job = jobs.queued(tenant, "fbt-main", "watched [[sim delay_ms=300]]", 2);
+    jobs.publish(job, tenant);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> jobs.row(job).get("terminal_event_id") != null);
+    List<JobEvent> events = log.after(job, 0, 10_000).await().atMost(Duration.ofSeconds(10));
+    ObjectMapper json = new ObjectMapper();
+    JsonNode running = json.readTree(events.getFirst().data());
+    assertEquals("running", running.path("status").asText());
+    assertEquals("fbt-main", running.path("model").asText());
+    assertEquals("fbt-backup", running.path("served_by").path("model").asText());
+    assertEquals("fbt-b", running.path("served_by").path("provider").asText());
+    JsonNode done = json.readTree(events.getLast().data());
+    assertEquals("succeeded", done.path("status").asText());
+    assertEquals("fbt-backup", done.path("served_by").path("model").asText());
   }
 
   @Test
