@@ -18,6 +18,11 @@ public class ModelCatalog {
     this.config = config;
   }
 
+  /** Fails start-up on a model with impossible limits ({@link ModelsConfig#checkLimits()}). */
+  public void checkLimits() {
+    config.checkLimits();
+  }
+
   public boolean knows(String model) {
     return config.models().containsKey(model);
   }
@@ -121,6 +126,12 @@ public class ModelCatalog {
   public Optional<Long> maxOutputTokensOf(String model) {
     return Optional.ofNullable(config.models().get(model))
         .flatMap(ModelsConfig.Model::maxOutputTokens);
+  }
+
+  /** The model's context window (prompt and completion tokens), when configured. */
+  public Optional<Long> contextWindowOf(String model) {
+    return Optional.ofNullable(config.models().get(model))
+        .flatMap(ModelsConfig.Model::contextWindow);
   }
 
   /**

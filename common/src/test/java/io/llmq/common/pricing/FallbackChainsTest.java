@@ -62,6 +62,11 @@ class FallbackChainsTest {
     }
 
     @Override
+    public Optional<Long> contextWindow() {
+      return Optional.empty();
+    }
+
+    @Override
     public Optional<List<String>> fallbacks() {
       return chain.isEmpty() ? Optional.empty() : Optional.of(chain);
     }

@@ -129,7 +129,7 @@ public class CallHandler {
     Call call = exchange.call();
     Dialect dialect = exchange.dialect();
     PromptUsage usage = dialect.promptUsage(exchange.apiKey(), call);
-    Answer answer = Answer.to(call.conversation(), call.answerLimit());
+    Answer answer = call.answer();
     Settings current = exchange.settings();
     Pacing pacing = new Pacing(current.timeToFirstToken(), current.tokensPerSecond());
     HttpServerResponse response = exchange.ctx().response();

@@ -23,6 +23,7 @@ import io.llmq.worker.governor.CallCapacity.Admission;
 import io.llmq.worker.governor.CallSlots;
 import io.llmq.worker.governor.GovernorConfig;
 import io.llmq.worker.governor.WaitingRoom;
+import io.llmq.worker.output.OutputRepairs;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
@@ -88,6 +89,7 @@ public class JobExecutor {
   private final BudgetClock clock;
   private final FallbackRouter router;
   private final CircuitBreaker breaker;
+  private final OutputRepairs outputs;
 
   /** How long a job holds its tenant's slot before its claim, which renews it with the lease. */
   private final Duration slotHold;
@@ -117,7 +119,8 @@ public class JobExecutor {
       BudgetClock clock,
       GovernorConfig governor,
       FallbackRouter router,
-      CircuitBreaker breaker) {
+      CircuitBreaker breaker,
+      OutputRepairs outputs) {
     this.store = store;
     this.providers = providers;
     this.capacity = capacity;
@@ -141,6 +144,7 @@ public class JobExecutor {
     this.slotHold = governor.maxHold().plus(config.leaseDuration());
     this.router = router;
     this.breaker = breaker;
+    this.outputs = outputs;
   }
 
   /**
@@ -285,6 +289,9 @@ public class JobExecutor {
    * (or park it: see {@link TenantSlots}), and wait for capacity to call it.
    */
   private Uni<Outcome> callOn(StoredJob job, ObjectNode request, Optional<Providers.Route> route) {
+    // A repair's attempt asks again with the invalid answers and their errors (the cache key is
+    // the original request's: it was taken before).
+    outputs.amend(request, job.repairJson());
     if (route.isEmpty()) {
       return claimThen(
           job,
@@ -634,7 +641,7 @@ public class JobExecutor {
                 .spent(admission, completion)
                 .onFailure()
                 .recoverWithNull()
-                .chain(() -> succeed(job, route, completion, free));
+                .chain(() -> answered(job, route, completion, free));
           }
           if (failure instanceof HandedBack) {
             return handBack(job, admission, events.completionTokens(), free);
@@ -706,6 +713,59 @@ public class JobExecutor {
           }
         })
         .replaceWith(Outcome.ACK);
+  }
+
+  /**
+   * The provider answered. An answer that fails the request's {@code response_format} is settled
+   * like any answer (its tokens and cost count in the job, the ledger and the budget; the governor
+   * settled it before), and is not cached: the job goes back to the queue at once for a repair, its
+   * attempt not spent, or, its repairs used up, fails {@code invalid_output} with the errors. Any
+   * other answer is the result.
+   */
+  private Uni<Outcome> answered(
+      ClaimedJob job, Providers.Route route, Completion completion, boolean free) {
+    Optional<OutputRepairs.Invalid> invalid = outputs.check(job.request(), completion.result());
+    if (invalid.isEmpty()) {
+      return succeed(job, route, completion, free);
+    }
+    BigDecimal cost = free ? BigDecimal.ZERO : costOf(job.model(), completion);
+    AttemptLedger.Usage usage =
+        new AttemptLedger.Usage(
+            completion.promptTokens(),
+            completion.cachedPromptTokens(),
+            completion.cacheWriteTokens(),
+            completion.completionTokens());
+    return ledger
+        .settle(
+            job.id(),
+            job.attempts(),
+            job.model(),
+            usage,
+            cost,
+            "failed",
+            FailureCode.INVALID_OUTPUT.wire())
+        .chain(
+            () -> store.requeueForRepair(job, outputs.entries(invalid.get()), outputs.maxRepairs()))
+        .chain(requeue -> {
+          if (requeue.requeued()) {
+            Log.infof(
+                "Job(id=%s) attempt %d answered outside its response format (%d errors);"
+                    + " asking for a repair",
+                job.id(), job.attempts(), invalid.get().errors().size());
+            outputs.repaired(job.model());
+            progress.changed(job.id());
+            return Uni.createFrom().item(Outcome.ACK);
+          }
+          if (requeue.repairsBefore() == null) {
+            ended(job.id(), false, "failed");
+            return Uni.createFrom().item(Outcome.ACK);
+          }
+          outputs.invalid(job.model());
+          return fail(
+              job,
+              FailureCode.INVALID_OUTPUT,
+              outputs.failureMessage(invalid.get(), requeue.repairsBefore()));
+        });
   }
 
   /**

@@ -47,8 +47,8 @@ class JobStore {
           + ", false) AS past_deadline, "
           + JobTransitions.leaseLapsed("j")
           + " AS lease_lapsed,"
-          + " j.max_attempts + j.handed_back + j.route_attempts AS allowed_attempts,"
-          + " j.route_model,"
+          + " j.max_attempts + j.handed_back + j.repairs + j.route_attempts AS allowed_attempts,"
+          + " j.repair::text AS repair, j.route_model,"
           + " t.tokens_per_minute AS tenant_tpm, t.max_concurrent_jobs AS tenant_max_concurrent,"
           + " (t.monthly_budget_usd IS NOT NULL OR k.monthly_budget_usd IS NOT NULL) AS budgeted,"
           + " t.share_weight AS tenant_share_weight, t.moderation AS tenant_moderation,"
@@ -62,7 +62,7 @@ class JobStore {
           + JobStatus.QUEUED.sql();
 
   private static final String RECORD_GUARDRAILS =
-      "UPDATE jobs SET guardrails = $2::jsonb WHERE id = $1";
+      "UPDATE jobs SET guardrails = $2::text::jsonb WHERE id = $1";
 
   private static final String LEASED_BY =
       "SELECT 1 FROM jobs WHERE id = $1 AND lease_owner = $2 AND status = "
@@ -291,6 +291,18 @@ class JobStore {
   }
 
   /**
+   * Puts the job back in the queue at once for a repair of its invalid answer ({@code entries}, a
+   * JSON array of {@code {answer, errors}}), its attempt not spent, unless it had {@code
+   * maxRepairs} repairs already or changed meanwhile.
+   */
+  Uni<JobTransitions.RepairRequeue> requeueForRepair(
+      ClaimedJob job, String entries, int maxRepairs) {
+    return patiently(
+        JobTransitions.requeueForRepair(
+            pool, job.id(), job.version(), entries, Guardrails.NONE.json(), maxRepairs));
+  }
+
+  /**
    * Hands the job back to the queue, at once, from a worker that stops before the call ended: like
    * {@link #requeue}, but the attempt is not spent.
    */
@@ -326,6 +338,7 @@ class JobStore {
             row.getString("tenant_injection"),
             row.getString("tenant_fallbacks")),
         Optional.ofNullable(Guardrails.parse(job.guardrailsJson())).orElse(Guardrails.NONE),
+        row.getString("repair"),
         new Routing(
             row.getString("route_model"), job.maxAttempts(), job.servedModel(), null, null));
   }

@@ -22,6 +22,8 @@ import java.util.UUID;
  *     stands when the message is handled: an admin's change applies to the next job loaded
  * @param policies the tenant's guardrail and fallback policies, read the same way
  * @param guardrails what the guardrails did to the job so far ({@link Guardrails#NONE} for nothing)
+ * @param repairJson the repairs of invalid answers so far (V10: a JSON array of {@code {answer,
+ *     errors}}), {@code null} for none: the next attempt's request gets them as turns
  * @param routing where its attempts go (SPEC §3 Fallbacks); {@link #model()} stays the job's own
  */
 record StoredJob(
@@ -43,6 +45,7 @@ record StoredJob(
     double shareWeight,
     TenantPolicies policies,
     Guardrails guardrails,
+    String repairJson,
     Routing routing) {
 
   /** The model this attempt goes to: the job's own, or a model of its fallback chain. */
@@ -71,6 +74,7 @@ record StoredJob(
         shareWeight,
         policies,
         guardrails,
+        repairJson,
         routing.chosen(serving, pass));
   }
 }
