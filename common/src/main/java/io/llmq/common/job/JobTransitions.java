@@ -77,13 +77,28 @@ public final class JobTransitions {
   /** The refusal of a claim whose job's deadline passed before it ever started. */
   public static final String PAST_DEADLINE = "deadline";
 
-  /** The answer a job succeeds with, and the provider that served it ({@code null}: none). */
+  /**
+   * The answer a job succeeds with, the provider that served it ({@code null}: none), and the model
+   * that answered ({@code null}: the job's own; a fallback's name otherwise, SPEC §3 Fallbacks).
+   */
   public record Answer(
       String resultJson,
       int promptTokens,
       int completionTokens,
       int totalTokens,
-      String servedProvider) {}
+      String servedProvider,
+      String servedModel) {
+
+    /** An answer of the job's own model. */
+    public Answer(
+        String resultJson,
+        int promptTokens,
+        int completionTokens,
+        int totalTokens,
+        String servedProvider) {
+      this(resultJson, promptTokens, completionTokens, totalTokens, servedProvider, null);
+    }
+  }
 
   /** How many lapsed leases one reap takes back at most. */
   static final int REAP_BATCH = 100;
@@ -148,7 +163,7 @@ public final class JobTransitions {
           + SUCCEEDED.sql()
           + ", result = $3::text::jsonb, prompt_tokens = $4, completion_tokens = $5,"
           + " total_tokens = $6, cost_usd = coalesce(cost_usd, 0), served_provider = $7,"
-          + " served_model = model, completed_at = now(), lease_owner = NULL,"
+          + " served_model = coalesce($8::text, model), completed_at = now(), lease_owner = NULL,"
           + " lease_expires_at = NULL, version = version + 1"
           + " WHERE id = $1 AND version = $2 AND "
           + mayBecome(SUCCEEDED);
@@ -334,7 +349,7 @@ public final class JobTransitions {
    * claim (cancelled, or taken over). The call's cost was settled into the job before.
    */
   public static Uni<Boolean> succeed(SqlClient db, UUID id, int version, Answer answer) {
-    return changed(db, SUCCEED, answered(id, version, answer));
+    return changed(db, SUCCEED, answered(id, version, answer).addString(answer.servedModel()));
   }
 
   /**

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithParentName;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -108,5 +109,15 @@ public interface ModelsConfig {
      * is left to refuse an oversized request, which fails the job {@code context_length_exceeded}.
      */
     Optional<Long> contextWindow();
+
+    /**
+     * Other models ({@code llmq.models."<name>"}, possibly on other providers) that serve this
+     * model's jobs, in this order, when its provider is out: its circuit is open, the job's
+     * transient attempts ran out, or a 429 paused it longer than {@code llmq.fallbacks.max-wait}.
+     * Only this model's own list counts (a fallback's list is not followed). Every name must be a
+     * configured model, and no chain may lead back to where it started: otherwise the app refuses
+     * to start. Default: none.
+     */
+    Optional<List<String>> fallbacks();
   }
 }

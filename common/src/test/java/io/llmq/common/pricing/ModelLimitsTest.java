@@ -25,6 +25,11 @@ class ModelLimitsTest {
     }
 
     @Override
+    public Optional<java.util.List<String>> fallbacks() {
+      return Optional.empty();
+    }
+
+    @Override
     public Optional<String> upstreamModel() {
       return Optional.empty();
     }

@@ -24,6 +24,7 @@ import java.util.UUID;
  * @param guardrails what the guardrails did to the job so far ({@link Guardrails#NONE} for nothing)
  * @param repairJson the repairs of invalid answers so far (V10: a JSON array of {@code {answer,
  *     errors}}), {@code null} for none: the next attempt's request gets them as turns
+ * @param routing where its attempts go (SPEC §3 Fallbacks); {@link #model()} stays the job's own
  */
 record StoredJob(
     UUID id,
@@ -44,4 +45,36 @@ record StoredJob(
     double shareWeight,
     TenantPolicies policies,
     Guardrails guardrails,
-    String repairJson) {}
+    String repairJson,
+    Routing routing) {
+
+  /** The model this attempt goes to: the job's own, or a model of its fallback chain. */
+  String servingModel() {
+    return routing.servingOr(model);
+  }
+
+  /** The job with its attempt routed to {@code serving}. */
+  StoredJob routedTo(String serving, io.llmq.worker.fallback.CircuitBreaker.Pass pass) {
+    return new StoredJob(
+        id,
+        tenantId,
+        status,
+        model,
+        requestJson,
+        cacheMode,
+        attempts,
+        maxAttempts,
+        version,
+        pastDeadline,
+        leaseLapsed,
+        tenantTokensPerMinute,
+        maxConcurrentJobs,
+        budgeted,
+        priority,
+        shareWeight,
+        policies,
+        guardrails,
+        repairJson,
+        routing.chosen(serving, pass));
+  }
+}

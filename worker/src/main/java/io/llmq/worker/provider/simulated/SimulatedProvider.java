@@ -145,7 +145,8 @@ public class SimulatedProvider implements ChatProvider {
             ? drawn
             : Arrays.asList(structured(format.get(), request, directives, drawn).split(" ", -1));
     int produced = format.isEmpty() ? tokens : (String.join(" ", words).length() + 3) / 4;
-    if (directives.fail() != null) {
+    if (directives.fail() != null
+        && (directives.failAt() == null || directives.failAt().equals(name))) {
       return delay(firstToken.plus(output))
           .map(ignored -> {
             throw new ProviderException(
