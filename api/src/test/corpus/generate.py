@@ -161,6 +161,15 @@ SUBMIT_BAD = {
     "priority padded": job(priority=" low"),
     "priority 10k chars": job(priority="h" * 10000),
     "context_policy bogus": job(context_policy="drop"),
+    "context_policy upper case": job(context_policy="TRIM"),
+    "context_policy capitalised": job(context_policy="Reject"),
+    "context_policy empty": job(context_policy=""),
+    "context_policy padded": job(context_policy="trim "),
+    "context_policy number": job(context_policy=1),
+    "context_policy boolean": job(context_policy=True),
+    "context_policy array": job(context_policy=["trim"]),
+    "context_policy object": job(context_policy={"mode": "trim"}),
+    "context_policy 10k chars": job(context_policy="t" * 10000),
     "webhook_url not a url": job(webhook_url="not a url"),
     "webhook_url ftp": job(webhook_url="ftp://example.com/hook"),
     "webhook_url with credentials": job(webhook_url="https://user:pw@example.com/hook"),
@@ -179,6 +188,22 @@ NEVER_FITS = {
         messages=[{"role": "user", "content": "x" * 90000}]),
 }
 for name, body in NEVER_FITS.items():
+    add(f"submit: {name}", "POST", "/v1/jobs", body, expect=400)
+# Requests past their model's output limit or context window (small-window: a model of the test
+# profile with a 1,000-token window and at most 500 output tokens).
+LONG_PROMPT = [{"role": "system", "content": "Be brief."},
+               {"role": "user", "content": "delta " * 1200}]
+PAST_THE_WINDOW = {
+    "max_tokens above the model's output limit": with_request(max_tokens=16385),
+    "max_completion_tokens above the output limit": with_request(
+        model="small-window", max_completion_tokens=501),
+    "prompt past the context window": with_request(
+        model="small-window", max_tokens=10, messages=LONG_PROMPT),
+    "prompt past the window even trimmed": job(
+        {"model": "small-window", "max_tokens": 10, "messages": LONG_PROMPT},
+        context_policy="trim"),
+}
+for name, body in PAST_THE_WINDOW.items():
     add(f"submit: {name}", "POST", "/v1/jobs", body, expect=400)
 
 # 3. Unicode edge cases in a prompt: odd, but a prompt may hold any text; lone surrogates and NUL

@@ -7,7 +7,8 @@
 -- 1 when this is what a response taught (the bucket's state is then known, see room.lua).
 -- A cold bucket (not known yet) takes what remains as its level rather than the smaller of the two:
 -- it has never seen the provider's bucket, the headers have. A response without headers makes it
--- known at the level it assumed. A 429 pauses the bucket and empties it: its levels start again
+-- known at the level it assumed; a refund (requests given back: the call never happened) leaves it
+-- cold and lets the next call probe. A 429 pauses the bucket and empties it: its levels start again
 -- from zero when the pause ends, so waiting calls are released as the provider refills.
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -26,6 +27,9 @@ if current[1] then
   redis.call('HSET', KEYS[1], 't', tostring(t), 'r', tostring(r))
   if cold and taught then
     redis.call('HSET', KEYS[1], 'known', '1', 'ts', math.max(now, tonumber(current[4]) or now))
+    redis.call('HDEL', KEYS[1], 'probe')
+  elseif cold and tonumber(ARGV[2]) > 0 then
+    -- A refund (the call never happened) of a cold bucket's probe: the next call may probe at once.
     redis.call('HDEL', KEYS[1], 'probe')
   end
 end

@@ -107,11 +107,15 @@ local function chargeAll(spec, states)
   for i, b in ipairs(spec.b) do charge(b, states[i], spec.c) end
 end
 
+-- A granted call that will not run gives its charge back. On a cold bucket the room grants nothing
+-- but the probe, so this was the probe, and it never went: the next call may probe at once rather
+-- than wait out PROBE_MS for headers that will not come.
 local function giveBack(spec)
   for _, b in ipairs(spec.b) do
     if redis.call('EXISTS', b.k) == 1 then
       redis.call('HINCRBYFLOAT', b.k, 't', spec.c)
       redis.call('HINCRBYFLOAT', b.k, 'r', 1)
+      if b.l == 1 and redis.call('HGET', b.k, 'known') ~= '1' then redis.call('HDEL', b.k, 'probe') end
     end
   end
 end

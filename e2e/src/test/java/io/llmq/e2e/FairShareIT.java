@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -28,22 +29,23 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Fair shares as two tenants meet them on two worker replicas: the packaged api and two workers,
- * the simulator standing in for OpenAI with a limit of 6,000 tokens a minute that llmq is
- * configured with too. Every answer runs to its {@code max_tokens} (the simulator's shortest answer
- * is longer), so a call spends what the governor reserved for it: with shorter answers the refunds
- * drain the flood's backlog faster than it was estimated, and the tenants would hardly contend. One
- * tenant floods far more than a minute's worth of jobs; the other arrives later with jobs of the
- * same size. From a fresh start, no call is answered 429; while both wait, the late tenant gets
- * half the calls (equal weights), and its first job starts within seconds, not behind the flood's
- * backlog.
+ * the simulator standing in for OpenAI with a limit of 1,800 tokens a minute (about a call a
+ * second) that llmq is configured with too: low enough that the provider's capacity, not how fast
+ * two replicas on a busy machine can grant and start calls, is what the tenants contend for. Every
+ * answer runs to its {@code max_tokens} (the simulator's shortest answer is longer), so a call
+ * spends what the governor reserved for it: with shorter answers the refunds drain the flood's
+ * backlog faster than it was estimated, and the tenants would hardly contend. One tenant floods far
+ * more than a minute's worth of jobs; the other arrives later with jobs of the same size. From a
+ * fresh start, no call is answered 429; while both wait, the late tenant gets half the calls (equal
+ * weights), and its first job starts within seconds, not behind the flood's backlog.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FairShareIT {
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
-  private static final int TPM = 6_000;
+  private static final int TPM = 1_800;
   private static final int MAX_TOKENS = 20;
-  private static final int FLOOD = 300;
+  private static final int FLOOD = 150;
   private static final int LATE = 24;
 
   private static LlmqProcesses system;
@@ -90,7 +92,7 @@ class FairShareIT {
 
     List<String> flood = submitAll(flooder, "flood", FLOOD, "");
     // The flood's first minute of tokens starts at once; the rest of it waits.
-    awaitWaiting(flooder);
+    awaitCapacitySpent(flooder);
     Instant lateSubmitted = Instant.now();
     List<String> lateJobs = submitAll(late, "late", LATE);
     Awaitility.await()
@@ -126,7 +128,7 @@ class FairShareIT {
         limited);
     assertEquals(0, limited, "no call was answered 429 from a fresh start");
     assertTrue(lateShare >= 0.45 && lateShare <= 0.55, "late tenant's share " + lateShare);
-    // Its fair share of 100 tokens a second is a job about every 0.7 s; seconds, not the flood's
+    // Its fair share of 30 tokens a second is a job about every 2 s; seconds, not the flood's
     // minutes.
     assertTrue(
         Duration.between(lateSubmitted, firstLate).compareTo(Duration.ofSeconds(10)) < 0,
@@ -144,7 +146,7 @@ class FairShareIT {
     Tenant flooder = tenant("flooder-2");
     Tenant heavy = tenant("heavy", 3);
     List<String> flood = submitAll(flooder, "flood-2", FLOOD, "");
-    awaitWaiting(flooder);
+    awaitCapacitySpent(flooder);
     List<String> low = submitAll(heavy, "low", LATE / 2, ",\"priority\":\"low\"");
     List<String> high = submitAll(heavy, "high", LATE / 2, ",\"priority\":\"high\"");
     List<String> late = new ArrayList<>(low);
@@ -175,27 +177,46 @@ class FairShareIT {
   }
 
   /**
-   * Waits until the provider's bucket is spent and the flood really waits: one of its queued jobs
-   * expects to start 10 s from now or later. (Calls ahead alone do not say it: right after a start
-   * every call waits a moment for the cold bucket's probe, with the bucket's capacity still
-   * unspent.)
+   * Waits until the flood waits for the provider's capacity, not merely in the room: the bucket is
+   * spent. The flood's queued jobs say it: between two of them, each call ahead adds the time the
+   * provider takes to refill one ({@code perCall}); a job with {@code p} calls ahead (5 or more)
+   * that expects to wait about {@code p} of those, less 2, finds at most a few calls' tokens left.
+   * A long estimate far back in the queue does not say it: from a fresh start every call waits for
+   * the cold bucket's probe, and a job 100 calls back expects a long wait while a minute's tokens
+   * are still unspent; when the probe answers, the calls those tokens hold start as fast as the
+   * room grants them, and a tenant arriving then meets no contention for capacity at all.
    */
-  private static void awaitWaiting(Tenant flooder) {
+  private static void awaitCapacitySpent(Tenant flooder) {
     Awaitility.await()
         .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(500))
         .until(() -> {
-          List<String> estimates =
+          List<Map<String, Object>> queues =
               given()
                   .header("Authorization", "Bearer " + flooder.key())
                   .get("/v1/jobs?status=queued&limit=100")
                   .then()
                   .statusCode(200)
                   .extract()
-                  .path("data.queue.estimated_start_at");
-          Instant later = Instant.now().plusSeconds(10);
-          return estimates.stream()
-              .anyMatch(estimate -> estimate != null && Instant.parse(estimate).isAfter(later));
+                  .path("data.queue");
+          Instant now = Instant.now();
+          // Calls ahead -> milliseconds until the start, of the jobs with an estimate.
+          TreeMap<Long, Long> waits = new TreeMap<>();
+          for (Map<String, Object> queue : queues) {
+            if (queue != null && queue.get("estimated_start_at") != null) {
+              long ahead = ((Number) queue.get("position")).longValue();
+              Instant estimate = Instant.parse((String) queue.get("estimated_start_at"));
+              waits.put(ahead, Duration.between(now, estimate).toMillis());
+            }
+          }
+          Map.Entry<Long, Long> near = waits.ceilingEntry(5L);
+          Map.Entry<Long, Long> far = waits.lastEntry();
+          if (near == null || far.getKey() - near.getKey() < 10) {
+            return false;
+          }
+          double perCall =
+              (double) (far.getValue() - near.getValue()) / (far.getKey() - near.getKey());
+          return perCall > 0 && near.getValue() >= (near.getKey() - 2) * perCall;
         });
   }
 

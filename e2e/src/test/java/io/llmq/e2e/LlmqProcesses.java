@@ -48,6 +48,7 @@ final class LlmqProcesses implements AutoCloseable {
   private final int apiPort = freePort();
   private final int simulatorPort = freePort();
   private Process simulator;
+  private final List<Process> moreSimulators = new ArrayList<>();
   private Process api;
   private final List<Process> workers = new ArrayList<>();
   private final Map<String, Process> workersById = new HashMap<>();
@@ -206,6 +207,25 @@ final class LlmqProcesses implements AutoCloseable {
     return port;
   }
 
+  /**
+   * Starts one more simulator, on a port of its own, as a second provider (point a provider's base
+   * URL at it with {@link #with}); waits until it is ready and answers its URL. Can be called
+   * before {@link #start}.
+   */
+  String startAnotherSimulator() {
+    int port = freePort();
+    Process process =
+        launch(
+            "simulator-" + (moreSimulators.size() + 2),
+            Map.of(
+                "LLMQ_SIMULATOR_PORT", String.valueOf(port),
+                "LLMQ_SIMULATOR_TIME_TO_FIRST_TOKEN", "20ms",
+                "LLMQ_SIMULATOR_TOKENS_PER_SECOND", "2000"));
+    moreSimulators.add(process);
+    awaitReady(port, process, "/stats");
+    return "http://127.0.0.1:" + port;
+  }
+
   /** Starts a worker (again, after {@link #killWorker}) and waits until it is ready. */
   void startWorker() {
     startWorker(Map.of());
@@ -260,6 +280,11 @@ final class LlmqProcesses implements AutoCloseable {
         .filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
         .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
         .sum();
+  }
+
+  /** The HTTP port (health and metrics) of the running worker {@code id}. */
+  int workerPort(String id) {
+    return workerPorts.get(workersById.get(id));
   }
 
   /** The HTTP ports (health and metrics) of the workers running now. */
@@ -388,6 +413,7 @@ final class LlmqProcesses implements AutoCloseable {
     all.addAll(moreApis);
     all.add(api);
     all.add(simulator);
+    all.addAll(moreSimulators);
     for (Process process : all) {
       if (process != null) {
         process.destroy();

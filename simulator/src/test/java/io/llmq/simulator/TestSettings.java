@@ -32,6 +32,7 @@ public final class TestSettings {
     settings.put("malformed_rate", 0);
     settings.put("refund_unused", false);
     settings.put("limiter_count", "tokenizer");
+    settings.put("outage", false);
     settings.putAll(changes);
     given()
         .contentType(ContentType.JSON)

@@ -171,6 +171,11 @@ public final class TestJobs {
     return insert(tenant, model, prompt, maxAttempts, ",\"max_tokens\":" + maxTokens);
   }
 
+  /** A queued job whose request also carries {@code extra} (JSON members, each after a comma). */
+  public UUID queuedWith(UUID tenant, String model, String prompt, int maxAttempts, String extra) {
+    return insert(tenant, model, prompt, maxAttempts, extra);
+  }
+
   /**
    * A job stuck as its dead worker left it: claimed ({@link JobTransitions#claim}) under a lease
    * that lapsed a minute ago.

@@ -4,15 +4,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.api.problem.Fields;
 import io.llmq.api.problem.ProblemException;
+import io.llmq.common.output.ResponseFormat;
 import io.llmq.common.pricing.ModelCatalog;
+import io.llmq.common.provider.ProvidersConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * Checks the {@code request} of a submission: an OpenAI Chat Completions body with a known model,
  * well-formed messages and only the parameters llmq passes on (SPEC §2 Submit). {@code stream} is
- * accepted and dropped: llmq decides how it talks upstream.
+ * accepted and dropped: llmq decides how it talks upstream. A {@code json_schema} response format
+ * must hold a valid JSON Schema ({@link ResponseFormat#schemaProblems}). For a model of an {@code
+ * anthropic} provider, what the Messages API cannot do is refused rather than dropped: {@code n}
+ * above 1, and a JSON format (emulated by a forced tool call) together with tools of the request's
+ * own or with a schema that does not describe an object.
  */
 @ApplicationScoped
 class ChatRequestValidator {
@@ -42,10 +50,15 @@ class ChatRequestValidator {
   private static final int MAX_MESSAGES = 10_000;
   private static final long MAX_TOKENS = 1_000_000;
 
-  private final ModelCatalog models;
+  private static final String ANTHROPIC = "anthropic";
+  private static final int MAX_SCHEMA_PROBLEMS = 3;
 
-  ChatRequestValidator(ModelCatalog models) {
+  private final ModelCatalog models;
+  private final ProvidersConfig providers;
+
+  ChatRequestValidator(ModelCatalog models, ProvidersConfig providers) {
     this.models = models;
+    this.providers = providers;
   }
 
   /** The request to store: validated, with {@code stream} removed. */
@@ -70,8 +83,47 @@ class ChatRequestValidator {
     responseFormat(request.get("response_format"));
     tools(request.get("tools"));
     toolChoice(request.get("tool_choice"));
+    if (isAnthropic(model)) {
+      anthropic(request, model);
+    }
     request.remove("stream");
     return request;
+  }
+
+  private boolean isAnthropic(String model) {
+    return models
+        .providerOf(model)
+        .map(name -> providers.providers().get(name))
+        .map(provider -> ANTHROPIC.equals(provider.kind()))
+        .orElse(false);
+  }
+
+  /** What the Messages API cannot be asked, named rather than dropped. */
+  private static void anthropic(ObjectNode request, String model) {
+    if (request.path("n").asInt(1) > 1) {
+      throw ProblemException.invalid(
+          "'request.n' must be 1 for model '"
+              + model
+              + "': Anthropic's Messages API answers with one choice.");
+    }
+    Optional<ResponseFormat> format = ResponseFormat.of(request);
+    if (format.isEmpty()) {
+      return;
+    }
+    if (request.path("tools").isArray() && !request.get("tools").isEmpty()) {
+      throw ProblemException.invalid(
+          "'request.response_format' cannot be combined with 'request.tools' for model '"
+              + model
+              + "': llmq asks Anthropic models for JSON through a forced tool call.");
+    }
+    Optional<JsonNode> schema = format.get().schema();
+    if (schema.isPresent() && !"object".equals(schema.get().path("type").asText())) {
+      throw ProblemException.invalid(
+          "'request.response_format.json_schema.schema' must have \"type\": \"object\" for"
+              + " model '"
+              + model
+              + "': Anthropic models answer JSON as a tool's input, which is an object.");
+    }
   }
 
   private static void messages(JsonNode messages) {
@@ -138,7 +190,28 @@ class ChatRequestValidator {
           "'request.response_format.type' must be text, json_object or json_schema.");
     }
     if (type.equals("json_schema")) {
-      Fields.object(format.get("json_schema"), "request.response_format.json_schema");
+      JsonNode spec =
+          Fields.object(format.get("json_schema"), "request.response_format.json_schema");
+      JsonNode name = spec.get("name");
+      if (name != null && !name.isNull() && !name.isTextual()) {
+        throw ProblemException.invalid(
+            "'request.response_format.json_schema.name' must be a string.");
+      }
+      JsonNode schema = spec.get("schema");
+      if (schema != null && !schema.isNull() && !schema.isObject()) {
+        throw ProblemException.invalid(
+            "'request.response_format.json_schema.schema' must be a JSON object.");
+      }
+      List<String> problems =
+          ResponseFormat.ofFormat(format).map(ResponseFormat::schemaProblems).orElse(List.of());
+      if (!problems.isEmpty()) {
+        throw ProblemException.invalid(
+            "'request.response_format.json_schema.schema' is not a valid JSON Schema: "
+                + String.join(
+                    "; ", problems.subList(0, Math.min(problems.size(), MAX_SCHEMA_PROBLEMS)))
+                + (problems.size() > MAX_SCHEMA_PROBLEMS ? "; …" : "")
+                + ".");
+      }
     }
   }
 

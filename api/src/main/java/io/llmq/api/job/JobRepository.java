@@ -33,10 +33,11 @@ class JobRepository {
   private static final String INSERT =
       "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, metadata, webhook_url,"
           + " deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at, key_id,"
-          + " priority) VALUES ($1, $2, "
+          + " priority, guardrails) VALUES ($1, $2, "
           + JobStatus.QUEUED.sql()
           + ", $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
-          + " now() + make_interval(secs => $8::int), $9, $10, $11, now(), $12, $13::int)"
+          + " now() + make_interval(secs => $8::int), $9, $10, $11, now(), $12, $13::int,"
+          + " $14::text::jsonb)"
           + " ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
           + " DO NOTHING RETURNING "
           + JobRow.COLUMNS;
@@ -49,20 +50,20 @@ class JobRepository {
   private static final String INSERT_ANSWERED =
       "WITH job AS (INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, metadata,"
           + " webhook_url, deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at,"
-          + " key_id, priority, attempts, cached, result, prompt_tokens, completion_tokens,"
-          + " total_tokens, cost_usd, cost_saved_usd, started_at, completed_at, served_provider,"
-          + " served_model) VALUES ($1, $2, "
+          + " key_id, priority, guardrails, attempts, cached, result, prompt_tokens,"
+          + " completion_tokens, total_tokens, cost_usd, cost_saved_usd, started_at, completed_at,"
+          + " served_provider, served_model) VALUES ($1, $2, "
           + JobStatus.SUCCEEDED.sql()
           + ", $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
           + " now() + make_interval(secs => $8::int), $9, $10, $11, now(), $12, $13::int,"
-          + " 1, true, $14::text::jsonb, $15, $16, $17, 0, $18::text::numeric, now(), now(), $19,"
-          + " CASE WHEN $19::text IS NULL THEN NULL ELSE $3 END)"
+          + " $14::text::jsonb, 1, true, $15::text::jsonb, $16, $17, $18, 0, $19::text::numeric,"
+          + " now(), now(), $20, CASE WHEN $20::text IS NULL THEN NULL ELSE $3 END)"
           + " ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
           + " DO NOTHING RETURNING "
           + JobRow.COLUMNS
           + "), hit AS (INSERT INTO usage_ledger (tenant_id, key_id, job_id, attempt, kind, model,"
           + " cost_saved_usd, settled, outcome, started_at, ended_at, month)"
-          + " SELECT tenant_id, $12, id, 1, 'cache_hit', model, $18::text::numeric, true,"
+          + " SELECT tenant_id, $12, id, 1, 'cache_hit', model, $19::text::numeric, true,"
           + " 'cache_hit', created_at, created_at,"
           + " date_trunc('month', created_at AT TIME ZONE 'UTC')::date FROM job)"
           + " SELECT * FROM job";
@@ -129,7 +130,8 @@ class JobRepository {
         .addString(job.idempotencyKey())
         .addString(job.bodyHash())
         .addUUID(job.keyId())
-        .addInteger(job.priority().rank());
+        .addInteger(job.priority().rank())
+        .addString(job.guardrailsJson());
   }
 
   /**

@@ -8,6 +8,7 @@ import io.llmq.api.auth.Scope;
 import io.llmq.api.budget.BudgetGate;
 import io.llmq.api.capacity.CapacityGate;
 import io.llmq.api.config.ApiConfig;
+import io.llmq.api.context.ContextWindow;
 import io.llmq.api.http.Cursor;
 import io.llmq.api.http.Page;
 import io.llmq.api.problem.PathIds;
@@ -60,6 +61,7 @@ public class JobResource {
   private final BudgetGate budgets;
   private final QueuePositions positions;
   private final CapacityGate capacity;
+  private final ContextWindow windows;
 
   JobResource(
       JobService service,
@@ -69,7 +71,8 @@ public class JobResource {
       ApiConfig config,
       BudgetGate budgets,
       QueuePositions positions,
-      CapacityGate capacity) {
+      CapacityGate capacity,
+      ContextWindow windows) {
     this.service = service;
     this.parser = parser;
     this.caller = caller;
@@ -78,14 +81,16 @@ public class JobResource {
     this.budgets = budgets;
     this.positions = positions;
     this.capacity = capacity;
+    this.windows = windows;
   }
 
   /**
-   * Submits a job. The body is validated first (a 400 costs no rate limit), and so is whether it
-   * can ever fit the token limits on its way ({@link CapacityGate}: a 400 too, still an idempotent
-   * replay of a job accepted before a limit was lowered), then the caller's rate limits are charged
-   * (a 429 creates nothing; see {@link RateLimits}), then its budget is checked ({@link
-   * BudgetGate}), before anything is stored.
+   * Submits a job. The body is validated first (a 400 costs no rate limit), then fitted to its
+   * model's context window ({@link ContextWindow}: refused, or trimmed under {@code context_policy
+   * trim}), and checked whether it can ever fit the token limits on its way ({@link CapacityGate});
+   * both refusals are 400s, still an idempotent replay of a job accepted before a limit was
+   * lowered. Then the caller's rate limits are charged (a 429 creates nothing; see {@link
+   * RateLimits}), then its budget is checked ({@link BudgetGate}), before anything is stored.
    */
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
@@ -145,6 +150,8 @@ public class JobResource {
     Duration wait = Prefer.waitOf(prefer, config.maxWait());
     return Uni.createFrom()
         .item(job)
+        .map(parsed ->
+            parsed.fitted(windows.fit(parsed.model(), parsed.request(), parsed.contextPolicy())))
         .invoke(parsed -> capacity.check(who, parsed.model(), parsed.request()))
         .chain(parser::checkTarget)
         .onItemOrFailure()
@@ -152,7 +159,7 @@ public class JobResource {
             refusal == null
                 ? limits
                     .admit(who)
-                    .chain(verdict -> withinBudget(who, job).map(s -> new Accepted(s, verdict)))
+                    .chain(verdict -> withinBudget(who, checked).map(s -> new Accepted(s, verdict)))
                 : service
                     .replayOrRefuse(job, refusal)
                     .chain(replay -> limits.admit(who).map(v -> new Accepted(replay, v))))

@@ -104,6 +104,9 @@ class JobService {
             firstEvent(created);
           }
           metrics.counter("llmq.jobs.submitted", "model", job.model()).increment();
+          if (job.trimmedMessages() > 0) {
+            metrics.counter("llmq.guardrails.trimmed", "model", job.model()).increment();
+          }
           return Uni.createFrom().item(new Submitted(created, false));
         });
   }

@@ -1,7 +1,11 @@
 package io.llmq.api.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.llmq.api.context.ContextPolicy;
+import io.llmq.api.context.ContextWindow;
+import io.llmq.common.guardrails.Guardrails;
 import io.llmq.common.job.Priority;
+import io.llmq.common.request.CanonicalJson;
 import java.util.UUID;
 
 /**
@@ -12,6 +16,9 @@ import java.util.UUID;
  * @param bodyHash SHA-256 of the canonical submit body, to recognise idempotent replays
  * @param request the chat request {@code requestJson} holds, for the cache key
  * @param keyId the API key that submits it, whose budget it spends besides its tenant's
+ * @param contextPolicy what to do if the request does not fit its model's context window
+ * @param trimmedMessages how many messages were dropped to fit the window ({@code trim}), 0 when
+ *     none
  */
 record NewJob(
     UUID id,
@@ -27,4 +34,44 @@ record NewJob(
     Priority priority,
     String idempotencyKey,
     String bodyHash,
-    JsonNode request) {}
+    JsonNode request,
+    ContextPolicy contextPolicy,
+    int trimmedMessages) {
+
+  /**
+   * This job with its request fitted to the context window: the trimmed request is the one stored,
+   * sent upstream and keyed in the cache; the number of dropped messages goes in its guardrails.
+   */
+  NewJob fitted(ContextWindow.Fitted fitted) {
+    if (fitted.trimmedMessages() == 0) {
+      return this;
+    }
+    return new NewJob(
+        id,
+        tenantId,
+        keyId,
+        model,
+        CanonicalJson.write(fitted.request()),
+        cacheMode,
+        metadataJson,
+        webhookUrl,
+        deadlineSeconds,
+        maxAttempts,
+        priority,
+        idempotencyKey,
+        bodyHash,
+        fitted.request(),
+        contextPolicy,
+        fitted.trimmedMessages());
+  }
+
+  /**
+   * The job's {@code guardrails} at birth, as stored: the trimmed messages when there are any,
+   * {@code null} (nothing recorded) otherwise.
+   */
+  String guardrailsJson() {
+    return trimmedMessages == 0
+        ? null
+        : Guardrails.NONE.withTrimmedMessages(trimmedMessages).json();
+  }
+}

@@ -2,6 +2,7 @@ package io.llmq.api.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmq.api.context.ContextPolicy;
 import io.llmq.api.problem.Fields;
 import io.llmq.api.problem.ProblemException;
 import io.llmq.common.job.Priority;
@@ -29,7 +30,8 @@ class SubmitParser {
           "metadata",
           "deadline_seconds",
           "max_attempts",
-          "priority");
+          "priority",
+          "context_policy");
   private static final Set<String> CACHE_MODES = Set.of("default", "bypass", "refresh");
   private static final int MAX_METADATA = 16;
   private static final int MAX_METADATA_KEY = 64;
@@ -57,6 +59,7 @@ class SubmitParser {
     Long deadline = Fields.integer(body, "", "deadline_seconds", 1, MAX_DEADLINE_SECONDS);
     Long attempts = Fields.integer(body, "", "max_attempts", 1, 10);
     Priority priority = priority(body);
+    ContextPolicy contextPolicy = ContextPolicy.of(body);
     return new NewJob(
         UUID.randomUUID(),
         tenantId,
@@ -71,7 +74,9 @@ class SubmitParser {
         priority,
         idempotencyKey(idempotencyKey),
         CanonicalJson.sha256(body),
-        request);
+        request,
+        contextPolicy,
+        0);
   }
 
   /**

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.api.SseClient;
 import io.llmq.api.TestTenants;
+import io.llmq.api.context.ContextPolicy;
 import io.llmq.common.cache.CacheConfig;
 import io.llmq.common.cache.CacheKey;
 import io.llmq.common.cache.CachedAnswer;
@@ -328,7 +329,9 @@ class CacheHitAtSubmitTest {
               Priority.DEFAULT,
               null,
               "hash",
-              json.readTree(request));
+              json.readTree(request),
+              ContextPolicy.DEFAULT,
+              0);
 
       assertTrue(cache.lookup(job).await().atMost(WAIT).isEmpty());
       assertEquals(1.0, metrics.counter("llmq.cache.unavailable").count());

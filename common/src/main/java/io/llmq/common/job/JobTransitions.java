@@ -27,17 +27,17 @@ import java.util.stream.Collectors;
 
 /**
  * Every statement that changes a job's status, in both apps: claim and take-over, succeed, succeed
- * from the cache, fail, expire, requeue, hand back, cancel, reap and the deadline sweep. Each
- * statement's {@code WHERE} clause is built from {@link JobStatus}'s table ({@link #mayBecome}), so
- * no statement can make an edge the table does not list; the take-over of a lapsed lease ({@code
- * RUNNING -> RUNNING}) is the one edge with a condition besides the status, and the deadline the
- * one condition besides the table: a claim never starts a job whose deadline passed before it ever
- * started ({@link #pastDeadline}), and the sweep expires only such jobs. Every statement but the
- * reap and the sweep also checks the version the caller read or claimed the job at, and every one
- * moves the version on: a concurrent change that got there first (a cancel, a take-over, a
- * duplicate delivery, an expiry) turns the later statement into a no-op that answers "not changed".
- * A statement that goes with other writes (the ledger row of a cache hit, the outbox row of a
- * requeue or a reap) makes them in the same statement: atomic, and one round trip. {@code
+ * from the cache, fail, expire, requeue, requeue for a repair, hand back, cancel, reap and the
+ * deadline sweep. Each statement's {@code WHERE} clause is built from {@link JobStatus}'s table
+ * ({@link #mayBecome}), so no statement can make an edge the table does not list; the take-over of
+ * a lapsed lease ({@code RUNNING -> RUNNING}) is the one edge with a condition besides the status,
+ * and the deadline the one condition besides the table: a claim never starts a job whose deadline
+ * passed before it ever started ({@link #pastDeadline}), and the sweep expires only such jobs.
+ * Every statement but the reap and the sweep also checks the version the caller read or claimed the
+ * job at, and every one moves the version on: a concurrent change that got there first (a cancel, a
+ * take-over, a duplicate delivery, an expiry) turns the later statement into a no-op that answers
+ * "not changed". A statement that goes with other writes (the ledger row of a cache hit, the outbox
+ * row of a requeue or a reap) makes them in the same statement: atomic, and one round trip. {@code
  * JobTransitionsTest} walks every edge, legal and illegal, against PostgreSQL.
  *
  * <p>Outside this class, status names appear in SQL only as conditions of statements that do not
@@ -77,13 +77,28 @@ public final class JobTransitions {
   /** The refusal of a claim whose job's deadline passed before it ever started. */
   public static final String PAST_DEADLINE = "deadline";
 
-  /** The answer a job succeeds with, and the provider that served it ({@code null}: none). */
+  /**
+   * The answer a job succeeds with, the provider that served it ({@code null}: none), and the model
+   * that answered ({@code null}: the job's own; a fallback's name otherwise, SPEC §3 Fallbacks).
+   */
   public record Answer(
       String resultJson,
       int promptTokens,
       int completionTokens,
       int totalTokens,
-      String servedProvider) {}
+      String servedProvider,
+      String servedModel) {
+
+    /** An answer of the job's own model. */
+    public Answer(
+        String resultJson,
+        int promptTokens,
+        int completionTokens,
+        int totalTokens,
+        String servedProvider) {
+      this(resultJson, promptTokens, completionTokens, totalTokens, servedProvider, null);
+    }
+  }
 
   /** How many lapsed leases one reap takes back at most. */
   static final int REAP_BATCH = 100;
@@ -148,7 +163,7 @@ public final class JobTransitions {
           + SUCCEEDED.sql()
           + ", result = $3::text::jsonb, prompt_tokens = $4, completion_tokens = $5,"
           + " total_tokens = $6, cost_usd = coalesce(cost_usd, 0), served_provider = $7,"
-          + " served_model = model, completed_at = now(), lease_owner = NULL,"
+          + " served_model = coalesce($8::text, model), completed_at = now(), lease_owner = NULL,"
           + " lease_expires_at = NULL, version = version + 1"
           + " WHERE id = $1 AND version = $2 AND "
           + mayBecome(SUCCEEDED);
@@ -234,6 +249,27 @@ public final class JobTransitions {
           + " INSERT INTO job_outbox (job_id, tenant_id, available_at)"
           + " SELECT id, tenant_id, now() FROM j";
 
+  /**
+   * {@link #REQUEUE} at once for a repair of an invalid answer (V10): the job's {@code repair}
+   * grows by the entries $3 (a JSON array), {@code repairs} and {@code guardrails.repairs} by one
+   * ($4 is the guardrails record to start from when the job has none), unless the job already had
+   * $5 repairs. Answers whether it was requeued and how many repairs the job had before (NULL when
+   * it changed since its claim).
+   */
+  private static final String REQUEUE_FOR_REPAIR =
+      "WITH prior AS (SELECT repairs FROM jobs WHERE id = $1 AND version = $2),"
+          + " j AS (UPDATE jobs SET status = "
+          + QUEUED.sql()
+          + ", repair = coalesce(repair, '[]'::jsonb) || $3::text::jsonb, repairs = repairs + 1,"
+          + " guardrails = jsonb_set(coalesce(guardrails, $4::text::jsonb), '{repairs}',"
+          + " to_jsonb(repairs + 1)), lease_owner = NULL, lease_expires_at = NULL,"
+          + " version = version + 1 WHERE id = $1 AND version = $2 AND repairs < $5 AND "
+          + mayBecome(QUEUED)
+          + " RETURNING id, tenant_id),"
+          + " o AS (INSERT INTO job_outbox (job_id, tenant_id, available_at)"
+          + " SELECT id, tenant_id, now() FROM j RETURNING job_id)"
+          + " SELECT (SELECT count(*) FROM o) AS requeued, (SELECT repairs FROM prior) AS repairs";
+
   private static final String CANCEL =
       "UPDATE jobs SET status = "
           + CANCELLED.sql()
@@ -313,7 +349,7 @@ public final class JobTransitions {
    * claim (cancelled, or taken over). The call's cost was settled into the job before.
    */
   public static Uni<Boolean> succeed(SqlClient db, UUID id, int version, Answer answer) {
-    return changed(db, SUCCEED, answered(id, version, answer));
+    return changed(db, SUCCEED, answered(id, version, answer).addString(answer.servedModel()));
   }
 
   /**
@@ -383,6 +419,30 @@ public final class JobTransitions {
    */
   public static Uni<Boolean> handBack(SqlClient db, UUID id, int version) {
     return changed(db, HAND_BACK, Tuple.of(id, version));
+  }
+
+  /**
+   * What {@link #requeueForRepair} did: {@code requeued} for a repair, else {@code repairsBefore}
+   * says why not: the job had that many repairs already, or ({@code null}) it changed since its
+   * claim.
+   */
+  public record RepairRequeue(boolean requeued, Integer repairsBefore) {}
+
+  /**
+   * Puts a running job back in the queue at once for a repair of its invalid answer, its attempt
+   * not spent (V10): {@code entries} (a JSON array of {@code {answer, errors}}) are added to the
+   * job's {@code repair}, and its repair count, in {@code repairs} and {@code guardrails.repairs}
+   * ({@code noGuardrails} is the record to start from), goes up by one. Refused when the job had
+   * {@code maxRepairs} repairs already, or changed since its claim.
+   */
+  public static Uni<RepairRequeue> requeueForRepair(
+      SqlClient db, UUID id, int version, String entries, String noGuardrails, int maxRepairs) {
+    return db.preparedQuery(REQUEUE_FOR_REPAIR)
+        .execute(Tuple.of(id, version, entries, noGuardrails).addInteger(maxRepairs))
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          return new RepairRequeue(row.getLong("requeued") == 1, row.getInteger("repairs"));
+        });
   }
 
   /**

@@ -2,6 +2,8 @@ package io.llmq.common.pricing;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -14,6 +16,11 @@ public class ModelCatalog {
 
   ModelCatalog(ModelsConfig config) {
     this.config = config;
+  }
+
+  /** Fails start-up on a model with impossible limits ({@link ModelsConfig#checkLimits()}). */
+  public void checkLimits() {
+    config.checkLimits();
   }
 
   public boolean knows(String model) {
@@ -66,6 +73,50 @@ public class ModelCatalog {
             m.outputUsdPerMtok().get()));
   }
 
+  /** The models that serve {@code model}'s jobs when it is out, in order; empty for none. */
+  public List<String> fallbacksOf(String model) {
+    return Optional.ofNullable(config.models().get(model))
+        .flatMap(ModelsConfig.Model::fallbacks)
+        .orElse(List.of());
+  }
+
+  /**
+   * Stops the start-up with a message naming the model when a fallback chain names a model that is
+   * not configured, names the model itself, or leads back to it through the chains of the models it
+   * names (a cycle, which would make a job go round its chain forever).
+   */
+  public void checkFallbacks() {
+    for (String model : names()) {
+      for (String fallback : fallbacksOf(model)) {
+        if (!knows(fallback)) {
+          throw new IllegalStateException(
+              "llmq.models.\""
+                  + model
+                  + "\".fallbacks names '"
+                  + fallback
+                  + "', which is not a configured model");
+        }
+      }
+      List<String> path = new ArrayList<>();
+      path.add(model);
+      cycleFrom(model, path);
+    }
+  }
+
+  private void cycleFrom(String model, List<String> path) {
+    for (String next : fallbacksOf(model)) {
+      if (next.equals(path.get(0)) || path.contains(next)) {
+        List<String> loop = new ArrayList<>(path);
+        loop.add(next);
+        throw new IllegalStateException(
+            "llmq.models.*.fallbacks form a cycle: " + String.join(" -> ", loop));
+      }
+      path.add(next);
+      cycleFrom(next, path);
+      path.remove(path.size() - 1);
+    }
+  }
+
   /** Whether the model has a price, so that jobs under a budget can be metered. */
   public boolean priced(String model) {
     return priceOf(model).isPresent();
@@ -75,6 +126,12 @@ public class ModelCatalog {
   public Optional<Long> maxOutputTokensOf(String model) {
     return Optional.ofNullable(config.models().get(model))
         .flatMap(ModelsConfig.Model::maxOutputTokens);
+  }
+
+  /** The model's context window (prompt and completion tokens), when configured. */
+  public Optional<Long> contextWindowOf(String model) {
+    return Optional.ofNullable(config.models().get(model))
+        .flatMap(ModelsConfig.Model::contextWindow);
   }
 
   /**

@@ -11,7 +11,8 @@ import java.util.Optional;
  * itself a simulator, otherwise the provider named {@code simulated}, which answers in its place
  * (the worker does so while {@code llmq.worker.simulate-unconfigured-providers} is on; with it off
  * such jobs fail, so counting them against the simulator refuses nothing that could have run).
- * Checks every provider's limiter settings at start-up.
+ * Checks every provider's limiter settings, every model's limits and every model's fallback chain
+ * at start-up.
  */
 @Startup
 @ApplicationScoped
@@ -46,6 +47,8 @@ public class ProviderRoutes {
     this.providers = providers;
     this.models = models;
     providers.checkCounting();
+    models.checkLimits();
+    models.checkFallbacks();
   }
 
   /** The route of {@code model}; empty for an unknown model or when nothing can serve it. */

@@ -36,24 +36,37 @@ public final class TokenEstimator {
     Optional<Encoding> encoding = encodingFor(model);
     int tokens = REPLY_PRIMING;
     for (JsonNode message : request.path("messages")) {
-      tokens += PER_MESSAGE + count(encoding, message.path("role").asText(""));
-      JsonNode content = message.get("content");
-      if (content != null && content.isTextual()) {
-        tokens += count(encoding, content.textValue());
-      } else if (content != null && content.isArray()) {
-        for (JsonNode part : content) {
-          tokens +=
-              part.has("text")
-                  ? count(encoding, part.path("text").asText(""))
-                  : "image_url".equals(part.path("type").asText()) ? PER_IMAGE : 0;
-        }
-      }
-      if (message.has("tool_calls")) {
-        tokens += count(encoding, message.get("tool_calls").toString());
-      }
+      tokens += messageTokens(encoding, message);
     }
     if (request.has("tools")) {
       tokens += count(encoding, request.get("tools").toString());
+    }
+    return tokens;
+  }
+
+  /**
+   * The share of one message in {@link #promptTokens}: a request's prompt tokens are its messages'
+   * plus a fixed part (reply priming, tools), so dropping a message lowers them by exactly this.
+   */
+  public static int messageTokens(String model, JsonNode message) {
+    return messageTokens(encodingFor(model), message);
+  }
+
+  private static int messageTokens(Optional<Encoding> encoding, JsonNode message) {
+    int tokens = PER_MESSAGE + count(encoding, message.path("role").asText(""));
+    JsonNode content = message.get("content");
+    if (content != null && content.isTextual()) {
+      tokens += count(encoding, content.textValue());
+    } else if (content != null && content.isArray()) {
+      for (JsonNode part : content) {
+        tokens +=
+            part.has("text")
+                ? count(encoding, part.path("text").asText(""))
+                : "image_url".equals(part.path("type").asText()) ? PER_IMAGE : 0;
+      }
+    }
+    if (message.has("tool_calls")) {
+      tokens += count(encoding, message.get("tool_calls").toString());
     }
     return tokens;
   }

@@ -42,6 +42,7 @@ class JobTransitionsTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final Duration LEASE = Duration.ofMinutes(5);
   private static final int VERSION = 5;
+  private static final String REPAIR = "[{\"answer\":\"nope\",\"errors\":[\"not JSON\"]}]";
 
   private static Vertx vertx;
   private static Pool pool;
@@ -155,6 +156,13 @@ class JobTransitionsTest {
             JobStatus.QUEUED,
             (job, version) -> JobTransitions.handBack(pool, job, version)),
         new Edge(
+            "requeueForRepair",
+            JobStatus.QUEUED,
+            (job, version) ->
+                JobTransitions.requeueForRepair(
+                        pool, job, version, REPAIR, "{\"repairs\":0,\"moderation\":null}", 1)
+                    .map(JobTransitions.RepairRequeue::requeued)),
+        new Edge(
             "cancel",
             JobStatus.CANCELLED,
             (job, version) -> JobTransitions.cancel(pool, job, version).map(Optional::isPresent)));
@@ -196,12 +204,12 @@ class JobTransitionsTest {
         }
       }
     }
-    // 9 statements x 7 sources, walked in full. Legal: claim and claimCall from queued and a lapsed
-    // lease (4), succeed and succeedFromCache from running (4), fail from queued and running (3),
-    // expire from queued (1), requeue and handBack from running (4), cancel from queued and running
-    // (3).
-    assertEquals(19, legal);
-    assertEquals(44, illegal);
+    // 10 statements x 7 sources, walked in full. Legal: claim and claimCall from queued and a
+    // lapsed lease (4), succeed and succeedFromCache from running (4), fail from queued and running
+    // (3), expire from queued (1), requeue, handBack and requeueForRepair from running (6), cancel
+    // from queued and running (3).
+    assertEquals(21, legal);
+    assertEquals(49, illegal);
   }
 
   @Test
@@ -225,6 +233,43 @@ class JobTransitionsTest {
     assertEquals("simulated", row.get("served_provider"));
     assertEquals("llmq-sim", row.get("served_model"));
     assertEquals(1L, count("usage_ledger", running), "the cache hit's ledger row");
+  }
+
+  @Test
+  void aRepairKeepsItsAnswerCountsItAndStopsAtTheLimit() {
+    UUID job = job(new Source(JobStatus.RUNNING, false), "now() + interval '1 minute'");
+    sql(
+        "UPDATE jobs SET guardrails = '{\"repairs\":0,\"moderation\":{\"flagged\":true}}'"
+            + " WHERE id = $1",
+        Tuple.of(job));
+    JobTransitions.RepairRequeue first =
+        await(JobTransitions.requeueForRepair(pool, job, VERSION, REPAIR, "{}", 1));
+    assertEquals(new JobTransitions.RepairRequeue(true, 0), first);
+    Map<String, Object> row = row(job);
+    assertEquals("queued", row.get("status"));
+    assertEquals(1, row.get("repairs"));
+    assertEquals(1L, count("job_outbox", job), "the repair's message");
+    assertEquals(
+        "[{\"answer\": \"nope\", \"errors\": [\"not JSON\"]}]",
+        scalarText("SELECT repair::text FROM jobs WHERE id = $1", job));
+    assertEquals(
+        "{\"repairs\": 1, \"moderation\": {\"flagged\": true}}",
+        scalarText("SELECT guardrails::text FROM jobs WHERE id = $1", job),
+        "the count goes into the guardrails record, which keeps the rest");
+
+    assertTrue(claimed(JobTransitions.claim(pool, job, VERSION + 1, "again", LEASE)));
+    JobTransitions.RepairRequeue second =
+        await(JobTransitions.requeueForRepair(pool, job, VERSION + 2, REPAIR, "{}", 1));
+    assertEquals(new JobTransitions.RepairRequeue(false, 1), second, "the limit was reached");
+    assertEquals("running", row(job).get("status"));
+    assertEquals(
+        new JobTransitions.RepairRequeue(false, null),
+        await(JobTransitions.requeueForRepair(pool, job, VERSION, REPAIR, "{}", 5)),
+        "a stale version");
+  }
+
+  private static String scalarText(String query, UUID id) {
+    return await(pool.preparedQuery(query).execute(Tuple.of(id))).iterator().next().getString(0);
   }
 
   @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.simulator.answer.Answer;
 import io.llmq.simulator.answer.Block;
 import io.llmq.simulator.answer.Conversation;
+import io.llmq.simulator.answer.Structured;
 import io.llmq.simulator.answer.Turn;
 import io.llmq.simulator.call.Call;
 import io.llmq.simulator.call.CallHandler;
@@ -77,7 +78,27 @@ public class AnthropicDialect implements Dialect {
         limit,
         1,
         body.path("stream").asBoolean(false),
-        false);
+        false,
+        forcedTool(body));
+  }
+
+  /**
+   * A tool call forced by {@code tool_choice: {type: tool, name}}: answered with a {@code tool_use}
+   * block whose input is built from the tool's {@code input_schema}; {@code null} for none.
+   */
+  private static Structured forcedTool(JsonNode body) {
+    JsonNode choice = body.path("tool_choice");
+    if (!"tool".equals(choice.path("type").asText())) {
+      return null;
+    }
+    String name = choice.path("name").asText("");
+    for (JsonNode tool : body.path("tools")) {
+      if (name.equals(tool.path("name").asText())) {
+        JsonNode schema = tool.path("input_schema");
+        return new Structured(schema.isObject() ? schema : null, name);
+      }
+    }
+    throw new InvalidRequest("tool_choice: no tool named '" + name + "' in tools");
   }
 
   @Override

@@ -1,11 +1,14 @@
 package io.llmq.simulator.anthropic;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.simulator.answer.Answer;
 import io.llmq.simulator.call.Call;
 import io.llmq.simulator.call.PromptUsage;
 import io.llmq.simulator.call.StreamEvents;
+import java.io.IOException;
 import java.util.UUID;
 
 /** The {@code message} object and the Messages API's stream of named events. */
@@ -15,8 +18,19 @@ final class MessageBodies {
 
   static ObjectNode message(Call call, Answer answer, PromptUsage usage) {
     ObjectNode message = start(newId(), call);
-    message.withArrayProperty("content").addObject().put("type", "text").put("text", answer.text());
-    message.put("stop_reason", stopReason(answer));
+    String tool = toolOf(call);
+    if (tool == null) {
+      message
+          .withArrayProperty("content")
+          .addObject()
+          .put("type", "text")
+          .put("text", answer.text());
+    } else {
+      ObjectNode use = toolUse(tool);
+      use.set("input", input(answer.text()));
+      message.withArrayProperty("content").add(use);
+    }
+    message.put("stop_reason", stopReason(call, answer));
     message.set("usage", usage(usage).put("output_tokens", answer.size()));
     return message;
   }
@@ -40,7 +54,14 @@ final class MessageBodies {
       ObjectNode message = start(newId(), call);
       message.set("usage", usage(usage).put("output_tokens", 1));
       ObjectNode block = object("content_block_start").put("index", 0);
-      block.putObject("content_block").put("type", "text").put("text", "");
+      String tool = toolOf(call);
+      if (tool == null) {
+        block.putObject("content_block").put("type", "text").put("text", "");
+      } else {
+        ObjectNode use = toolUse(tool);
+        use.putObject("input");
+        block.set("content_block", use);
+      }
       return event(object("message_start").set("message", message))
           + event(block)
           + event(object("ping"));
@@ -49,14 +70,21 @@ final class MessageBodies {
     @Override
     public String token(String piece) {
       ObjectNode delta = object("content_block_delta").put("index", 0);
-      delta.putObject("delta").put("type", "text_delta").put("text", piece);
+      if (toolOf(call) == null) {
+        delta.putObject("delta").put("type", "text_delta").put("text", piece);
+      } else {
+        delta.putObject("delta").put("type", "input_json_delta").put("partial_json", piece);
+      }
       return event(delta);
     }
 
     @Override
     public String closing(Answer answer) {
       ObjectNode delta = object("message_delta");
-      delta.putObject("delta").put("stop_reason", stopReason(answer)).putNull("stop_sequence");
+      delta
+          .putObject("delta")
+          .put("stop_reason", stopReason(call, answer))
+          .putNull("stop_sequence");
       delta.putObject("usage").put("output_tokens", answer.size());
       return event(object("content_block_stop").put("index", 0))
           + event(delta)
@@ -95,9 +123,37 @@ final class MessageBodies {
         .put("cache_read_input_tokens", usage.cacheRead());
   }
 
-  private static String stopReason(Answer answer) {
-    return answer.cut() ? "max_tokens" : "end_turn";
+  private static String stopReason(Call call, Answer answer) {
+    if (answer.cut()) {
+      return "max_tokens";
+    }
+    return toolOf(call) == null ? "end_turn" : "tool_use";
   }
+
+  /** The tool the call forced; {@code null} for a plain text answer. */
+  private static String toolOf(Call call) {
+    return call.structured() == null ? null : call.structured().tool();
+  }
+
+  private static ObjectNode toolUse(String tool) {
+    return JsonNodeFactory.instance
+        .objectNode()
+        .put("type", "tool_use")
+        .put("id", "toolu_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24))
+        .put("name", tool);
+  }
+
+  /** The tool's input: the answer's JSON, or {@code {}} when it was cut short. */
+  private static JsonNode input(String text) {
+    try {
+      JsonNode input = JSON.readTree(text);
+      return input != null && input.isObject() ? input : JsonNodeFactory.instance.objectNode();
+    } catch (IOException e) {
+      return JsonNodeFactory.instance.objectNode();
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static String newId() {
     return "msg_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);

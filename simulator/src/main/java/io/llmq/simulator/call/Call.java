@@ -1,6 +1,8 @@
 package io.llmq.simulator.call;
 
+import io.llmq.simulator.answer.Answer;
 import io.llmq.simulator.answer.Conversation;
+import io.llmq.simulator.answer.Structured;
 import io.llmq.simulator.settings.LimiterCount;
 
 /**
@@ -12,6 +14,7 @@ import io.llmq.simulator.settings.LimiterCount;
  *     limit, or the API's default when it sets none
  * @param choices OpenAI's {@code n}: how many choices the answer has (1 for Anthropic)
  * @param includeUsage OpenAI's {@code stream_options.include_usage}
+ * @param structured what JSON the call asks for; {@code null} for plain text
  */
 public record Call(
     Conversation conversation,
@@ -19,7 +22,25 @@ public record Call(
     int reservedTokens,
     int choices,
     boolean stream,
-    boolean includeUsage) {
+    boolean includeUsage,
+    Structured structured) {
+
+  public Call(
+      Conversation conversation,
+      int answerLimit,
+      int reservedTokens,
+      int choices,
+      boolean stream,
+      boolean includeUsage) {
+    this(conversation, answerLimit, reservedTokens, choices, stream, includeUsage, null);
+  }
+
+  /** The answer to this call. */
+  public Answer answer() {
+    return structured == null
+        ? Answer.to(conversation, answerLimit)
+        : structured.answer(conversation, answerLimit);
+  }
 
   /**
    * What admission takes from the token bucket: the prompt as {@code count} says plus the reserved

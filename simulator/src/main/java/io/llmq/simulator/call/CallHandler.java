@@ -65,6 +65,11 @@ public class CallHandler {
       inject(forced, exchange, limiter.peek(apiKey));
       return;
     }
+    if (exchange.settings().outage()) {
+      // The provider is down: nothing is admitted, every call gets its 503 at once.
+      inject(Fault.STATUS_503, exchange, limiter.peek(apiKey));
+      return;
+    }
     long charge = call.charge(exchange.settings().limiterCount());
     Admission admission = limiter.admit(apiKey, charge);
     if (!admission.admitted()) {
@@ -124,7 +129,7 @@ public class CallHandler {
     Call call = exchange.call();
     Dialect dialect = exchange.dialect();
     PromptUsage usage = dialect.promptUsage(exchange.apiKey(), call);
-    Answer answer = Answer.to(call.conversation(), call.answerLimit());
+    Answer answer = call.answer();
     Settings current = exchange.settings();
     Pacing pacing = new Pacing(current.timeToFirstToken(), current.tokensPerSecond());
     HttpServerResponse response = exchange.ctx().response();

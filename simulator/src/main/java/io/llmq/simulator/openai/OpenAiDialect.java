@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.simulator.answer.Answer;
 import io.llmq.simulator.answer.Block;
 import io.llmq.simulator.answer.Conversation;
+import io.llmq.simulator.answer.Structured;
 import io.llmq.simulator.answer.Turn;
 import io.llmq.simulator.call.Call;
 import io.llmq.simulator.call.CallHandler;
@@ -85,7 +86,20 @@ public class OpenAiDialect implements Dialect {
         limited ? limit.intValue() : DEFAULT_RESERVED_TOKENS,
         several ? n.intValue() : 1,
         body.path("stream").asBoolean(false),
-        body.path("stream_options").path("include_usage").asBoolean(false));
+        body.path("stream_options").path("include_usage").asBoolean(false),
+        structured(body.path("response_format")));
+  }
+
+  /** What JSON {@code response_format} asks for; {@code null} for text. */
+  private static Structured structured(JsonNode format) {
+    return switch (format.path("type").asText("")) {
+      case "json_object" -> new Structured(null, null);
+      case "json_schema" -> {
+        JsonNode schema = format.path("json_schema").path("schema");
+        yield new Structured(schema.isObject() ? schema : null, null);
+      }
+      default -> null;
+    };
   }
 
   @Override

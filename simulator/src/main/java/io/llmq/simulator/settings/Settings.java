@@ -17,7 +17,8 @@ public record Settings(
     double hangRate,
     double malformedRate,
     boolean refundUnused,
-    LimiterCount limiterCount) {
+    LimiterCount limiterCount,
+    boolean outage) {
 
   public Settings {
     require(tokensPerMinute >= 1, "tokens_per_minute must be at least 1");
@@ -46,7 +47,8 @@ public record Settings(
         config.hangRate(),
         config.malformedRate(),
         config.refundUnused(),
-        LimiterCount.fromWire(config.limiterCount()));
+        LimiterCount.fromWire(config.limiterCount()),
+        config.outage());
   }
 
   /**

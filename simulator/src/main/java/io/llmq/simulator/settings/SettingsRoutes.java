@@ -82,7 +82,8 @@ public class SettingsRoutes {
         .put("hang_rate", s.hangRate())
         .put("malformed_rate", s.malformedRate())
         .put("refund_unused", s.refundUnused())
-        .put("limiter_count", s.limiterCount().wire());
+        .put("limiter_count", s.limiterCount().wire())
+        .put("outage", s.outage());
   }
 
   private static Settings patched(Settings s, JsonNode patch) {
@@ -96,6 +97,7 @@ public class SettingsRoutes {
     double malformed = s.malformedRate();
     boolean refund = s.refundUnused();
     LimiterCount count = s.limiterCount();
+    boolean outage = s.outage();
     for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
       JsonNode value = field.getValue();
@@ -115,6 +117,12 @@ public class SettingsRoutes {
           }
           refund = value.booleanValue();
         }
+        case "outage" -> {
+          if (!value.isBoolean()) {
+            throw new IllegalArgumentException("outage must be true or false");
+          }
+          outage = value.booleanValue();
+        }
         case "limiter_count" -> {
           if (!value.isTextual()) {
             throw new IllegalArgumentException("limiter_count must be tokenizer or characters");
@@ -124,7 +132,7 @@ public class SettingsRoutes {
         default -> throw new IllegalArgumentException("unknown setting '" + field.getKey() + "'");
       }
     }
-    return new Settings(tpm, rpm, ttft, tps, error, reset, hang, malformed, refund, count);
+    return new Settings(tpm, rpm, ttft, tps, error, reset, hang, malformed, refund, count, outage);
   }
 
   private static long whole(String name, JsonNode value) {

@@ -66,4 +66,13 @@ public interface SimulatorConfig {
    */
   @WithDefault("tokenizer")
   String limiterCount();
+
+  /**
+   * A provider outage: while on, every call is answered 503 at once, before admission (nothing is
+   * charged to its key's buckets), in either dialect. Switched at run time with {@code PUT
+   * /admin/config {"outage": true}}, to drive llmq's circuit breakers and fallbacks. Default {@code
+   * false}.
+   */
+  @WithDefault("false")
+  boolean outage();
 }

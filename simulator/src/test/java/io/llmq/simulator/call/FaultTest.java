@@ -14,7 +14,8 @@ class FaultTest {
   @Test
   void aRollLandsOnTheFaultWhoseShareItFallsIn() {
     Settings settings =
-        new Settings(1, 1, Duration.ZERO, 1, 0.1, 0.2, 0.3, 0.1, false, LimiterCount.TOKENIZER);
+        new Settings(
+            1, 1, Duration.ZERO, 1, 0.1, 0.2, 0.3, 0.1, false, LimiterCount.TOKENIZER, false);
 
     assertEquals(Fault.ERROR, Fault.draw(settings, 0.0));
     assertEquals(Fault.RESET, Fault.draw(settings, 0.15));
@@ -27,7 +28,8 @@ class FaultTest {
   void ratesOfZeroNeverFault() {
     assertNull(
         Fault.draw(
-            new Settings(1, 1, Duration.ZERO, 1, 0, 0, 0, 0, false, LimiterCount.TOKENIZER), 0.0));
+            new Settings(1, 1, Duration.ZERO, 1, 0, 0, 0, 0, false, LimiterCount.TOKENIZER, false),
+            0.0));
   }
 
   @Test

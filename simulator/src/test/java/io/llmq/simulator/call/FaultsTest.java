@@ -190,6 +190,20 @@ class FaultsTest {
   }
 
   @Test
+  void anOutageAnswersEveryCall503InBothDialectsUntilSwitchedOff() {
+    TestSettings.put(Map.of("outage", true));
+    for (int i = 0; i < 3; i++) {
+      forced(OPENAI, CHAT + "}", null).then().statusCode(503);
+      forced(ANTHROPIC, MESSAGE + "}", null).then().statusCode(503);
+    }
+    given().get("/admin/config").then().body("outage", equalTo(true));
+
+    TestSettings.put(Map.of("outage", false));
+    forced(OPENAI, CHAT + "}", null).then().statusCode(200);
+    forced(ANTHROPIC, MESSAGE + "}", null).then().statusCode(200);
+  }
+
+  @Test
   void theConfiguredResetHangAndMalformedRatesApplyToo() throws Exception {
     TestSettings.put(Map.of("malformed_rate", 1));
     assertFalse(isJson(forced(ANTHROPIC, MESSAGE + "}", null).asString()));

@@ -82,6 +82,10 @@ class SettingsRoutesTest {
         .body("error", equalTo("unknown setting 'colour'"));
     put("[]").then().statusCode(400);
     put("nope").then().statusCode(400);
+    put("{\"outage\":\"yes\"}")
+        .then()
+        .statusCode(400)
+        .body("error", equalTo("outage must be true or false"));
 
     given().get("/admin/config").then().body("error_rate", equalTo(0f));
   }

@@ -16,11 +16,14 @@ import io.llmq.worker.cancel.Cancellations;
 import io.llmq.worker.config.WorkerConfig;
 import io.llmq.worker.events.JobProgress;
 import io.llmq.worker.events.RunEvents;
+import io.llmq.worker.fallback.CircuitBreaker;
+import io.llmq.worker.fallback.FallbackRouter;
 import io.llmq.worker.governor.CallCapacity;
 import io.llmq.worker.governor.CallCapacity.Admission;
 import io.llmq.worker.governor.CallSlots;
 import io.llmq.worker.governor.GovernorConfig;
 import io.llmq.worker.governor.WaitingRoom;
+import io.llmq.worker.output.OutputRepairs;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
@@ -85,6 +88,9 @@ public class JobExecutor {
   private final TenantSlots slots;
   private final BudgetClock clock;
   private final InputScreening screening;
+  private final FallbackRouter router;
+  private final CircuitBreaker breaker;
+  private final OutputRepairs outputs;
 
   /** How long a job holds its tenant's slot before its claim, which renews it with the lease. */
   private final Duration slotHold;
@@ -113,7 +119,10 @@ public class JobExecutor {
       TenantSlots slots,
       BudgetClock clock,
       GovernorConfig governor,
-      InputScreening screening) {
+      InputScreening screening,
+      FallbackRouter router,
+      CircuitBreaker breaker,
+      OutputRepairs outputs) {
     this.store = store;
     this.providers = providers;
     this.capacity = capacity;
@@ -136,6 +145,9 @@ public class JobExecutor {
     this.clock = clock;
     this.slotHold = governor.maxHold().plus(config.leaseDuration());
     this.screening = screening;
+    this.router = router;
+    this.breaker = breaker;
+    this.outputs = outputs;
   }
 
   /**
@@ -253,18 +265,55 @@ public class JobExecutor {
    * it, and capacity granted to it goes back: it may have been cancelled while it waited.
    */
   private Uni<Void> leftRoom(StoredJob job) {
-    return providers
-        .forModel(job.model())
-        .map(route -> capacity.leaveRoom(route, job.id()))
-        .orElse(Uni.createFrom().voidItem());
+    Uni<Void> left = Uni.createFrom().voidItem();
+    java.util.List<String> chain = new java.util.ArrayList<>(models.fallbacksOf(job.model()));
+    chain.add(0, job.model());
+    for (String model : chain) {
+      Optional<Providers.Route> route = providers.forModel(model);
+      if (route.isPresent()) {
+        left = left.chain(() -> capacity.leaveRoom(route.get(), job.id()));
+      }
+    }
+    return left;
+  }
+
+  /**
+   * Chooses the model that serves this attempt ({@link FallbackRouter}: the job's own, or the next
+   * of its chain while that one is out) and calls it. When every model that could serve it is out
+   * (its circuit open, no fallback allowed), the job waits, still queued, until a circuit may let a
+   * probe through.
+   */
+  private Uni<Outcome> call(StoredJob job, ObjectNode request) {
+    FallbackRouter.Ask ask =
+        new FallbackRouter.Ask(
+            job.id(), job.model(), job.servingModel(), job.policies().fallbacks());
+    return router
+        .choose(ask)
+        .chain(choice ->
+            switch (choice) {
+              case FallbackRouter.Serve serve ->
+                  callOn(
+                      job.routedTo(serve.model(), serve.pass()),
+                      request,
+                      Optional.of(serve.route()));
+              case FallbackRouter.Hold hold -> {
+                Log.infof(
+                    "Job(id=%s) waits %d ms: the circuit of every model that may serve it is open",
+                    job.id(), hold.delay().toMillis());
+                yield store.defer(job, hold.delay()).replaceWith(Outcome.ACK);
+              }
+              case FallbackRouter.Unroutable none -> callOn(job, request, Optional.empty());
+            });
   }
 
   /**
    * No answer to reuse: route the job to its provider, take one of its tenant's concurrent slots
    * (or park it: see {@link TenantSlots}), and wait for capacity to call it.
    */
-  private Uni<Outcome> call(StoredJob job, ObjectNode request) {
-    Optional<Providers.Route> route = providers.forModel(job.model());
+  private Uni<Outcome> callOn(StoredJob job, ObjectNode request, Optional<Providers.Route> route) {
+    // A repair's attempt asks again with the invalid answers and their errors (the cache key is
+    // the original request's: it was taken before).
+    outputs.amend(request, job.repairJson());
     if (route.isEmpty()) {
       return claimThen(
           job,
@@ -297,7 +346,11 @@ public class JobExecutor {
         free
             ? CostBound.FREE
             : CostBound.of(
-                models, job.model(), request, route.settings().defaultMaxTokens(), job.budgeted());
+                models,
+                job.servingModel(),
+                request,
+                route.settings().defaultMaxTokens(),
+                job.budgeted());
     CallCapacity.Caller caller =
         new CallCapacity.Caller(
             job.id(),
@@ -365,7 +418,10 @@ public class JobExecutor {
                   route,
                   bound,
                   admission,
-                  claimed -> run(claimed, route, bound, admission, slot, cancelled))
+                  claimed ->
+                      store
+                          .serving(claimed, route.provider().name())
+                          .chain(() -> run(claimed, route, bound, admission, slot, cancelled)))
               .eventually(() -> capacity.free(slot));
         })
         .eventually(() -> cancels.forget(job.id(), cancelled));
@@ -597,6 +653,8 @@ public class JobExecutor {
         .of(call, abort, cut)
         .eventually(renewal::cancel)
         .onItemOrFailure()
+        .call((completion, failure) -> breakerHeard(job, failure))
+        .onItemOrFailure()
         .call((completion, failure) -> events.flush())
         .onItemOrFailure()
         .transformToUni((completion, failure) -> {
@@ -605,7 +663,7 @@ public class JobExecutor {
                 .spent(admission, completion)
                 .onFailure()
                 .recoverWithNull()
-                .chain(() -> succeed(job, route, completion, free));
+                .chain(() -> answered(job, route, completion, free));
           }
           if (failure instanceof HandedBack) {
             return handBack(job, admission, events.completionTokens(), free);
@@ -680,6 +738,59 @@ public class JobExecutor {
   }
 
   /**
+   * The provider answered. An answer that fails the request's {@code response_format} is settled
+   * like any answer (its tokens and cost count in the job, the ledger and the budget; the governor
+   * settled it before), and is not cached: the job goes back to the queue at once for a repair, its
+   * attempt not spent, or, its repairs used up, fails {@code invalid_output} with the errors. Any
+   * other answer is the result.
+   */
+  private Uni<Outcome> answered(
+      ClaimedJob job, Providers.Route route, Completion completion, boolean free) {
+    Optional<OutputRepairs.Invalid> invalid = outputs.check(job.request(), completion.result());
+    if (invalid.isEmpty()) {
+      return succeed(job, route, completion, free);
+    }
+    BigDecimal cost = free ? BigDecimal.ZERO : costOf(job.model(), completion);
+    AttemptLedger.Usage usage =
+        new AttemptLedger.Usage(
+            completion.promptTokens(),
+            completion.cachedPromptTokens(),
+            completion.cacheWriteTokens(),
+            completion.completionTokens());
+    return ledger
+        .settle(
+            job.id(),
+            job.attempts(),
+            job.model(),
+            usage,
+            cost,
+            "failed",
+            FailureCode.INVALID_OUTPUT.wire())
+        .chain(
+            () -> store.requeueForRepair(job, outputs.entries(invalid.get()), outputs.maxRepairs()))
+        .chain(requeue -> {
+          if (requeue.requeued()) {
+            Log.infof(
+                "Job(id=%s) attempt %d answered outside its response format (%d errors);"
+                    + " asking for a repair",
+                job.id(), job.attempts(), invalid.get().errors().size());
+            outputs.repaired(job.model());
+            progress.changed(job.id());
+            return Uni.createFrom().item(Outcome.ACK);
+          }
+          if (requeue.repairsBefore() == null) {
+            ended(job.id(), false, "failed");
+            return Uni.createFrom().item(Outcome.ACK);
+          }
+          outputs.invalid(job.model());
+          return fail(
+              job,
+              FailureCode.INVALID_OUTPUT,
+              outputs.failureMessage(invalid.get(), requeue.repairsBefore()));
+        });
+  }
+
+  /**
    * Settles the attempt at what the provider billed (the simulator bills nothing), then records the
    * result. A job cancelled after the provider answered keeps the settled cost and shows the usage.
    */
@@ -739,9 +850,80 @@ public class JobExecutor {
         completion.completionTokens());
   }
 
+  /**
+   * Tells the serving provider's circuit breaker how the call went: a transient failure adds to its
+   * run, any answer of the provider (a 4xx included: it is up) ends it, and a 429 or a call that
+   * ended inside llmq tells nothing.
+   */
+  private Uni<Void> breakerHeard(ClaimedJob job, Throwable failure) {
+    CircuitBreaker.Pass pass = job.routing().pass();
+    if (pass == null) {
+      return Uni.createFrom().voidItem();
+    }
+    if (failure == null) {
+      return breaker.succeeded(pass);
+    }
+    if (failure instanceof ProviderException rejected) {
+      return switch (rejected.code()) {
+        case UPSTREAM_ERROR -> breaker.failed(pass);
+        case UPSTREAM_RATE_LIMITED -> breaker.released(pass);
+        default -> breaker.succeeded(pass);
+      };
+    }
+    return breaker.released(pass);
+  }
+
+  /**
+   * The attempts ran out on the serving model with a transient failure: the job moves on to the
+   * next model of its chain (SPEC §3 Fallbacks), which gets the job's {@code max_attempts} of its
+   * own. Empty when there is none, or the tenant pins its jobs to their model.
+   */
+  private Optional<Uni<Outcome>> moveOn(ClaimedJob job, ProviderException failure) {
+    if (!failure.code().retryable() || job.hasAttemptsLeft() || !job.fallbacks()) {
+      return Optional.empty();
+    }
+    return router
+        .next(job.requestedModel(), job.model())
+        .map(next -> {
+          Log.infof(
+              "Job(id=%s) attempts ran out on %s (%s); moving on to %s",
+              job.id(), job.model(), failure.code().wire(), next);
+          router.counted(job.requestedModel(), next, FallbackRouter.ATTEMPTS_EXHAUSTED);
+          return store
+              .moveOn(job, next, Duration.ZERO)
+              .invoke(moved -> {
+                if (moved) {
+                  progress.changed(job.id());
+                }
+              })
+              .replaceWith(Outcome.ACK);
+        });
+  }
+
+  /**
+   * The wait a failure asks the retry to honour: none when a 429 paused the provider longer than
+   * {@code llmq.fallbacks.max-wait} and a fallback can serve the job, whose next attempt then goes
+   * there at the usual backoff rather than wait the pause out.
+   */
+  private Duration retryAfter(ClaimedJob job, ProviderException failure) {
+    boolean longPause =
+        failure.code() == FailureCode.UPSTREAM_RATE_LIMITED
+            && failure.retryAfter() != null
+            && router.beyondMaxWait(failure.retryAfter());
+    return longPause
+            && job.fallbacks()
+            && router.next(job.requestedModel(), job.model()).isPresent()
+        ? null
+        : failure.retryAfter();
+  }
+
   private Uni<Outcome> providerFailed(ClaimedJob job, ProviderException failure) {
+    Optional<Uni<Outcome>> movedOn = moveOn(job, failure);
+    if (movedOn.isPresent()) {
+      return movedOn.get();
+    }
     if (failure.code().retryable() && job.hasAttemptsLeft()) {
-      Duration delay = retries.delayAfter(job.attempts(), failure.retryAfter());
+      Duration delay = retries.delayAfter(job.attempts(), retryAfter(job, failure));
       Log.infof(
           "Job(id=%s) attempt %d failed (%s); retrying in %d ms",
           job.id(), job.attempts(), failure.code().wire(), delay.toMillis());

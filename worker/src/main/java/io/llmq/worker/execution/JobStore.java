@@ -46,7 +46,9 @@ class JobStore {
           + JobTransitions.pastDeadline("j")
           + ", false) AS past_deadline, "
           + JobTransitions.leaseLapsed("j")
-          + " AS lease_lapsed, j.max_attempts + j.handed_back AS allowed_attempts,"
+          + " AS lease_lapsed,"
+          + " j.max_attempts + j.handed_back + j.repairs + j.route_attempts AS allowed_attempts,"
+          + " j.repair::text AS repair, j.route_model,"
           + " t.tokens_per_minute AS tenant_tpm, t.max_concurrent_jobs AS tenant_max_concurrent,"
           + " (t.monthly_budget_usd IS NOT NULL OR k.monthly_budget_usd IS NOT NULL) AS budgeted,"
           + " t.share_weight AS tenant_share_weight, t.moderation AS tenant_moderation,"
@@ -72,6 +74,25 @@ class JobStore {
           + " ELSE now() + make_interval(secs => $3) END"
           + " WHERE id = $1 AND lease_owner = $2 AND version = $4 AND status = "
           + JobStatus.RUNNING.sql();
+
+  /**
+   * Back to the queue after $3 seconds, moved on to the fallback $4 with max_attempts more
+   * attempts: the next attempts go to that model (V11).
+   */
+  private static final String MOVE_ON =
+      "WITH j AS (UPDATE jobs SET status = "
+          + JobStatus.QUEUED.sql()
+          + ", route_model = $4, route_attempts = route_attempts + max_attempts,"
+          + " lease_owner = NULL, lease_expires_at = NULL, version = version + 1"
+          + " WHERE id = $1 AND version = $2 AND status = "
+          + JobStatus.RUNNING.sql()
+          + " RETURNING id, tenant_id)"
+          + " INSERT INTO job_outbox (job_id, tenant_id, available_at)"
+          + " SELECT id, tenant_id, now() + make_interval(secs => $3) FROM j";
+
+  /** Who serves the running attempt, shown with the job while it runs. */
+  private static final String SERVING =
+      "UPDATE jobs SET served_provider = $3, served_model = $4 WHERE id = $1 AND version = $2";
 
   static final Duration OUTAGE_PATIENCE = Duration.ofMinutes(5);
 
@@ -111,11 +132,14 @@ class JobStore {
     return new ClaimedJob(
         job.id(),
         job.tenantId(),
-        job.model(),
+        job.servingModel(),
         request,
         claim.attempts(),
         job.maxAttempts(),
-        claim.version());
+        claim.version(),
+        job.model(),
+        job.policies().fallbacks(),
+        job.routing());
   }
 
   /**
@@ -153,7 +177,7 @@ class JobStore {
                 owner,
                 lease,
                 provider,
-                job.model(),
+                job.servingModel(),
                 worst,
                 now,
                 BudgetClock.monthOf(now)))
@@ -193,7 +217,8 @@ class JobStore {
             completion.promptTokens(),
             completion.completionTokens(),
             completion.totalTokens(),
-            servedBy);
+            servedBy,
+            job.model());
     return patiently(JobTransitions.succeed(pool, job.id(), job.version(), answer));
   }
 
@@ -239,6 +264,45 @@ class JobStore {
   }
 
   /**
+   * Like {@link #requeue}, with the job moved on to {@code fallback}: its next attempts go to that
+   * model, which gets the job's {@code max_attempts} of its own. False when the job changed.
+   */
+  Uni<Boolean> moveOn(ClaimedJob job, String fallback, Duration delay) {
+    return patiently(
+            pool.preparedQuery(MOVE_ON)
+                .execute(Tuple.of(job.id(), job.version(), seconds(delay), fallback)))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /**
+   * Shows who serves the running attempt when a fallback does ({@code served_by} names it while it
+   * runs, and in its {@code running} status event), and clears what an earlier fallback attempt
+   * left there when the job's own model serves this one. Nothing to write otherwise.
+   */
+  Uni<Void> serving(ClaimedJob job, String provider) {
+    boolean fallback = !job.model().equals(job.requestedModel());
+    if (!fallback && job.routing().servedModel() == null) {
+      return Uni.createFrom().voidItem();
+    }
+    Tuple values =
+        Tuple.of(
+            job.id(), job.version(), fallback ? provider : null, fallback ? job.model() : null);
+    return patiently(pool.preparedQuery(SERVING).execute(values)).replaceWithVoid();
+  }
+
+  /**
+   * Puts the job back in the queue at once for a repair of its invalid answer ({@code entries}, a
+   * JSON array of {@code {answer, errors}}), its attempt not spent, unless it had {@code
+   * maxRepairs} repairs already or changed meanwhile.
+   */
+  Uni<JobTransitions.RepairRequeue> requeueForRepair(
+      ClaimedJob job, String entries, int maxRepairs) {
+    return patiently(
+        JobTransitions.requeueForRepair(
+            pool, job.id(), job.version(), entries, Guardrails.NONE.json(), maxRepairs));
+  }
+
+  /**
    * Hands the job back to the queue, at once, from a worker that stops before the call ended: like
    * {@link #requeue}, but the attempt is not spent.
    */
@@ -273,7 +337,10 @@ class JobStore {
             row.getString("tenant_moderation"),
             row.getString("tenant_injection"),
             row.getString("tenant_fallbacks")),
-        Optional.ofNullable(Guardrails.parse(job.guardrailsJson())).orElse(Guardrails.NONE));
+        Optional.ofNullable(Guardrails.parse(job.guardrailsJson())).orElse(Guardrails.NONE),
+        row.getString("repair"),
+        new Routing(
+            row.getString("route_model"), job.maxAttempts(), job.servedModel(), null, null));
   }
 
   /**

@@ -22,6 +22,9 @@ import java.util.UUID;
  *     stands when the message is handled: an admin's change applies to the next job loaded
  * @param policies the tenant's guardrail and fallback policies, read the same way
  * @param guardrails what the guardrails did to the job so far ({@link Guardrails#NONE} for nothing)
+ * @param repairJson the repairs of invalid answers so far (V10: a JSON array of {@code {answer,
+ *     errors}}), {@code null} for none: the next attempt's request gets them as turns
+ * @param routing where its attempts go (SPEC §3 Fallbacks); {@link #model()} stays the job's own
  */
 record StoredJob(
     UUID id,
@@ -41,7 +44,9 @@ record StoredJob(
     Priority priority,
     double shareWeight,
     TenantPolicies policies,
-    Guardrails guardrails) {
+    Guardrails guardrails,
+    String repairJson,
+    Routing routing) {
 
   /** The same job with what its guardrails did since it was read. */
   StoredJob withGuardrails(Guardrails done) {
@@ -63,6 +68,38 @@ record StoredJob(
         priority,
         shareWeight,
         policies,
-        done);
+        done,
+        repairJson,
+        routing);
+  }
+
+  /** The model this attempt goes to: the job's own, or a model of its fallback chain. */
+  String servingModel() {
+    return routing.servingOr(model);
+  }
+
+  /** The job with its attempt routed to {@code serving}. */
+  StoredJob routedTo(String serving, io.llmq.worker.fallback.CircuitBreaker.Pass pass) {
+    return new StoredJob(
+        id,
+        tenantId,
+        status,
+        model,
+        requestJson,
+        cacheMode,
+        attempts,
+        maxAttempts,
+        version,
+        pastDeadline,
+        leaseLapsed,
+        tenantTokensPerMinute,
+        maxConcurrentJobs,
+        budgeted,
+        priority,
+        shareWeight,
+        policies,
+        guardrails,
+        repairJson,
+        routing.chosen(serving, pass));
   }
 }

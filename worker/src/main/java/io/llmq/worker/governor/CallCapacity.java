@@ -242,6 +242,23 @@ public class CallCapacity {
             Optional.empty()));
   }
 
+  /**
+   * How much longer a 429 pauses the route for every replica: its provider's bucket or the model's
+   * own. Zero for a route no limit governs, with the governor off, or when Redis cannot say.
+   */
+  public Uni<Duration> pausedFor(Providers.Route route) {
+    if (!config.enabled() || SimulatedProvider.KIND.equals(route.settings().kind())) {
+      return Uni.createFrom().item(Duration.ZERO);
+    }
+    String name = route.provider().name();
+    List<Governor.Bucket> buckets = new ArrayList<>(2);
+    buckets.add(Governor.provider(name, 0, 0));
+    if (route.modelLimits().any()) {
+      buckets.add(Governor.model(name, route.upstreamModel(), 0, 0));
+    }
+    return governor.pausedFor(buckets);
+  }
+
   /** The job will not start from the room: it leaves it, and capacity granted to it goes back. */
   public Uni<Void> leaveRoom(Providers.Route route, UUID jobId) {
     if (!config.enabled() || SimulatedProvider.KIND.equals(route.settings().kind())) {

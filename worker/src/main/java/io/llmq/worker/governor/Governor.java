@@ -38,6 +38,7 @@ public class Governor {
   private final Counter fallbacks;
   private final LuaScript reserve;
   private final LuaScript adjust;
+  private final RedisTimeout timeout;
 
   Governor(
       ReactiveRedisDataSource redis,
@@ -46,6 +47,7 @@ public class Governor {
       MeterRegistry metrics,
       FallbackShare shares) {
     this.redis = redis;
+    this.timeout = timeout;
     this.reserve = new LuaScript("governor/reserve.lua", timeout);
     this.adjust = new LuaScript("governor/adjust.lua", timeout);
     this.headroom = config.headroom();
@@ -189,6 +191,25 @@ public class Governor {
             Long.toString(pause == null ? 0 : pause.toMillis()),
             "1");
     return run(adjust, List.of(bucket.key()), args).replaceWithVoid().onFailure().recoverWithNull();
+  }
+
+  /**
+   * How much longer a 429 pauses the longest paused of {@code buckets} for every replica; zero when
+   * none is paused or Redis cannot say (then nothing is known to wait for).
+   */
+  public Uni<Duration> pausedFor(List<Bucket> buckets) {
+    Uni<Long> latest = Uni.createFrom().item(0L);
+    for (Bucket bucket : buckets) {
+      latest =
+          latest.chain(sofar ->
+              timeout
+                  .bound(redis.execute("HGET", bucket.key(), "pause"))
+                  .map(pause -> Math.max(sofar, pause == null ? 0 : pause.toLong())));
+    }
+    return latest
+        .map(until -> Duration.ofMillis(Math.max(0, until - System.currentTimeMillis())))
+        .onFailure()
+        .recoverWithItem(Duration.ZERO);
   }
 
   private Uni<Void> adjust(Reservation reservation, String key, long tokens, long requests) {

@@ -119,6 +119,12 @@ public final class FailureClassifier {
         FailureCode.UPSTREAM_ERROR, "The provider answered with a response llmq cannot read.");
   }
 
+  /**
+   * Whether an error body says the request is too long for the model: OpenAI's error code {@code
+   * context_length_exceeded} ("This model's maximum context length is …"), Anthropic's "prompt is
+   * too long: … tokens > … maximum" and "input length and `max_tokens` exceed context limit: … + …
+   * > …", and the "context window" wording of OpenAI-compatible servers.
+   */
   public static boolean isContextLength(String body) {
     if (body == null) {
       return false;
@@ -127,6 +133,7 @@ public final class FailureClassifier {
     return text.contains("context_length_exceeded")
         || text.contains("maximum context length")
         || text.contains("prompt is too long")
+        || text.contains("exceed context limit")
         || text.contains("context window");
   }
 

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.awaitility.Awaitility;
@@ -223,6 +224,29 @@ class WaitingRoomTest {
       room.take(provider).await().atMost(WAIT).jobId().ifPresent(granted::add);
     }
     assertEquals(2, granted.size(), "the waiting one and one more fit in 2,500");
+  }
+
+  /**
+   * A probe that never ran (its job was cancelled, or had ended when its grant came) teaches
+   * nothing: the next call probes at once instead of waiting out the probe's 15 s.
+   */
+  @Test
+  void aProbeThatNeverRanLetsTheNextCallProbe() {
+    bucket = Governor.provider(provider, 60_000, 0);
+    assertTrue(enter(UUID.randomUUID(), UUID.randomUUID(), 1, 1, 1_000, bucket).go());
+    UUID waiting = UUID.randomUUID();
+    assertFalse(enter(waiting, UUID.randomUUID(), 1, 1, 1_000, bucket).go());
+    // The first probe's call did not happen: refunded, it lets the waiting call be the probe.
+    governor
+        .refund(
+            new Reservation(
+                List.of(bucket.key()), null, 1_000, System.currentTimeMillis(), true, false))
+        .await()
+        .atMost(WAIT);
+    assertEquals(Optional.of(waiting), room.take(provider).await().atMost(WAIT).jobId());
+    // Its job had ended: the grant is forgotten, and with it the probe.
+    assertTrue(room.forget(provider, waiting).await().atMost(WAIT));
+    assertTrue(enter(UUID.randomUUID(), UUID.randomUUID(), 1, 1, 1_000, bucket).go());
   }
 
   @Test

@@ -111,6 +111,52 @@ class ProviderFormatsTest {
   }
 
   @Test
+  void everyProvidersContextLengthRefusalIsContextLengthExceeded() {
+    // OpenAI's, by its error code (the sample's message is OpenAI's own wording too).
+    ProviderException openAi =
+        FailureClassifier.forStatus(
+            400, Samples.text("openai/error-context.json"), RateLimitSnapshot.NONE);
+    assertEquals(FailureCode.CONTEXT_LENGTH_EXCEEDED, openAi.code());
+    assertFalse(openAi.code().retryable());
+    assertTrue(openAi.getMessage().contains("maximum context length is 128000 tokens"));
+    assertEquals(
+        FailureCode.CONTEXT_LENGTH_EXCEEDED,
+        FailureClassifier.forStatus(
+                400,
+                "{\"error\":{\"message\":\"too long\",\"type\":\"invalid_request_error\","
+                    + "\"code\":\"context_length_exceeded\"}}",
+                RateLimitSnapshot.NONE)
+            .code());
+    // Anthropic's two wordings: a prompt over the window, and prompt plus max_tokens over it.
+    for (String message :
+        new String[] {
+          "prompt is too long: 210000 tokens > 200000 maximum",
+          "input length and `max_tokens` exceed context limit: 178959 + 64000 > 200000, decrease"
+              + " input length or `max_tokens` and try again"
+        }) {
+      ProviderException anthropic =
+          FailureClassifier.forStatus(
+              400,
+              "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+                  + "\"message\":\""
+                  + message
+                  + "\"}}",
+              RateLimitSnapshot.NONE);
+      assertEquals(FailureCode.CONTEXT_LENGTH_EXCEEDED, anthropic.code(), message);
+      assertTrue(anthropic.getMessage().contains(message.substring(0, 20)), message);
+    }
+    // Another 400 stays a plain rejection.
+    assertEquals(
+        FailureCode.UPSTREAM_REJECTED,
+        FailureClassifier.forStatus(
+                400,
+                "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+                    + "\"message\":\"max_tokens: Field required\"}}",
+                RateLimitSnapshot.NONE)
+            .code());
+  }
+
+  @Test
   void a429WithoutRetryAfterWaitsForTheExhaustedBudgetToReset() {
     RateLimitSnapshot limits =
         RateLimitHeaders.read(

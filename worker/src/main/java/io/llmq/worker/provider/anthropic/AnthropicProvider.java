@@ -74,13 +74,22 @@ public class AnthropicProvider implements ChatProvider {
           call.answered().accept(limits);
           return ProviderHttp.isStream(response)
               ? readStream(response, call, model, limits)
-              : response.body().map(answer -> fromBody(answer, model, limits));
+              : response
+                  .body()
+                  .map(answer ->
+                      fromBody(
+                          answer,
+                          model,
+                          limits,
+                          StructuredOutput.toolName(call.request()).orElse(null)));
         });
   }
 
   private Uni<Completion> readStream(
       HttpClientResponse response, ProviderCall call, String model, RateLimitSnapshot limits) {
-    MessageStreamAssembler assembler = new MessageStreamAssembler(json, call.deltas(), limits);
+    String answerTool = StructuredOutput.toolName(call.request()).orElse(null);
+    MessageStreamAssembler assembler =
+        new MessageStreamAssembler(json, call.deltas(), limits, answerTool);
     return http.eachLine(response, assembler::accept)
         .map(ignored -> {
           assembler.end();
@@ -91,11 +100,13 @@ public class AnthropicProvider implements ChatProvider {
             throw new ProviderException(
                 FailureCode.UPSTREAM_ERROR, "The provider's stream ended before it was complete.");
           }
-          return responses.translate(assembler.message(), model, limits);
+          return responses.translate(
+              assembler.message(), model, limits, answerTool, assembler.answerText());
         });
   }
 
-  private Completion fromBody(Buffer body, String model, RateLimitSnapshot limits) {
+  private Completion fromBody(
+      Buffer body, String model, RateLimitSnapshot limits, String answerTool) {
     JsonNode message;
     try {
       message = json.readTree(body.getBytes());
@@ -110,6 +121,6 @@ public class AnthropicProvider implements ChatProvider {
     if (!"message".equals(type)) {
       throw FailureClassifier.malformed();
     }
-    return responses.translate(message, model, limits);
+    return responses.translate(message, model, limits, answerTool, null);
   }
 }

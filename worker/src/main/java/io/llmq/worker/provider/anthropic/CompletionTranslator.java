@@ -24,6 +24,21 @@ final class CompletionTranslator {
   }
 
   Completion translate(JsonNode message, String fallbackModel, RateLimitSnapshot limits) {
+    return translate(message, fallbackModel, limits, null, null);
+  }
+
+  /**
+   * As above, for a request whose JSON format was emulated by the forced tool {@code answerTool}
+   * ({@code null}: none): that tool's input is the message's content, as JSON text ({@code
+   * answerText} when the stream gave it, so the content equals the deltas; else the input
+   * serialized).
+   */
+  Completion translate(
+      JsonNode message,
+      String fallbackModel,
+      RateLimitSnapshot limits,
+      String answerTool,
+      String answerText) {
     if (!message.isObject() || !message.path("content").isArray()) {
       throw FailureClassifier.malformed();
     }
@@ -41,8 +56,14 @@ final class CompletionTranslator {
     result.put("model", message.path("model").asText(fallbackModel));
     ObjectNode choice = result.putArray("choices").addObject();
     choice.put("index", 0);
-    choice.set("message", assistantMessage(message.get("content")));
-    choice.put("finish_reason", finishReason(message.path("stop_reason").asText("")));
+    ObjectNode assistant = assistantMessage(message.get("content"), answerTool, answerText);
+    choice.set("message", assistant);
+    String stopReason = message.path("stop_reason").asText("");
+    choice.put(
+        "finish_reason",
+        answerTool != null && "tool_use".equals(stopReason) && !assistant.has("tool_calls")
+            ? "stop"
+            : finishReason(stopReason));
     ObjectNode openAiUsage = result.putObject("usage");
     openAiUsage.put("prompt_tokens", prompt);
     openAiUsage.put("completion_tokens", output);
@@ -51,11 +72,19 @@ final class CompletionTranslator {
     return new Completion(result, prompt, cacheRead, cacheWrite, output, limits);
   }
 
-  private ObjectNode assistantMessage(JsonNode content) {
+  private ObjectNode assistantMessage(JsonNode content, String answerTool, String answerText) {
     StringBuilder text = new StringBuilder();
     boolean sawText = false;
     ArrayNode calls = json.createArrayNode();
+    String answer = null;
     for (JsonNode block : content) {
+      if (answerTool != null
+          && answer == null
+          && "tool_use".equals(block.path("type").asText())
+          && answerTool.equals(block.path("name").asText())) {
+        answer = answerText != null ? answerText : inputText(block);
+        continue;
+      }
       switch (block.path("type").asText()) {
         case "text" -> {
           text.append(block.path("text").asText());
@@ -68,6 +97,11 @@ final class CompletionTranslator {
       }
     }
     ObjectNode message = json.createObjectNode().put("role", "assistant");
+    if (answer != null) {
+      // The forced tool's input is the answer; text the model wrote around it is not.
+      message.put("content", answer);
+      return message;
+    }
     if (sawText || calls.isEmpty()) {
       message.put("content", text.toString());
     } else {
@@ -77,6 +111,15 @@ final class CompletionTranslator {
       message.set("tool_calls", calls);
     }
     return message;
+  }
+
+  private String inputText(JsonNode block) {
+    try {
+      JsonNode input = block.path("input");
+      return json.writeValueAsString(input.isMissingNode() ? json.createObjectNode() : input);
+    } catch (JsonProcessingException e) {
+      throw FailureClassifier.malformed();
+    }
   }
 
   private ObjectNode toolCall(JsonNode block) {

@@ -33,10 +33,35 @@ final class MessageStreamAssembler {
   private boolean stopped;
   private int textDeltas;
 
+  /** The forced tool whose input is the answer ({@link StructuredOutput}); {@code null}: none. */
+  private final String answerTool;
+
   MessageStreamAssembler(ObjectMapper json, Consumer<Delta> deltas, RateLimitSnapshot limits) {
+    this(json, deltas, limits, null);
+  }
+
+  /** As above; the input of {@code answerTool}'s call is passed on as deltas, like text. */
+  MessageStreamAssembler(
+      ObjectMapper json, Consumer<Delta> deltas, RateLimitSnapshot limits, String answerTool) {
     this.json = json;
     this.deltas = deltas;
     this.limits = limits;
+    this.answerTool = answerTool;
+  }
+
+  /** The raw JSON text of the answer tool's input as streamed; {@code null} when none came. */
+  String answerText() {
+    if (answerTool == null) {
+      return null;
+    }
+    for (Block block : blocks.values()) {
+      if ("tool_use".equals(block.node().path("type").asText())
+          && answerTool.equals(block.node().path("name").asText())
+          && !block.partialJson().isEmpty()) {
+        return block.partialJson().toString();
+      }
+    }
+    return null;
   }
 
   private record Block(ObjectNode node, StringBuilder text, StringBuilder partialJson) {}
@@ -155,7 +180,16 @@ final class MessageStreamAssembler {
           deltas.accept(new Delta(text, textDeltas));
         }
       }
-      case "input_json_delta" -> block.partialJson().append(delta.path("partial_json").asText(""));
+      case "input_json_delta" -> {
+        String piece = delta.path("partial_json").asText("");
+        block.partialJson().append(piece);
+        if (answerTool != null
+            && !piece.isEmpty()
+            && answerTool.equals(block.node().path("name").asText())) {
+          textDeltas++;
+          deltas.accept(new Delta(piece, textDeltas));
+        }
+      }
       default -> {
         // thinking, signature and citation deltas are not part of a chat.completion
       }

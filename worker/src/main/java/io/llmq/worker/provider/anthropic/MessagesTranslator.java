@@ -13,9 +13,10 @@ import java.util.List;
 /**
  * Turns an OpenAI Chat Completions request into an Anthropic Messages request: system and developer
  * messages become the top-level {@code system}, tool results become user turns, consecutive turns
- * of one role are merged (Anthropic requires alternation), and parameters Anthropic lacks (seed, n,
- * penalties, response_format, …) are dropped. {@code cache_control} on content parts is kept, so
- * prompt caching works through the OpenAI format.
+ * of one role are merged (Anthropic requires alternation), a JSON {@code response_format} becomes a
+ * forced tool call ({@link StructuredOutput}), and parameters Anthropic lacks (seed, penalties, …)
+ * are dropped; {@code n} above 1 is refused at submit. {@code cache_control} on content parts is
+ * kept, so prompt caching works through the OpenAI format.
  */
 final class MessagesTranslator {
 
@@ -55,6 +56,7 @@ final class MessagesTranslator {
     }
     stopSequences(request.path("stop"), out);
     toolDefinitions.addTo(request, out);
+    StructuredOutput.addTo(request, out);
     if (request.path("user").isTextual()) {
       out.putObject("metadata").put("user_id", request.get("user").asText());
     }

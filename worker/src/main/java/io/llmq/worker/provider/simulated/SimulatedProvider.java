@@ -3,6 +3,8 @@ package io.llmq.worker.provider.simulated;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmq.common.output.ResponseFormat;
+import io.llmq.common.output.SchemaExample;
 import io.llmq.common.provider.ProvidersConfig;
 import io.llmq.common.request.CanonicalJson;
 import io.llmq.worker.provider.ChatProvider;
@@ -15,9 +17,11 @@ import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -133,8 +137,16 @@ public class SimulatedProvider implements ChatProvider {
         directives.delayMs() != null
             ? Duration.ofMillis(directives.delayMs())
             : Duration.ofMillis(1000L * tokens / Math.max(1, config.tokensPerSecond()));
-    List<String> words = words(random, tokens);
-    if (directives.fail() != null) {
+    List<String> drawn = words(random, tokens);
+    Optional<ResponseFormat> format = ResponseFormat.of(request);
+    // A JSON answer streams as the pieces between its spaces, so the deltas still add up to it.
+    List<String> words =
+        format.isEmpty()
+            ? drawn
+            : Arrays.asList(structured(format.get(), request, directives, drawn).split(" ", -1));
+    int produced = format.isEmpty() ? tokens : (String.join(" ", words).length() + 3) / 4;
+    if (directives.fail() != null
+        && (directives.failAt() == null || directives.failAt().equals(name))) {
       return delay(firstToken.plus(output))
           .map(ignored -> {
             throw new ProviderException(
@@ -146,15 +158,41 @@ public class SimulatedProvider implements ChatProvider {
                 io.llmq.worker.provider.RateLimitSnapshot.NONE);
           });
     }
-    String finish = natural > limit ? "length" : "stop";
+    String finish = format.isEmpty() && natural > limit ? "length" : "stop";
     int promptTokens = estimatePromptTokens(request);
     return delay(firstToken)
         .chain(() -> stream(words, output, call))
         .map(ignored -> {
           String content = String.join(" ", words);
           return new Completion(
-              result(request, content, finish, promptTokens, tokens), promptTokens, tokens);
+              result(request, content, finish, promptTokens, produced), promptTokens, produced);
         });
+  }
+
+  /**
+   * The answer to a request with a JSON {@code response_format}: a value built from the schema
+   * ({@link SchemaExample}), or {@code {"answer": ...}} for {@code json_object}. The {@code output}
+   * directive breaks it: without a required property where the schema has one, else not JSON.
+   */
+  private static String structured(
+      ResponseFormat format, JsonNode request, Directives directives, List<String> words) {
+    String text = words.isEmpty() ? "simulated" : String.join(" ", words);
+    boolean repairing = false;
+    for (JsonNode message : request.path("messages")) {
+      repairing |= "assistant".equals(message.path("role").asText());
+    }
+    boolean invalid =
+        "invalid".equals(directives.output())
+            || ("invalid_once".equals(directives.output()) && !repairing);
+    JsonNode schema = format.schema().orElse(null);
+    if (!invalid) {
+      return SchemaExample.of(schema, text).toString();
+    }
+    JsonNode broken =
+        format.kind() == ResponseFormat.Kind.JSON_SCHEMA
+            ? SchemaExample.missingRequired(schema, text)
+            : null;
+    return broken == null ? text : broken.toString();
   }
 
   /**

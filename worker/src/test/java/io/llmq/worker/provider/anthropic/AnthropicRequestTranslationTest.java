@@ -207,11 +207,12 @@ class AnthropicRequestTranslationTest {
 
   @Test
   void parametersAnthropicLacksAreDroppedAndStreamFollowsTheConfig() {
+    // response_format is not one of them: it becomes a forced tool (AnthropicStructuredOutputTest).
     JsonNode request =
         json(
             "{'model':'m','messages':[{'role':'user','content':'q'}],'seed':7,'n':1,"
                 + "'presence_penalty':0.5,'frequency_penalty':0.5,'logprobs':true,"
-                + "'response_format':{'type':'json_object'},'stream':true,"
+                + "'stream':true,"
                 + "'stream_options':{'include_usage':true},'user':'tenant-a'}");
     JsonNode streamed = translator.translate(request, true);
     assertEquals(
