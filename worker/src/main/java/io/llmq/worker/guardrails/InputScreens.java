@@ -43,22 +43,22 @@ public class InputScreens {
   private static final String MODERATION = "moderation";
   private static final String INJECTION = "injection";
 
-  private final ScreensConfig config;
+  private final ScreensConfig.Moderation moderation;
   private final Optional<OpenAiModeration> endpoint;
   private final InjectionHeuristics heuristics;
   private final MeterRegistry metrics;
 
   InputScreens(
-      ScreensConfig config,
+      ScreensConfig.Moderation moderation,
+      ScreensConfig.Injection injection,
       ProvidersConfig providers,
       Vertx vertx,
       ObjectMapper json,
       MeterRegistry metrics) {
-    this.config = config;
+    this.moderation = moderation;
     this.metrics = metrics;
-    this.heuristics = new InjectionHeuristics(config.injection().flagScore());
-    this.endpoint =
-        config.moderation().provider().flatMap(name -> endpoint(name, providers, vertx, json));
+    this.heuristics = new InjectionHeuristics(injection.flagScore());
+    this.endpoint = moderation.provider().flatMap(name -> endpoint(name, providers, vertx, json));
   }
 
   private Optional<OpenAiModeration> endpoint(
@@ -72,7 +72,6 @@ public class InputScreens {
       Log.warnf("Moderation provider %s has no API key; local rules moderate instead", name);
       return Optional.empty();
     }
-    ScreensConfig.Moderation moderation = config.moderation();
     return Optional.of(
         new OpenAiModeration(
             name, settings, moderation.model(), moderation.timeout(), vertx, json));
@@ -80,7 +79,7 @@ public class InputScreens {
 
   /** Whether a screen must run, or a verdict already had must be judged under a block policy. */
   public boolean due(TenantPolicies policies, Guardrails done) {
-    return due(policies.moderation(), done.moderation(), config.moderation().onOutage())
+    return due(policies.moderation(), done.moderation(), moderation.onOutage())
         || due(policies.injection(), done.injection(), ScreensConfig.OnOutage.OPEN);
   }
 
@@ -91,7 +90,7 @@ public class InputScreens {
   /** Screens {@code request} (a Chat Completions body) as {@code policies} say. */
   public Uni<Screening> screen(TenantPolicies policies, Guardrails done, JsonNode request) {
     ScreenInput input = ScreenInput.of(request);
-    ScreensConfig.OnOutage onOutage = config.moderation().onOutage();
+    ScreensConfig.OnOutage onOutage = moderation.onOutage();
     Uni<Verdict> moderation =
         !policies.moderation().screens()
             ? Uni.createFrom().nullItem()

@@ -6,19 +6,13 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Settings of the input screens ({@code llmq.guardrails.moderation.*}, {@code
- * llmq.guardrails.injection.*}): which checker moderates, what an outage of it means, and where the
- * injection heuristics draw the line. Whether a tenant's jobs are screened at all is the tenant's
- * policy ({@code policies.moderation}, {@code policies.injection}), not a setting.
+ * Settings of the input screens, two mapping roots ({@code llmq.guardrails.moderation.*}, {@code
+ * llmq.guardrails.injection.*}) so that other {@code llmq.guardrails.*} keys (such as {@code
+ * max-repairs}) stay outside them: which checker moderates, what an outage of it means, and where
+ * the injection heuristics draw the line. Whether a tenant's jobs are screened at all is the
+ * tenant's policy ({@code policies.moderation}, {@code policies.injection}), not a setting.
  */
-@ConfigMapping(prefix = "llmq.guardrails")
 public interface ScreensConfig {
-
-  /** The moderation screen. */
-  Moderation moderation();
-
-  /** The prompt-injection screen. */
-  Injection injection();
 
   /** What a screen whose checker cannot answer does to a job whose tenant's policy is block. */
   enum OnOutage {
@@ -29,6 +23,7 @@ public interface ScreensConfig {
   }
 
   /** Settings of the moderation screen. */
+  @ConfigMapping(prefix = "llmq.guardrails.moderation")
   interface Moderation {
 
     /**
@@ -62,6 +57,7 @@ public interface ScreensConfig {
   }
 
   /** Settings of the prompt-injection screen ({@link InjectionHeuristics}). */
+  @ConfigMapping(prefix = "llmq.guardrails.injection")
   interface Injection {
 
     /**
