@@ -20,4 +20,4 @@ for _ in $(seq 1 60); do
 done
 ./mvnw -B -o -pl worker -am verify -Dtest=ScreensLatencyBench -Dsurefire.failIfNoSpecifiedTests=false \
   -Dit.test=none -Dllmq.bench.simulator="http://127.0.0.1:$port" \
-  | grep -E '^(local moderation|injection heuristics|moderation endpoint)|BUILD'
+  | grep -E '^(local moderation|injection heuristics|output validation|moderation endpoint)|BUILD'

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmq.common.guardrails.Verdict;
+import io.llmq.common.output.ResponseFormat;
 import io.llmq.worker.provider.TestProviderConfig;
 import io.vertx.mutiny.core.Vertx;
 import java.io.BufferedReader;
@@ -36,6 +37,7 @@ class ScreensLatencyBench {
     InjectionHeuristics heuristics = new InjectionHeuristics(0.5);
     report("local moderation rules", prompts, text -> LocalModerationRules.judge(List.of(text)));
     report("injection heuristics", prompts, text -> heuristics.judge(List.of(text)));
+    reportValidation();
     String simulator = System.getProperty("llmq.bench.simulator");
     if (simulator == null) {
       System.out.println("moderation endpoint: skipped (no -Dllmq.bench.simulator)");
@@ -58,6 +60,35 @@ class ScreensLatencyBench {
     } finally {
       vertx.closeAndAwait();
     }
+  }
+
+  /**
+   * The output check a {@code json_schema} job's answer passes (ResponseFormat): a schema of five
+   * typed, required properties, and answers that pass and fail it in turn. The schema is compiled
+   * once per job, as the worker does, so it is in each measured run.
+   */
+  private static void reportValidation() throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode request =
+        json.readTree(
+            "{\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"r\","
+                + "\"schema\":{\"type\":\"object\",\"required\":[\"name\",\"age\",\"tags\","
+                + "\"email\",\"score\"],\"properties\":{\"name\":{\"type\":\"string\","
+                + "\"minLength\":2},\"age\":{\"type\":\"integer\",\"minimum\":0},\"tags\":"
+                + "{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"email\":{\"type\":"
+                + "\"string\"},\"score\":{\"type\":\"number\"}}}}}}");
+    List<String> answers =
+        List.of(
+            "{\"name\":\"Ada\",\"age\":36,\"tags\":[\"a\",\"b\"],\"email\":\"a@b.c\","
+                + "\"score\":0.5}",
+            "{\"name\":\"A\",\"age\":-1,\"tags\":\"x\"}");
+    report(
+        "output validation (json_schema)",
+        answers,
+        answer -> {
+          List<String> errors = ResponseFormat.of(request).orElseThrow().errorsOf(answer);
+          return new Verdict(!errors.isEmpty(), "json-schema", List.of(), null);
+        });
   }
 
   private static void report(String check, List<String> prompts, Function<String, Verdict> run) {
