@@ -104,6 +104,22 @@ class GuardrailsIT {
   }
 
   @Test
+  void theTenantsClassifierModelJudgesWhatTheHeuristicsLetThrough() throws IOException {
+    Tenant tenant = tenant(Map.of("injection", "block", "injection_model", "llmq-sim"));
+    JsonNode blocked =
+        run(tenant, "Write a haiku about autumn [[sim classifier=injection]]", "failed");
+    assertEquals("content_blocked", blocked.path("error").path("code").asText());
+    JsonNode verdict = blocked.path("guardrails").path("injection");
+    assertEquals("classifier:llmq-sim", verdict.path("checker").asText(), blocked.toString());
+    assertEquals("classifier", verdict.path("categories").path(0).asText());
+    assertEquals(0, ledgerRows(blocked));
+    JsonNode safe = run(tenant, "Write a haiku about autumn", "succeeded");
+    assertEquals(
+        "classifier:llmq-sim", safe.path("guardrails").path("injection").path("checker").asText());
+    assertFalse(safe.path("guardrails").path("injection").path("flagged").asBoolean());
+  }
+
+  @Test
   void anOutageFailsOpenRecordingTheVerdictAsUnavailable() throws IOException {
     Tenant tenant = tenant("block", "off");
     for (String outage : new String[] {"sim-moderation:503", "sim-moderation:hang"}) {
@@ -140,16 +156,15 @@ class GuardrailsIT {
   }
 
   private static Tenant tenant(String moderation, String injection) {
+    return tenant(Map.of("moderation", moderation, "injection", injection));
+  }
+
+  private static Tenant tenant(Map<String, String> policies) {
     String id =
         given()
             .header("Authorization", "Bearer " + LlmqProcesses.ADMIN_TOKEN)
             .contentType(ContentType.JSON)
-            .body(
-                Map.of(
-                    "name",
-                    "guardrails",
-                    "policies",
-                    Map.of("moderation", moderation, "injection", injection)))
+            .body(Map.of("name", "guardrails", "policies", policies))
             .post("/v1/admin/tenants")
             .then()
             .statusCode(201)

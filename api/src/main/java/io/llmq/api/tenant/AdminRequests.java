@@ -4,11 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.llmq.api.auth.Scope;
 import io.llmq.api.problem.Fields;
 import io.llmq.api.problem.ProblemException;
+import io.llmq.common.guardrails.ClassifierModels;
+import io.llmq.common.pricing.ModelCatalog;
+import io.llmq.common.provider.ProvidersConfig;
 import io.llmq.common.webhook.WebhookTargets;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /** Turns the admin's tenant and key bodies into changes, or a 400 that names the field. */
 @ApplicationScoped
@@ -22,9 +27,11 @@ class AdminRequests {
   private static final int MAX_URL = 2048;
 
   private final WebhookTargets targets;
+  private final Function<String, Optional<String>> classifierRefusal;
 
-  AdminRequests(WebhookTargets targets) {
+  AdminRequests(WebhookTargets targets, ModelCatalog models, ProvidersConfig providers) {
     this.targets = targets;
+    this.classifierRefusal = model -> ClassifierModels.refusal(model, models, providers);
   }
 
   TenantChange newTenant(JsonNode body) {
@@ -32,7 +39,11 @@ class AdminRequests {
     Fields.onlyKnown(body, "", TENANT_FIELDS);
     String name = Fields.text(body, "", "name", MAX_NAME, true);
     return new TenantChange(
-        name, LimitsPatch.ofTenant(body), PoliciesPatch.of(body), true, alertUrl(body));
+        name,
+        LimitsPatch.ofTenant(body),
+        PoliciesPatch.of(body, classifierRefusal),
+        true,
+        alertUrl(body));
   }
 
   TenantChange tenantPatch(JsonNode body) {
@@ -41,7 +52,7 @@ class AdminRequests {
     return new TenantChange(
         renamed(body),
         LimitsPatch.ofTenant(body),
-        PoliciesPatch.of(body),
+        PoliciesPatch.of(body, classifierRefusal),
         body.has(ALERT_URL),
         alertUrl(body));
   }

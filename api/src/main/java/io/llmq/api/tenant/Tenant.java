@@ -53,6 +53,10 @@ public class Tenant extends PanacheEntityBase {
   /** Whether the tenant's jobs may fall back to other models: on or off. */
   public String fallbacks = "on";
 
+  /** The injection screen's classifier model, one that costs nothing; {@code null} for none. */
+  @Column(name = "injection_model")
+  public String injectionModel;
+
   /** Where budget alerts go ({@code budget.threshold} webhooks); {@code null} for nowhere. */
   @Column(name = "alert_webhook_url")
   public String alertWebhookUrl;

@@ -60,7 +60,13 @@ public record TenantResponse(
       @Schema(
               enumeration = {"on", "off"},
               description = "Whether jobs may be served by their model's fallback chain.")
-          String fallbacks) {}
+          String fallbacks,
+      @Schema(
+              nullable = true,
+              description =
+                  "The model asked to classify input the injection heuristics let through: a"
+                      + " configured model that costs nothing; null for none.")
+          String injectionModel) {}
 
   static TenantResponse of(Tenant tenant, BudgetUse use) {
     return new TenantResponse(
@@ -72,7 +78,7 @@ public record TenantResponse(
             tenant.maxConcurrentJobs,
             amount(tenant.monthlyBudgetUsd),
             amount(BigDecimal.valueOf(tenant.shareWeight))),
-        new Policies(tenant.moderation, tenant.injection, tenant.fallbacks),
+        new Policies(tenant.moderation, tenant.injection, tenant.fallbacks, tenant.injectionModel),
         tenant.alertWebhookUrl,
         tenant.webhookSecret,
         amount(use.spentUsd()),

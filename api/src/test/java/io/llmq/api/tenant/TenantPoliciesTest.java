@@ -4,6 +4,7 @@ import static io.llmq.api.ProblemAssertions.isProblem;
 import static io.llmq.api.TestTenants.ADMIN;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
 
 import io.llmq.common.testing.LlmqTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -29,7 +30,80 @@ class TenantPoliciesTest {
     read(id)
         .body("policies.moderation", equalTo("off"))
         .body("policies.injection", equalTo("off"))
-        .body("policies.fallbacks", equalTo("on"));
+        .body("policies.fallbacks", equalTo("on"))
+        .body("policies.injection_model", nullValue());
+  }
+
+  @Test
+  void anInjectionModelThatCostsNothingIsSetKeptAndCleared() {
+    String id =
+        created(
+            "{\"name\":\"classified\",\"policies\":{\"injection\":\"block\","
+                + "\"injection_model\":\"llmq-sim\"}}");
+    read(id)
+        .body("policies.injection", equalTo("block"))
+        .body("policies.injection_model", equalTo("llmq-sim"));
+
+    // Unpriced models on an OpenAI-compatible provider (a self-hosted server) may classify too.
+    patch(id, "{\"policies\":{\"injection_model\":\"limited-mini\"}}")
+        .statusCode(200)
+        .body("policies.injection_model", equalTo("limited-mini"));
+    patch(id, "{\"policies\":{\"moderation\":\"flag\"}}").statusCode(200);
+    read(id).body("policies.injection_model", equalTo("limited-mini"));
+
+    patch(id, "{\"policies\":{\"injection_model\":null}}").statusCode(200);
+    read(id)
+        .body("policies.injection", equalTo("block"))
+        .body("policies.injection_model", nullValue());
+
+    patch(id, "{\"policies\":{\"injection_model\":\"small-window\"}}").statusCode(200);
+    patch(id, "{\"policies\":null}").statusCode(200);
+    read(id).body("policies.injection_model", nullValue());
+  }
+
+  static Stream<Arguments> badInjectionModels() {
+    String field = "'policies.injection_model' ";
+    return Stream.of(
+        Arguments.of("42", field + "must be a model name or null."),
+        Arguments.of("true", field + "must be a model name or null."),
+        Arguments.of("[\"llmq-sim\"]", field + "must be a model name or null."),
+        Arguments.of("\"no-such-model\"", field + "'no-such-model' is not a configured model."),
+        Arguments.of("\"\"", field + "'' is not a configured model."),
+        Arguments.of(
+            "\"gpt-4o-mini\"",
+            field
+                + "'gpt-4o-mini' is a priced model: the classifier call is not metered, so only"
+                + " models that cost nothing (the simulated provider's, or models without a"
+                + " price) may classify."));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badInjectionModels")
+  void aBadInjectionModelIs400NamingTheFieldAndChangesNothing(String value, String detail) {
+    isProblem(
+            post("{\"name\":\"bad\",\"policies\":{\"injection_model\":" + value + "}}"),
+            400,
+            "invalid_request")
+        .body("detail", equalTo(detail));
+
+    String id =
+        created(
+            "{\"name\":\"kept\",\"policies\":{\"injection\":\"flag\","
+                + "\"injection_model\":\"llmq-sim\"}}");
+    isProblem(
+            patch(
+                id,
+                "{\"name\":\"changed\",\"policies\":{\"injection\":\"block\","
+                    + "\"injection_model\":"
+                    + value
+                    + "}}"),
+            400,
+            "invalid_request")
+        .body("detail", equalTo(detail));
+    read(id)
+        .body("name", equalTo("kept"))
+        .body("policies.injection", equalTo("flag"))
+        .body("policies.injection_model", equalTo("llmq-sim"));
   }
 
   @Test
@@ -102,7 +176,9 @@ class TenantPoliciesTest {
     isProblem(post("{\"name\":\"x\",\"policies\":{\"pii\":\"block\"}}"), 400, "invalid_request")
         .body(
             "detail",
-            equalTo("Unknown field 'policies.pii'. Allowed: fallbacks, injection, moderation."));
+            equalTo(
+                "Unknown field 'policies.pii'. Allowed: fallbacks, injection, injection_model,"
+                    + " moderation."));
     isProblem(post("{\"name\":\"x\",\"policies\":\"block\"}"), 400, "invalid_request")
         .body("detail", equalTo("'policies' must be an object."));
   }

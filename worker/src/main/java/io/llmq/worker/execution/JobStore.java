@@ -52,7 +52,8 @@ class JobStore {
           + " t.tokens_per_minute AS tenant_tpm, t.max_concurrent_jobs AS tenant_max_concurrent,"
           + " (t.monthly_budget_usd IS NOT NULL OR k.monthly_budget_usd IS NOT NULL) AS budgeted,"
           + " t.share_weight AS tenant_share_weight, t.moderation AS tenant_moderation,"
-          + " t.injection AS tenant_injection, t.fallbacks AS tenant_fallbacks"
+          + " t.injection AS tenant_injection, t.fallbacks AS tenant_fallbacks,"
+          + " t.injection_model AS tenant_injection_model"
           + " FROM jobs j JOIN tenants t ON t.id = j.tenant_id"
           + " LEFT JOIN api_keys k ON k.id = j.key_id WHERE j.id = $1";
   private static final String DEFER =
@@ -336,7 +337,8 @@ class JobStore {
         TenantPolicies.of(
             row.getString("tenant_moderation"),
             row.getString("tenant_injection"),
-            row.getString("tenant_fallbacks")),
+            row.getString("tenant_fallbacks"),
+            row.getString("tenant_injection_model")),
         Optional.ofNullable(Guardrails.parse(job.guardrailsJson())).orElse(Guardrails.NONE),
         row.getString("repair"),
         new Routing(

@@ -2,11 +2,14 @@ package io.llmq.worker.guardrails;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmq.common.guardrails.ClassifierModels;
 import io.llmq.common.guardrails.Guardrails;
 import io.llmq.common.guardrails.Policy;
 import io.llmq.common.guardrails.TenantPolicies;
 import io.llmq.common.guardrails.Verdict;
+import io.llmq.common.pricing.ModelCatalog;
 import io.llmq.common.provider.ProvidersConfig;
+import io.llmq.worker.provider.Providers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
@@ -16,15 +19,19 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Screens a job's input under its tenant's policies, before any capacity is reserved for it: the
  * moderation check (a provider's moderation endpoint where {@code
  * llmq.guardrails.moderation.provider} names a configured one, {@link LocalModerationRules}
- * otherwise), then the prompt-injection heuristics ({@link InjectionHeuristics}). A screen that
- * already has a verdict on the job (a redelivered message) is not run again; its verdict is judged
- * under the policy as it stands. Counts {@code llmq.guardrails.flagged}, {@code .blocked} and
- * {@code .unavailable} and times {@code llmq.guardrails.duration}, each tagged {@code check}.
+ * otherwise), then the prompt-injection heuristics ({@link InjectionHeuristics}) and, when they
+ * found nothing and the tenant chose a classifier model ({@code policies.injection_model}), that
+ * model ({@link InjectionClassifier}). A screen that already has a verdict on the job (a
+ * redelivered message) is not run again; its verdict is judged under the policy as it stands.
+ * Counts {@code llmq.guardrails.flagged}, {@code .blocked} and {@code .unavailable}, each tagged
+ * {@code check}, and times {@code llmq.guardrails.duration}, tagged {@code check} and {@code
+ * detector}.
  */
 @ApplicationScoped
 public class InputScreens {
@@ -43,22 +50,37 @@ public class InputScreens {
   private static final String MODERATION = "moderation";
   private static final String INJECTION = "injection";
 
+  private static final String CLASSIFIER = "classifier";
+
   private final ScreensConfig.Moderation moderation;
+  private final ScreensConfig.OnOutage injectionOnOutage;
   private final Optional<OpenAiModeration> endpoint;
   private final InjectionHeuristics heuristics;
+  private final InjectionClassifier classifier;
+  private final ModelCatalog models;
+  private final ProvidersConfig providersConfig;
+  private final Providers providers;
   private final MeterRegistry metrics;
 
   InputScreens(
       ScreensConfig.Moderation moderation,
       ScreensConfig.Injection injection,
-      ProvidersConfig providers,
+      ProvidersConfig providersConfig,
+      Providers providers,
+      ModelCatalog models,
       Vertx vertx,
       ObjectMapper json,
       MeterRegistry metrics) {
     this.moderation = moderation;
+    this.injectionOnOutage = injection.onOutage();
     this.metrics = metrics;
+    this.models = models;
+    this.providersConfig = providersConfig;
+    this.providers = providers;
     this.heuristics = new InjectionHeuristics(injection.flagScore());
-    this.endpoint = moderation.provider().flatMap(name -> endpoint(name, providers, vertx, json));
+    this.classifier = new InjectionClassifier(json, injection.classifierTimeout());
+    this.endpoint =
+        moderation.provider().flatMap(name -> endpoint(name, providersConfig, vertx, json));
   }
 
   private Optional<OpenAiModeration> endpoint(
@@ -80,7 +102,7 @@ public class InputScreens {
   /** Whether a screen must run, or a verdict already had must be judged under a block policy. */
   public boolean due(TenantPolicies policies, Guardrails done) {
     return due(policies.moderation(), done.moderation(), moderation.onOutage())
-        || due(policies.injection(), done.injection(), ScreensConfig.OnOutage.OPEN);
+        || due(policies.injection(), done.injection(), injectionOnOutage);
   }
 
   private static boolean due(Policy policy, Verdict verdict, ScreensConfig.OnOutage onOutage) {
@@ -96,7 +118,7 @@ public class InputScreens {
             ? Uni.createFrom().nullItem()
             : done.moderation() != null
                 ? Uni.createFrom().item(done.moderation())
-                : timed(MODERATION, moderate(input.all()));
+                : timed(MODERATION, moderationDetector(), moderate(input.all()));
     return moderation.chain(verdict -> {
       Guardrails moderated = verdict == null ? done : done.withModeration(verdict);
       if (verdict != null && blocks(policies.moderation(), verdict, onOutage)) {
@@ -105,14 +127,70 @@ public class InputScreens {
       if (!policies.injection().screens()) {
         return Uni.createFrom().item(new Screening(moderated, Optional.empty()));
       }
-      Verdict injection =
-          done.injection() != null ? done.injection() : heuristicVerdict(input.untrusted());
-      Guardrails screened = moderated.withInjection(injection);
-      if (blocks(policies.injection(), injection, ScreensConfig.OnOutage.OPEN)) {
-        return blocked(screened, INJECTION, injection);
-      }
-      return Uni.createFrom().item(new Screening(screened, Optional.empty()));
+      Uni<Verdict> injection =
+          done.injection() != null
+              ? Uni.createFrom().item(done.injection())
+              : injectionVerdict(policies.injectionModel(), input.untrusted());
+      return injection.chain(found -> {
+        Guardrails screened = moderated.withInjection(found);
+        if (blocks(policies.injection(), found, injectionOnOutage)) {
+          return blocked(screened, INJECTION, found);
+        }
+        return Uni.createFrom().item(new Screening(screened, Optional.empty()));
+      });
     });
+  }
+
+  private String moderationDetector() {
+    return endpoint.isPresent() ? "openai-moderation" : "local-rules";
+  }
+
+  /**
+   * The heuristics' verdict; when they found nothing and the tenant chose a classifier model, the
+   * classifier's, or on its outage the heuristics' verdict marked unavailable.
+   */
+  private Uni<Verdict> injectionVerdict(String model, List<String> texts) {
+    Timer.Sample sample = Timer.start(metrics);
+    Verdict heuristic = heuristics.judge(texts);
+    sample.stop(duration(INJECTION, "heuristics"));
+    if (model == null || heuristic.flagged() || texts.isEmpty()) {
+      return Uni.createFrom().item(counted(INJECTION, heuristic));
+    }
+    return classify(model, texts, heuristic).map(verdict -> counted(INJECTION, verdict));
+  }
+
+  private Uni<Verdict> classify(String model, List<String> texts, Verdict heuristic) {
+    String checker = CLASSIFIER + ":" + model;
+    Optional<String> refusal = ClassifierModels.refusal(model, models, providersConfig);
+    Optional<Providers.Route> route =
+        refusal.isPresent() ? Optional.empty() : providers.forModel(model);
+    if (route.isEmpty()) {
+      Log.warnf(
+          "Injection classifier %s not called: %s", model, refusal.orElse("no provider serves it"));
+      return Uni.createFrom().item(classifierUnavailable(heuristic, checker));
+    }
+    return timed(
+            INJECTION,
+            CLASSIFIER,
+            classifier
+                .judge(route.get(), texts)
+                .map(flagged -> {
+                  Map<String, Double> scores = new TreeMap<>(heuristic.scores());
+                  scores.put(CLASSIFIER, flagged ? 1.0 : 0.0);
+                  return new Verdict(
+                      flagged, checker, flagged ? List.of(CLASSIFIER) : List.of(), scores);
+                }))
+        .onFailure()
+        .recoverWithItem(failure -> {
+          Log.warnf("Injection classifier %s unavailable (%s)", model, failure.getMessage());
+          return classifierUnavailable(heuristic, checker);
+        });
+  }
+
+  private Verdict classifierUnavailable(Verdict heuristic, String checker) {
+    metrics.counter("llmq.guardrails.unavailable", "check", INJECTION).increment();
+    return new Verdict(
+        heuristic.flagged(), UNAVAILABLE + checker, heuristic.categories(), heuristic.scores());
   }
 
   private Uni<Verdict> moderate(List<String> texts) {
@@ -134,20 +212,16 @@ public class InputScreens {
         });
   }
 
-  private Verdict heuristicVerdict(List<String> texts) {
-    Timer.Sample sample = Timer.start(metrics);
-    Verdict verdict = heuristics.judge(texts);
-    sample.stop(metrics.timer("llmq.guardrails.duration", "check", INJECTION));
-    return counted(INJECTION, verdict);
-  }
-
-  private Uni<Verdict> timed(String check, Uni<Verdict> verdict) {
+  private Uni<Verdict> timed(String check, String detector, Uni<Verdict> verdict) {
     return Uni.createFrom()
         .deferred(() -> {
           Timer.Sample sample = Timer.start(metrics);
-          return verdict.eventually(
-              () -> sample.stop(metrics.timer("llmq.guardrails.duration", "check", check)));
+          return verdict.eventually(() -> sample.stop(duration(check, detector)));
         });
+  }
+
+  private Timer duration(String check, String detector) {
+    return metrics.timer("llmq.guardrails.duration", "check", check, "detector", detector);
   }
 
   private Verdict counted(String check, Verdict verdict) {
@@ -165,7 +239,9 @@ public class InputScreens {
             ? "The "
                 + policy
                 + " check was unavailable and the tenant's policy blocks unscreened input"
-                + " (llmq.guardrails.moderation.on-outage=closed); no model was called."
+                + " (llmq.guardrails."
+                + check
+                + ".on-outage=closed); no model was called."
             : "The input was blocked by the tenant's "
                 + policy
                 + " policy (found: "

@@ -9,8 +9,9 @@ import java.util.Optional;
  * Settings of the input screens, two mapping roots ({@code llmq.guardrails.moderation.*}, {@code
  * llmq.guardrails.injection.*}) so that other {@code llmq.guardrails.*} keys (such as {@code
  * max-repairs}) stay outside them: which checker moderates, what an outage of it means, and where
- * the injection heuristics draw the line. Whether a tenant's jobs are screened at all is the
- * tenant's policy ({@code policies.moderation}, {@code policies.injection}), not a setting.
+ * the injection heuristics draw the line, and how long a classifier model may take. Whether a
+ * tenant's jobs are screened at all is the tenant's policy ({@code policies.moderation}, {@code
+ * policies.injection}), not a setting.
  */
 public interface ScreensConfig {
 
@@ -66,5 +67,23 @@ public interface ScreensConfig {
      */
     @WithDefault("0.5")
     double flagScore();
+
+    /**
+     * Longest wait for the answer of a tenant's classifier model ({@code
+     * policies.injection_model}); a later answer is an outage. Default {@code 10s}.
+     */
+    @WithDefault("10s")
+    Duration classifierTimeout();
+
+    /**
+     * What a classifier outage (no answer in time, a failed call, an answer that is neither {@code
+     * INJECTION} nor {@code SAFE}, a model that is no longer configured or costs money) does under
+     * a tenant's {@code block} policy ({@code LLMQ_GUARDRAILS_INJECTION_ON_OUTAGE}): {@code open}
+     * keeps the heuristics' verdict, recorded with the checker {@code
+     * unavailable:classifier:<model>}, and runs the job; {@code closed} fails it {@code
+     * content_blocked}. Under {@code flag} the job always goes on. Default {@code open}.
+     */
+    @WithDefault("open")
+    OnOutage onOutage();
   }
 }

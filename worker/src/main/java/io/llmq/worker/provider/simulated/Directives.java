@@ -13,9 +13,11 @@ import java.util.regex.Pattern;
  * fail_at} (the provider, by name, that fails: others answer, as when one provider of a fallback
  * chain is down), and {@code output} for a request with a JSON {@code response_format}: {@code
  * invalid} answers outside the format every time, {@code invalid_once} until the conversation holds
- * an assistant turn (as a repair's does). They let tests and demos shape a call without
- * configuration. Prompts come from tenants, so values are capped: at most {@link #MAX_DELAY_MS} and
- * {@link #MAX_TOKENS}.
+ * an assistant turn (as a repair's does), and {@code classifier} for a prompt-injection classifier
+ * call: {@code injection} answers {@code INJECTION} (the default is {@code SAFE}), {@code garbled}
+ * an answer that is neither, {@code fail} fails the call, {@code hang} never answers; a job's own
+ * call ignores it. They let tests and demos shape a call without configuration. Prompts come from
+ * tenants, so values are capped: at most {@link #MAX_DELAY_MS} and {@link #MAX_TOKENS}.
  */
 record Directives(
     Long delayMs,
@@ -23,14 +25,15 @@ record Directives(
     FailureCode fail,
     Long retryAfterMs,
     String output,
-    String failAt) {
+    String failAt,
+    String classifier) {
 
   static final long MAX_DELAY_MS = 600_000;
   static final int MAX_TOKENS = 32_768;
 
   private static final Pattern DIRECTIVE =
       Pattern.compile(
-          "\\[\\[sim\\s+(delay_ms|tokens|fail_at|fail|retry_after_ms|output)=([a-z0-9_-]+)\\s*]]");
+          "\\[\\[sim\\s+(delay_ms|tokens|fail_at|fail|retry_after_ms|output|classifier)=([a-z0-9_-]+)\\s*]]");
 
   static Directives in(String text) {
     Long delay = null;
@@ -39,6 +42,7 @@ record Directives(
     Long retryAfter = null;
     String output = null;
     String failAt = null;
+    String classifier = null;
     Matcher matcher = DIRECTIVE.matcher(text);
     while (matcher.find()) {
       String value = matcher.group(2);
@@ -51,10 +55,11 @@ record Directives(
         case "retry_after_ms" -> retryAfter = capped(value, MAX_DELAY_MS);
         case "output" -> output = value;
         case "fail_at" -> failAt = value;
+        case "classifier" -> classifier = value;
         default -> fail = failure(value);
       }
     }
-    return new Directives(delay, tokens, fail, retryAfter, output, failAt);
+    return new Directives(delay, tokens, fail, retryAfter, output, failAt, classifier);
   }
 
   private static Long capped(String value, long max) {

@@ -7,6 +7,7 @@ import io.llmq.common.output.ResponseFormat;
 import io.llmq.common.output.SchemaExample;
 import io.llmq.common.provider.ProvidersConfig;
 import io.llmq.common.request.CanonicalJson;
+import io.llmq.worker.guardrails.InjectionClassifier;
 import io.llmq.worker.provider.ChatProvider;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.Delta;
@@ -127,6 +128,9 @@ public class SimulatedProvider implements ChatProvider {
     calls.computeIfAbsent(request.path("model").asText(), m -> new LongAdder()).increment();
     String prompt = promptText(request);
     Directives directives = Directives.in(prompt);
+    if (classifying(request)) {
+      return classify(request, directives);
+    }
     SplittableRandom random = new SplittableRandom(seedOf(request));
     int natural = directives.tokens() != null ? directives.tokens() : 16 + random.nextInt(48);
     int limit = maxTokens(request);
@@ -167,6 +171,42 @@ public class SimulatedProvider implements ChatProvider {
           return new Completion(
               result(request, content, finish, promptTokens, produced), promptTokens, produced);
         });
+  }
+
+  /** Whether the request is a prompt-injection classifier call (its system prompt says so). */
+  private static boolean classifying(JsonNode request) {
+    JsonNode first = request.path("messages").path(0);
+    return "system".equals(first.path("role").asText())
+        && InjectionClassifier.SYSTEM_PROMPT.equals(first.path("content").asText());
+  }
+
+  /**
+   * Answers a classifier call at once as its {@code classifier} directive says: {@code SAFE} unless
+   * it is {@code injection} ({@code INJECTION}), {@code garbled} (neither), {@code fail} (an
+   * upstream error) or {@code hang} (no answer until the call is cancelled).
+   */
+  private Uni<Completion> classify(JsonNode request, Directives directives) {
+    String verdict = directives.classifier() == null ? "safe" : directives.classifier();
+    String answer =
+        switch (verdict) {
+          case "injection" -> "INJECTION";
+          case "garbled" -> "I cannot tell.";
+          case "fail", "hang" -> null;
+          default -> "SAFE";
+        };
+    if ("hang".equals(verdict)) {
+      return Uni.createFrom().nothing();
+    }
+    if (answer == null) {
+      return Uni.createFrom()
+          .failure(
+              new ProviderException(
+                  io.llmq.common.job.FailureCode.UPSTREAM_ERROR,
+                  "The simulated classifier failed on request."));
+    }
+    int promptTokens = estimatePromptTokens(request);
+    return Uni.createFrom()
+        .item(new Completion(result(request, answer, "stop", promptTokens, 1), promptTokens, 1));
   }
 
   /**
