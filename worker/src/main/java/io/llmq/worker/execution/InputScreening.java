@@ -1,5 +1,6 @@
 package io.llmq.worker.execution;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.worker.guardrails.InputScreens;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -31,9 +32,10 @@ class InputScreening {
     return screens.due(job.policies(), job.guardrails());
   }
 
-  Uni<Screened> screen(StoredJob job) {
+  /** Screens {@code request}, the job's chat request as read; the screens only read it. */
+  Uni<Screened> screen(StoredJob job, ObjectNode request) {
     return screens
-        .screen(job.policies(), job.guardrails(), store.request(job))
+        .screen(job.policies(), job.guardrails(), request)
         .call(screening ->
             screening.guardrails().equals(job.guardrails())
                 ? Uni.createFrom().voidItem()

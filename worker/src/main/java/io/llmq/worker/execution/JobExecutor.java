@@ -233,10 +233,15 @@ public class JobExecutor {
     if (job.attempts() >= job.maxAttempts()) {
       return giveUp(job);
     }
-    if (screening.due(job)) {
-      return screening.screen(job).chain(this::screened);
-    }
     ObjectNode request = store.request(job);
+    if (screening.due(job)) {
+      return screening.screen(job, request).chain(screened -> screened(screened, request));
+    }
+    return serve(job, request);
+  }
+
+  /** A job that may run: from the cache's answer, or by a call. */
+  private Uni<Outcome> serve(StoredJob job, ObjectNode request) {
     return cache.serve(
         new ResultCache.Ask(job.id(), job.tenantId(), job.cacheMode(), request),
         answer -> fromCache(job, request, answer),
@@ -248,10 +253,10 @@ public class JobExecutor {
    * The input screens judged the job (SPEC §3 Guardrails): a job they block fails {@code
    * content_blocked} with no call and nothing reserved; any other goes on with its verdicts.
    */
-  private Uni<Outcome> screened(InputScreening.Screened screened) {
+  private Uni<Outcome> screened(InputScreening.Screened screened, ObjectNode request) {
     StoredJob job = screened.job();
     if (screened.blocked().isEmpty()) {
-      return decide(Optional.of(job));
+      return serve(job, request);
     }
     Log.infof("Job(id=%s) blocked by its tenant's guardrails", job.id());
     return store
