@@ -4,77 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The start-up check of {@code llmq.models."<m>".fallbacks}: known names, no cycles. */
 class FallbackChainsTest {
 
-  /** A model entry with nothing but a fallback chain. */
-  private record Entry(List<String> chain) implements ModelsConfig.Model {
-    @Override
-    public String provider() {
-      return "simulated";
-    }
-
-    @Override
-    public Optional<String> upstreamModel() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<Long> tokensPerMinute() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<Long> requestsPerMinute() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<BigDecimal> inputUsdPerMtok() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<BigDecimal> cachedInputUsdPerMtok() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<BigDecimal> cacheWriteUsdPerMtok() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<BigDecimal> outputUsdPerMtok() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<Long> maxOutputTokens() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<Long> contextWindow() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<List<String>> fallbacks() {
-      return chain.isEmpty() ? Optional.empty() : Optional.of(chain);
-    }
-  }
-
   private static ModelCatalog catalog(Map<String, List<String>> chains) {
     Map<String, ModelsConfig.Model> models = new LinkedHashMap<>();
-    chains.forEach((name, chain) -> models.put(name, new Entry(chain)));
+    chains.forEach((name, chain) -> models.put(name, ModelEntry.chain(chain)));
     return new ModelCatalog(() -> models);
   }
 
