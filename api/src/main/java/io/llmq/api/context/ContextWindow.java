@@ -47,7 +47,18 @@ public class ContextWindow {
   public record Fitted(JsonNode request, int trimmedMessages) {}
 
   /** The request's output: its token count, and how the refusal names it. */
-  private record Output(long tokens, String named) {}
+  /**
+   * The output half of a request's worst case: {@code field} names the request's own limit, null
+   * for the provider's default. Its wording is made only for a refusal, never on the submit path.
+   */
+  private record Output(long tokens, String field) {
+
+    String named() {
+      return field == null
+          ? String.format(Locale.ROOT, "%,d output tokens, the default without max_tokens", tokens)
+          : String.format(Locale.ROOT, "%s %,d", field, tokens);
+    }
+  }
 
   /**
    * Fits {@code request}, a validated chat request for {@code model}, or throws the 400 that names
@@ -104,7 +115,7 @@ public class ContextWindow {
                 limit.get()));
       }
       if (asked == null || tokens > asked.tokens()) {
-        asked = new Output(tokens, String.format(Locale.ROOT, "%s %,d", field, tokens));
+        asked = new Output(tokens, field);
       }
     }
     if (asked != null) {
@@ -116,9 +127,7 @@ public class ContextWindow {
             .map(route -> (long) route.settings().defaultMaxTokens())
             .map(tokens -> limit.map(l -> Math.min(l, tokens)).orElse(tokens))
             .orElse(limit.orElse(0L));
-    return new Output(
-        fallback,
-        String.format(Locale.ROOT, "%,d output tokens, the default without max_tokens", fallback));
+    return new Output(fallback, null);
   }
 
   /**

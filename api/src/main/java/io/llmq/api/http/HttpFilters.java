@@ -6,6 +6,7 @@ import io.llmq.api.problem.Problems;
 import io.quarkus.logging.Log;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -167,10 +168,21 @@ public class HttpFilters {
     context.next();
   }
 
+  /**
+   * Whether the request goes to a JSON endpoint ({@link #JSON_BODY}). Asked twice per request, so
+   * the common cases are told without the pattern: only a POST or PATCH can be one, and a submit
+   * is.
+   */
   private static boolean takesJson(RoutingContext context) {
-    return JSON_BODY
-        .matcher(context.request().method().name() + " " + context.request().path())
-        .matches();
+    HttpMethod method = context.request().method();
+    if (!HttpMethod.POST.equals(method) && !HttpMethod.PATCH.equals(method)) {
+      return false;
+    }
+    String path = context.request().path();
+    if (HttpMethod.POST.equals(method) && "/v1/jobs".equals(path)) {
+      return true;
+    }
+    return JSON_BODY.matcher(method.name() + " " + path).matches();
   }
 
   private void empty(RoutingContext context) {

@@ -87,10 +87,13 @@ class JobRepository {
 
   private final Pool pool;
   private final String insertWithMessage;
+  private final GroupCommit group;
 
   JobRepository(Pool pool, OutboxRelay outbox) {
     this.pool = pool;
     this.insertWithMessage = outbox.addingTo(INSERT);
+    // Without a key nothing can conflict: the single-row insert always inserts.
+    this.group = new GroupCommit(pool, outbox, job -> insert(pool, job).map(Optional::orElseThrow));
   }
 
   Pool pool() {
@@ -114,6 +117,18 @@ class JobRepository {
         .map(rows ->
             first(rows)
                 .map(stored -> new Inserted(stored, rows.iterator().next().getLong("outbox_id"))));
+  }
+
+  /**
+   * Inserts a job without an idempotency key, queued with its outbox row, together with the other
+   * submits of the moment ({@link GroupCommit}); completes once its row is committed.
+   */
+  Uni<Inserted> insertGrouped(NewJob job) {
+    return group.insert(job);
+  }
+
+  GroupCommit groupCommit() {
+    return group;
   }
 
   private static Tuple values(NewJob job) {

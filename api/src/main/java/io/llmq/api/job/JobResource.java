@@ -213,7 +213,13 @@ public class JobResource {
     Response.ResponseBuilder response =
         submitted.replay() || answered ? Response.ok() : Response.accepted();
     URI location = uri.getBaseUriBuilder().path("/v1/jobs/" + job.id()).build();
-    response.location(location).entity(job.view());
+    response.location(location);
+    if (submitted.json() != null) {
+      // The text its first event carries: the view is serialized once per submit.
+      response.entity(submitted.json()).type(MediaType.APPLICATION_JSON_TYPE);
+    } else {
+      response.entity(job.view());
+    }
     if (answered) {
       response.header("Preference-Applied", "wait=" + wait.toSeconds());
     }

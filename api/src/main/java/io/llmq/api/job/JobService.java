@@ -13,6 +13,7 @@ import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.messaging.OutboxRelay;
 import io.llmq.common.pricing.ModelCatalog;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -25,8 +26,10 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Submits and cancels jobs. A submission writes the job and its outbox row in one statement, so a
@@ -74,8 +77,30 @@ class JobService {
     this.metrics = metrics;
   }
 
-  /** The outcome of a submission: the job, and whether it is new or an idempotent replay. */
-  record Submitted(JobRow job, boolean replay) {}
+  /**
+   * The outcome of a submission: the job, and whether it is new or an idempotent replay.
+   *
+   * @param json the job's view as rendered for its first {@code status} event ({@link
+   *     io.llmq.common.job.JobView#json()}, which writes it as the api's mapper does), so the 202
+   *     answers with the same text instead of serializing the view a second time; null when none
+   *     was rendered (a replay, a job answered from the cache)
+   */
+  record Submitted(JobRow job, boolean replay, String json) {
+
+    Submitted(JobRow job, boolean replay) {
+      this(job, replay, null);
+    }
+  }
+
+  /**
+   * {@code llmq.jobs.submitted} by model, looked up once per model instead of by name and tags at
+   * every submit.
+   */
+  private final Map<String, Counter> submitted = new ConcurrentHashMap<>();
+
+  private Counter submittedCounter(String model) {
+    return metrics.counter("llmq.jobs.submitted", "model", model);
+  }
 
   /**
    * Stores a new job. A job that the cache answers ({@link SubmitCache}) is stored already
@@ -83,31 +108,37 @@ class JobService {
    * webhook delivery row is the trigger's); any other is stored queued with its outbox row. Either
    * way one statement writes it, so a submit without an idempotency key needs no transaction; one
    * with a key first frees the key if its window has passed, in one transaction with the insert,
-   * which claims the key: a replay returns the same job.
+   * which claims the key: a replay returns the same job. A queued job without a key is written
+   * together with the other submits of the moment ({@link GroupCommit}), still answered only once
+   * its own row is committed.
    */
   Uni<Submitted> submit(NewJob job) {
     return cache
         .lookup(job)
         .chain(answer ->
-            job.idempotencyKey() == null
-                ? store(jobs.pool(), job, answer)
-                : storeWithKey(job, answer))
+            job.idempotencyKey() != null
+                ? storeWithKey(job, answer)
+                : answer.isPresent()
+                    ? store(jobs.pool(), job, answer)
+                    : jobs.insertGrouped(job).map(Optional::of))
         .chain(stored -> {
           if (stored.isEmpty()) {
             return replayOf(job);
           }
           JobRow created = stored.get().job();
+          String json = null;
           if (stored.get().outboxId() == null) {
             announceAnswered(created);
           } else {
             publish(stored.get().outboxId(), created);
-            firstEvent(created);
+            json = created.view().json();
+            firstEvent(created, json);
           }
-          metrics.counter("llmq.jobs.submitted", "model", job.model()).increment();
+          submitted.computeIfAbsent(job.model(), this::submittedCounter).increment();
           if (job.trimmedMessages() > 0) {
             metrics.counter("llmq.guardrails.trimmed", "model", job.model()).increment();
           }
-          return Uni.createFrom().item(new Submitted(created, false));
+          return Uni.createFrom().item(new Submitted(created, false, json));
         });
   }
 
@@ -164,9 +195,9 @@ class JobService {
    * The job's first progress event, {@code status} queued, so a stream opened right after the
    * submit starts with the job. Best effort: a lost one only means the stream starts later.
    */
-  private void firstEvent(JobRow job) {
+  private void firstEvent(JobRow job, String json) {
     events
-        .append(job.id(), JobEvent.STATUS, job.version(), job.view().json())
+        .append(job.id(), JobEvent.STATUS, job.version(), json)
         .subscribe()
         .with(ignored -> {}, failure -> Log.debugf("Job(id=%s) first event not written", job.id()));
   }
