@@ -76,6 +76,15 @@ public class JobProgress {
     announcer.announceLater(jobId);
   }
 
+  /**
+   * The job's terminal status is committed, and {@code row} is the row its terminal update
+   * answered: its {@code done} event from that row, without reading the job again (nothing else
+   * announces a job before the sweep's grace, and announcing twice yields one event).
+   */
+  public void ended(JobRow row) {
+    announcer.announceLater(row.view(), row.version());
+  }
+
   /** The job's end, with whatever was accounted after it (a cancelled call's usage). */
   public Uni<Long> endedNow(UUID jobId) {
     return announcer.announce(jobId);

@@ -7,6 +7,7 @@ import io.llmq.common.failure.Outages;
 import io.llmq.common.guardrails.Guardrails;
 import io.llmq.common.guardrails.TenantPolicies;
 import io.llmq.common.job.FailureCode;
+import io.llmq.common.job.GroupCommit;
 import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.job.JobTransitions;
@@ -97,12 +98,26 @@ class JobStore {
 
   static final Duration OUTAGE_PATIENCE = Duration.ofMinutes(5);
 
+  /** Most jobs' ends one statement records, and how many such statements run at a time. */
+  static final int END_BATCH = 64;
+
+  static final int ENDS_IN_FLIGHT = 2;
+
   private final Pool pool;
   private final ObjectMapper json;
+
+  /**
+   * The results of concurrent jobs, recorded together ({@link GroupCommit}): under load one
+   * statement and one commit carry many jobs' ends, each still version-checked on its own.
+   */
+  private final GroupCommit<JobTransitions.Success, Optional<JobRow>> successes;
 
   JobStore(Pool pool, ObjectMapper json) {
     this.pool = pool;
     this.json = json;
+    this.successes =
+        new GroupCommit<>(
+            batch -> patiently(JobTransitions.succeedAll(pool, batch)), END_BATCH, ENDS_IN_FLIGHT);
   }
 
   Uni<Optional<StoredJob>> load(UUID id) {
@@ -208,10 +223,12 @@ class JobStore {
   }
 
   /**
-   * Records the result and who served it; false when the job changed meanwhile (cancelled, or taken
-   * back). The call's cost was settled into the job before ({@code AttemptLedger}).
+   * Records the result and who served it: the row as the update left it, from which the end is
+   * announced without reading the job again; empty when the job changed meanwhile (cancelled, or
+   * taken back). The call's cost was settled into the job before ({@code AttemptLedger}). Goes with
+   * the ends of other jobs that end meanwhile ({@link #successes}).
    */
-  Uni<Boolean> succeed(ClaimedJob job, Completion completion, String servedBy) {
+  Uni<Optional<JobRow>> succeed(ClaimedJob job, Completion completion, String servedBy) {
     JobTransitions.Answer answer =
         new JobTransitions.Answer(
             completion.result().toString(),
@@ -220,7 +237,7 @@ class JobStore {
             completion.totalTokens(),
             servedBy,
             job.model());
-    return patiently(JobTransitions.succeed(pool, job.id(), job.version(), answer));
+    return successes.submit(new JobTransitions.Success(job.id(), job.version(), answer));
   }
 
   /**
