@@ -22,6 +22,10 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -56,7 +60,7 @@ class JobStore {
           + " t.injection AS tenant_injection, t.fallbacks AS tenant_fallbacks,"
           + " t.injection_model AS tenant_injection_model"
           + " FROM jobs j JOIN tenants t ON t.id = j.tenant_id"
-          + " LEFT JOIN api_keys k ON k.id = j.key_id WHERE j.id = $1";
+          + " LEFT JOIN api_keys k ON k.id = j.key_id WHERE j.id = ANY($1::uuid[])";
   private static final String DEFER =
       "INSERT INTO job_outbox (job_id, tenant_id, available_at)"
           + " SELECT id, tenant_id, now() + make_interval(secs => $3) FROM jobs"
@@ -98,7 +102,9 @@ class JobStore {
 
   static final Duration OUTAGE_PATIENCE = Duration.ofMinutes(5);
 
-  /** Most jobs' ends one statement records, and how many such statements run at a time. */
+  /**
+   * Most jobs one statement reads or ends, and how many such statements of a kind run at a time.
+   */
   static final int END_BATCH = 64;
 
   static final int ENDS_IN_FLIGHT = 2;
@@ -112,19 +118,39 @@ class JobStore {
    */
   private final GroupCommit<JobTransitions.Success, Optional<JobRow>> successes;
 
+  /**
+   * The reads of the jobs whose messages arrive together, in one statement ({@link GroupCommit}):
+   * each job as it is when the statement runs, as its own read would find it.
+   */
+  private final GroupCommit<UUID, Optional<StoredJob>> loads;
+
   JobStore(Pool pool, ObjectMapper json) {
     this.pool = pool;
     this.json = json;
+    this.loads = new GroupCommit<>(this::loadAll, END_BATCH, ENDS_IN_FLIGHT);
     this.successes =
         new GroupCommit<>(
             batch -> patiently(JobTransitions.succeedAll(pool, batch)), END_BATCH, ENDS_IN_FLIGHT);
   }
 
+  /** The job and what deciding about it needs (its tenant's settings); empty when there is none. */
   Uni<Optional<StoredJob>> load(UUID id) {
+    return loads.submit(id);
+  }
+
+  private Uni<List<Optional<StoredJob>>> loadAll(List<UUID> ids) {
     return pool.preparedQuery(LOAD)
-        .execute(Tuple.of(id))
-        .map(rows ->
-            rows.size() == 0 ? Optional.empty() : Optional.of(stored(rows.iterator().next())));
+        .execute(Tuple.tuple().addArrayOfUUID(ids.toArray(new UUID[0])))
+        .map(rows -> {
+          Map<UUID, StoredJob> found = new HashMap<>();
+          for (Row row : rows) {
+            StoredJob job = stored(row);
+            found.put(job.id(), job);
+          }
+          List<Optional<StoredJob>> answers = new ArrayList<>(ids.size());
+          ids.forEach(id -> answers.add(Optional.ofNullable(found.get(id))));
+          return answers;
+        });
   }
 
   /**
