@@ -46,6 +46,23 @@ public class CachedAnswers {
 
   /** Stores {@code answer} under {@code key} for the TTL, replacing what was there. */
   public Uni<Void> put(CacheKey key, CachedAnswer answer) {
+    return values
+        .psetex(key.entry(), ttl.toMillis(), encode(answer))
+        .ifNoItem()
+        .after(timeout)
+        .fail();
+  }
+
+  /** How long an entry lives, for a caller that stores it with a script of its own. */
+  public Duration ttl() {
+    return ttl;
+  }
+
+  /**
+   * The entry's text for {@code answer}: what {@link #put} stores, for a caller that stores it with
+   * a script of its own (the worker's single flight stores and lands in one round trip).
+   */
+  public String encode(CachedAnswer answer) {
     ObjectNode entry = json.createObjectNode();
     entry.set("result", answer.result());
     entry.put("prompt_tokens", answer.promptTokens());
@@ -53,14 +70,14 @@ public class CachedAnswers {
     entry.put("cache_write_tokens", answer.cacheWriteTokens());
     entry.put("completion_tokens", answer.completionTokens());
     entry.put("served_by", answer.servedBy());
-    return values
-        .psetex(key.entry(), ttl.toMillis(), entry.toString())
-        .ifNoItem()
-        .after(timeout)
-        .fail();
+    return entry.toString();
   }
 
-  private Optional<CachedAnswer> parse(CacheKey key, String text) {
+  /**
+   * Reads an entry's text that a caller fetched itself (as {@link #get} reads it); an entry that
+   * does not parse counts as none.
+   */
+  public Optional<CachedAnswer> parse(CacheKey key, String text) {
     try {
       JsonNode entry = json.readTree(text);
       if (!(entry.get("result") instanceof ObjectNode result)) {

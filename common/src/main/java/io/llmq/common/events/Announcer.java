@@ -1,5 +1,6 @@
 package io.llmq.common.events;
 
+import io.llmq.common.job.GroupCommit;
 import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.job.JobTransitions;
@@ -14,6 +15,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -30,8 +32,19 @@ import java.util.UUID;
 public class Announcer {
 
   private static final String LOAD = "SELECT " + JobRow.COLUMNS + " FROM jobs WHERE id = $1";
+
+  /** Records many jobs' terminal event ids at once ($1 job ids, $2 their events' ids). */
   private static final String RECORD =
-      "UPDATE jobs SET terminal_event_id = $2 WHERE id = $1 AND terminal_event_id IS NULL";
+      "UPDATE jobs SET terminal_event_id = v.event FROM unnest($1::uuid[], $2::integer[])"
+          + " AS v(id, event) WHERE jobs.id = v.id AND jobs.terminal_event_id IS NULL";
+
+  /** Most ids one statement records, and how many such statements run at a time. */
+  private static final int RECORD_BATCH = 64;
+
+  private static final int RECORDS_IN_FLIGHT = 2;
+
+  private record Recorded(UUID jobId, int eventId) {}
+
   private static final String OVERDUE =
       "SELECT id FROM jobs WHERE terminal_event_id IS NULL AND "
           + JobTransitions.statusIn(JobStatus.terminals())
@@ -43,11 +56,31 @@ public class Announcer {
   private final ReactiveRedisDataSource redis;
   private final Duration grace;
 
+  /**
+   * The ids of concurrent announcements, recorded together ({@link GroupCommit}): under load one
+   * statement carries many jobs' ids. Each write is conditional on no id being stored yet, so a
+   * batch means what its writes would mean one by one.
+   */
+  private final GroupCommit<Recorded, Void> records;
+
   Announcer(Pool pool, EventLog events, ReactiveRedisDataSource redis, EventsConfig config) {
     this.pool = pool;
     this.events = events;
     this.redis = redis;
     this.grace = config.announceGrace();
+    this.records = new GroupCommit<>(this::recordAll, RECORD_BATCH, RECORDS_IN_FLIGHT);
+  }
+
+  private Uni<List<Void>> recordAll(List<Recorded> batch) {
+    UUID[] ids = new UUID[batch.size()];
+    Integer[] eventIds = new Integer[batch.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = batch.get(i).jobId();
+      eventIds[i] = batch.get(i).eventId();
+    }
+    return pool.preparedQuery(RECORD)
+        .execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfInteger(eventIds))
+        .map(rows -> java.util.Collections.nCopies(ids.length, (Void) null));
   }
 
   /**
@@ -103,8 +136,8 @@ public class Announcer {
     if (id <= 0) {
       return Uni.createFrom().failure(new IllegalStateException("done event refused: " + id));
     }
-    return pool.preparedQuery(RECORD)
-        .execute(Tuple.of(job.id(), (int) id))
+    return records
+        .submit(new Recorded(job.id(), (int) id))
         .call(() ->
             job.webhookUrl() == null
                 ? Uni.createFrom().voidItem()

@@ -168,6 +168,26 @@ public final class JobTransitions {
           + " WHERE id = $1 AND version = $2 AND "
           + mayBecome(SUCCEEDED);
 
+  /**
+   * {@link #SUCCEED} for many jobs in one statement: the same changes, each row version-checked on
+   * its own ($1 ids, $2 versions, then each answer's fields), answering the rows it changed.
+   */
+  private static final String SUCCEED_ALL =
+      "UPDATE jobs SET status = "
+          + SUCCEEDED.sql()
+          + ", result = v.result::jsonb, prompt_tokens = v.prompt, completion_tokens ="
+          + " v.completion, total_tokens = v.total, cost_usd = coalesce(jobs.cost_usd, 0),"
+          + " served_provider = v.provider, served_model = coalesce(v.served_model, jobs.model),"
+          + " completed_at = now(), lease_owner = NULL, lease_expires_at = NULL,"
+          + " version = jobs.version + 1"
+          + " FROM unnest($1::uuid[], $2::integer[], $3::text[], $4::integer[], $5::integer[],"
+          + " $6::integer[], $7::text[], $8::text[])"
+          + " AS v(id, version, result, prompt, completion, total, provider, served_model)"
+          + " WHERE jobs.id = v.id AND jobs.version = v.version AND "
+          + mayBecome(SUCCEEDED)
+          + " RETURNING "
+          + JobRow.columns("jobs");
+
   /** The answer, and its ledger row: a cache hit of the attempt, costing 0, saving $8. */
   private static final String SUCCEED_FROM_CACHE =
       "WITH j AS (UPDATE jobs SET status = "
@@ -350,6 +370,74 @@ public final class JobTransitions {
    */
   public static Uni<Boolean> succeed(SqlClient db, UUID id, int version, Answer answer) {
     return changed(db, SUCCEED, answered(id, version, answer).addString(answer.servedModel()));
+  }
+
+  /**
+   * {@link #succeed}, answering the row as the update left it, so the caller can announce the end
+   * from it ({@code Announcer.announce(JobView, int)}) without reading the job back; empty when the
+   * job changed since its claim.
+   */
+  public static Uni<Optional<JobRow>> succeedReturning(
+      SqlClient db, UUID id, int version, Answer answer) {
+    return db.preparedQuery(SUCCEED + " RETURNING " + JobRow.COLUMNS)
+        .execute(answered(id, version, answer).addString(answer.servedModel()))
+        .map(rows -> first(rows).map(JobRow::from));
+  }
+
+  /** One job's answer for {@link #succeedAll}: the job at the version its claim wrote. */
+  public record Success(UUID id, int version, Answer answer) {}
+
+  /**
+   * {@link #succeedReturning} for many jobs in one statement (a group commit of concurrent jobs'
+   * ends): each row changes as its own {@link #succeed} would change it, version-checked on its
+   * own. Answers, in the order of {@code jobs}, each job's row as the update left it, or empty for
+   * a job that changed since its claim.
+   */
+  public static Uni<List<Optional<JobRow>>> succeedAll(SqlClient db, List<Success> jobs) {
+    int n = jobs.size();
+    UUID[] ids = new UUID[n];
+    Integer[] versions = new Integer[n];
+    String[] results = new String[n];
+    Integer[] prompts = new Integer[n];
+    Integer[] completions = new Integer[n];
+    Integer[] totals = new Integer[n];
+    String[] providers = new String[n];
+    String[] servedModels = new String[n];
+    for (int i = 0; i < n; i++) {
+      Success job = jobs.get(i);
+      ids[i] = job.id();
+      versions[i] = job.version();
+      results[i] = job.answer().resultJson();
+      prompts[i] = job.answer().promptTokens();
+      completions[i] = job.answer().completionTokens();
+      totals[i] = job.answer().totalTokens();
+      providers[i] = job.answer().servedProvider();
+      servedModels[i] = job.answer().servedModel();
+    }
+    Tuple values =
+        Tuple.tuple()
+            .addArrayOfUUID(ids)
+            .addArrayOfInteger(versions)
+            .addArrayOfString(results)
+            .addArrayOfInteger(prompts)
+            .addArrayOfInteger(completions)
+            .addArrayOfInteger(totals)
+            .addArrayOfString(providers)
+            .addArrayOfString(servedModels);
+    return db.preparedQuery(SUCCEED_ALL)
+        .execute(values)
+        .map(rows -> {
+          java.util.Map<UUID, JobRow> changed = new java.util.HashMap<>();
+          for (Row row : rows) {
+            JobRow job = JobRow.from(row);
+            changed.put(job.id(), job);
+          }
+          List<Optional<JobRow>> answers = new ArrayList<>(n);
+          for (Success job : jobs) {
+            answers.add(Optional.ofNullable(changed.get(job.id())));
+          }
+          return answers;
+        });
   }
 
   /**

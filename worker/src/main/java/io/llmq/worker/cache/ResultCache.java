@@ -15,8 +15,10 @@ import io.smallrye.mutiny.subscription.Cancellable;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -59,7 +61,8 @@ public class ResultCache {
   private record Again() implements Decision {}
 
   /** A call this replica makes whose answer is stored under {@code key}. */
-  private record Flight(CacheKey key, SingleFlight.Lock lock, Cancellable renewal) {}
+  private record Flight(
+      CacheKey key, SingleFlight.Lock lock, Cancellable renewal, AtomicBoolean landed) {}
 
   private static final Duration WARNING_INTERVAL = Duration.ofMinutes(1);
 
@@ -138,31 +141,42 @@ public class ResultCache {
     if (flight == null) {
       return Uni.createFrom().voidItem();
     }
-    return answers
-        .put(
-            flight.key(),
-            new CachedAnswer(
-                answer.result(),
-                answer.promptTokens(),
-                answer.cachedPromptTokens(),
-                answer.cacheWriteTokens(),
-                answer.completionTokens(),
-                servedBy))
+    CachedAnswer cached =
+        new CachedAnswer(
+            answer.result(),
+            answer.promptTokens(),
+            answer.cachedPromptTokens(),
+            answer.cacheWriteTokens(),
+            answer.completionTokens(),
+            servedBy);
+    if (flight.lock() == null) {
+      return answers.put(flight.key(), cached).onFailure().recoverWithUni(this::unavailable);
+    }
+    // The leader stores and lands in one round trip: its followers need nothing but the answer.
+    return flights
+        .storeAndLand(flight.lock(), answers.encode(cached), answers.ttl())
+        .invoke(() -> flight.landed().set(true))
         .onFailure()
-        .recoverWithUni(failure -> unavailable(failure));
+        .recoverWithUni(this::unavailable);
   }
 
+  /**
+   * One look: with single flight on, the answer or else the lock in one round trip ({@link
+   * SingleFlight#lookOrLock}); a job that finds neither waits for the leader within its bound.
+   */
   private Uni<Decision> look(CacheKey key, long until, boolean followed) {
     boolean single = config.singleFlight().enabled();
     SingleFlight.Doorbell bell = single ? flights.doorbell(key) : null;
-    return answers
-        .get(key)
-        .chain(found -> {
-          if (found.isPresent()) {
-            return Uni.createFrom().<Decision>item(new Hit(found.get(), followed));
-          }
-          return single ? follow(key, bell, until) : Uni.createFrom().item(new Lead(key, null));
-        })
+    Uni<Decision> looked =
+        single
+            ? flights.lookOrLock(key).chain(found -> decide(key, found, bell, until, followed))
+            : answers
+                .get(key)
+                .map(found ->
+                    found.isPresent()
+                        ? new Hit(found.get(), followed)
+                        : (Decision) new Lead(key, null));
+    return looked
         .eventually(() -> {
           if (bell != null) {
             bell.close();
@@ -174,46 +188,49 @@ public class ResultCache {
         .recoverWithUni(failure -> unavailable(failure).replaceWith(new Lead(key, null)));
   }
 
-  /** No answer yet: lead, or wait for the leader within the follower's bound. */
-  private Uni<Decision> follow(CacheKey key, SingleFlight.Doorbell bell, long until) {
-    return flights
-        .tryLock(key)
-        .chain(lock -> {
-          if (lock.isPresent()) {
-            return leadUnlessLanded(lock.get());
-          }
-          long left = until - System.nanoTime();
-          if (left <= 0) {
-            return Uni.createFrom().item(new Requeue(config.singleFlight().maxWait()));
-          }
-          Duration wait =
-              Duration.ofNanos(Math.min(left, config.singleFlight().recheckInterval().toNanos()));
-          return bell.await(wait).replaceWith(new Again());
-        });
+  /**
+   * What a look found: the stored answer (an entry that does not parse counts as none: the job
+   * leads if it can), the lock (lead: the look was atomic, so no answer landed before it), or
+   * another job leading (wait for it within the follower's bound).
+   */
+  private Uni<Decision> decide(
+      CacheKey key,
+      SingleFlight.Look found,
+      SingleFlight.Doorbell bell,
+      long until,
+      boolean followed) {
+    if (found.entry() != null) {
+      Optional<CachedAnswer> answer = answers.parse(key, found.entry());
+      if (answer.isPresent()) {
+        return Uni.createFrom().item(new Hit(answer.get(), followed));
+      }
+      return flights
+          .tryLock(key)
+          .chain(lock ->
+              lock.isPresent()
+                  ? Uni.createFrom().<Decision>item(new Lead(key, lock.get()))
+                  : follow(bell, until));
+    }
+    if (found.lock() != null) {
+      return Uni.createFrom().item(new Lead(key, found.lock()));
+    }
+    return follow(bell, until);
   }
 
-  /**
-   * A leader that just landed stored its answer before freeing the lock; a job that takes the lock
-   * right after looks once more, so it never calls for an answer that is already there.
-   */
-  private Uni<Decision> leadUnlessLanded(SingleFlight.Lock lock) {
-    return answers
-        .get(lock.key())
-        .chain(found -> {
-          if (found.isEmpty()) {
-            return Uni.createFrom().<Decision>item(new Lead(lock.key(), lock));
-          }
-          return flights
-              .land(lock)
-              .onFailure()
-              .recoverWithNull()
-              .replaceWith(new Hit(found.get(), true));
-        });
+  /** Another job leads: wait for it to land, within the follower's bound. */
+  private Uni<Decision> follow(SingleFlight.Doorbell bell, long until) {
+    long left = until - System.nanoTime();
+    if (left <= 0) {
+      return Uni.createFrom().item(new Requeue(config.singleFlight().maxWait()));
+    }
+    Duration wait =
+        Duration.ofNanos(Math.min(left, config.singleFlight().recheckInterval().toNanos()));
+    return bell.await(wait).replaceWith(new Again());
   }
 
   private <T> Uni<T> lead(UUID jobId, Lead lead, Supplier<Uni<T>> call) {
     Cancellable renewal = lead.lock() == null ? () -> {} : flights.keep(lead.lock());
-    Flight flight = new Flight(lead.key(), lead.lock(), renewal);
+    Flight flight = new Flight(lead.key(), lead.lock(), renewal, new AtomicBoolean());
     flying.put(jobId, flight);
     return Uni.createFrom().deferred(call::get).eventually(() -> land(jobId, flight));
   }
@@ -221,7 +238,7 @@ public class ResultCache {
   private Uni<Void> land(UUID jobId, Flight flight) {
     flying.remove(jobId, flight);
     flight.renewal().cancel();
-    if (flight.lock() == null) {
+    if (flight.lock() == null || flight.landed().get()) {
       return Uni.createFrom().voidItem();
     }
     return flights.land(flight.lock()).onFailure().recoverWithUni(failure -> unavailable(failure));

@@ -45,6 +45,29 @@ public class SingleFlight {
       "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end"
           + " return redis.call('publish', ARGV[2], ARGV[3])";
 
+  /**
+   * One round trip for what a job's lookup needs: the stored answer ({@code {1, entry}}), else the
+   * lock taken ({@code {2}}), else another job leads ({@code {0}}). Atomic, so a lock taken here
+   * never misses an answer that landed between the look and the lock, and needs no second look.
+   */
+  private static final String LOOK_OR_LOCK =
+      "local a = redis.call('get', KEYS[1]) if a then return {1, a} end"
+          + " if redis.call('set', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {2} end"
+          + " return {0}";
+
+  /**
+   * The leader's answer stored (entry {@code KEYS[1]} for {@code ARGV[3]} ms) and its lock freed if
+   * still its own, and the followers told, in one round trip: the entry is written before the lock
+   * goes, as {@link #land} after a separate store did.
+   */
+  private static final String STORE_AND_LAND =
+      "redis.call('set', KEYS[1], ARGV[4], 'PX', ARGV[3])"
+          + " if redis.call('get', KEYS[2]) == ARGV[1] then redis.call('del', KEYS[2]) end"
+          + " return redis.call('publish', ARGV[2], KEYS[1])";
+
+  /** What {@link #lookOrLock} found: the entry's text, the lock won, or neither (another leads). */
+  public record Look(String entry, Lock lock) {}
+
   private final ReactiveRedisDataSource redis;
   private final Duration lease;
   private final Duration timeout;
@@ -90,6 +113,56 @@ public class SingleFlight {
         .fail()
         .map(response ->
             response == null ? Optional.<Lock>empty() : Optional.of(new Lock(key, token)));
+  }
+
+  /**
+   * The key's stored answer, or else its lock, in one round trip (see {@link #LOOK_OR_LOCK}): a
+   * {@link Look} with the entry's text, or with the lock this job now holds, or with neither when
+   * another job leads.
+   */
+  Uni<Look> lookOrLock(CacheKey key) {
+    String token = UUID.randomUUID().toString();
+    return redis
+        .execute(
+            "EVAL",
+            LOOK_OR_LOCK,
+            "2",
+            key.entry(),
+            key.lock(),
+            token,
+            Long.toString(lease.toMillis()))
+        .ifNoItem()
+        .after(timeout)
+        .fail()
+        .map(response -> {
+          long found = response == null ? 0 : response.get(0).toLong();
+          if (found == 1) {
+            return new Look(response.get(1).toString(), null);
+          }
+          return new Look(null, found == 2 ? new Lock(key, token) : null);
+        });
+  }
+
+  /**
+   * Stores the leader's answer ({@code entry}, living {@code ttl}) and lands, in one round trip
+   * (see {@link #STORE_AND_LAND}).
+   */
+  Uni<Void> storeAndLand(Lock lock, String entry, Duration ttl) {
+    return redis
+        .execute(
+            "EVAL",
+            STORE_AND_LAND,
+            "2",
+            lock.key().entry(),
+            lock.key().lock(),
+            lock.token(),
+            CHANNEL,
+            Long.toString(ttl.toMillis()),
+            entry)
+        .ifNoItem()
+        .after(timeout)
+        .fail()
+        .replaceWithVoid();
   }
 
   /**

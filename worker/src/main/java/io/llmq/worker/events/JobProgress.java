@@ -4,13 +4,19 @@ import io.llmq.common.events.Announcer;
 import io.llmq.common.events.EventLog;
 import io.llmq.common.events.JobEvent;
 import io.llmq.common.governor.QueuePositions;
+import io.llmq.common.job.GroupCommit;
 import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -23,14 +29,27 @@ import java.util.UUID;
 @ApplicationScoped
 public class JobProgress {
 
-  private static final String VIEW = "SELECT " + JobRow.COLUMNS + " FROM jobs WHERE id = $1";
+  private static final String VIEW =
+      "SELECT " + JobRow.COLUMNS + " FROM jobs WHERE id = ANY($1::uuid[])";
+
+  /** Most rows one statement reads, and how many such statements run at a time. */
+  private static final int READ_BATCH = 64;
+
+  private static final int READS_IN_FLIGHT = 2;
 
   private final Pool pool;
   private final EventLog log;
   private final Announcer announcer;
   private final QueuePositions positions;
 
+  /**
+   * The rows that status events of concurrent jobs carry, read in one statement ({@link
+   * GroupCommit}): each as it is when the statement runs, read after its change as before.
+   */
+  private final GroupCommit<UUID, JobRow> rows;
+
   JobProgress(Pool pool, EventLog log, Announcer announcer, QueuePositions positions) {
+    this.rows = new GroupCommit<>(this::rowsOf, READ_BATCH, READS_IN_FLIGHT);
     this.pool = pool;
     this.log = log;
     this.announcer = announcer;
@@ -76,6 +95,15 @@ public class JobProgress {
     announcer.announceLater(jobId);
   }
 
+  /**
+   * The job's terminal status is committed, and {@code row} is the row its terminal update
+   * answered: its {@code done} event from that row, without reading the job again (nothing else
+   * announces a job before the sweep's grace, and announcing twice yields one event).
+   */
+  public void ended(JobRow row) {
+    announcer.announceLater(row.view(), row.version());
+  }
+
   /** The job's end, with whatever was accounted after it (a cancelled call's usage). */
   public Uni<Long> endedNow(UUID jobId) {
     return announcer.announce(jobId);
@@ -97,8 +125,21 @@ public class JobProgress {
 
   /** The job's row as it is now, {@code null} when there is none. */
   private Uni<JobRow> row(UUID jobId) {
+    return rows.submit(jobId);
+  }
+
+  private Uni<List<JobRow>> rowsOf(List<UUID> ids) {
     return pool.preparedQuery(VIEW)
-        .execute(Tuple.of(jobId))
-        .map(rows -> rows.size() == 0 ? null : JobRow.from(rows.iterator().next()));
+        .execute(Tuple.tuple().addArrayOfUUID(ids.toArray(new UUID[0])))
+        .map(found -> {
+          Map<UUID, JobRow> byId = new HashMap<>();
+          for (Row row : found) {
+            JobRow job = JobRow.from(row);
+            byId.put(job.id(), job);
+          }
+          List<JobRow> answers = new ArrayList<>(ids.size());
+          ids.forEach(id -> answers.add(byId.get(id)));
+          return answers;
+        });
   }
 }

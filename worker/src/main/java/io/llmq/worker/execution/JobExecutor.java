@@ -812,9 +812,9 @@ public class JobExecutor {
         .settle(job.id(), job.attempts(), job.model(), usage, cost, "succeeded", null)
         .chain(() -> cache.remember(job.id(), completion, route.provider().name()))
         .chain(() -> store.succeed(job, completion, route.provider().name()))
-        .invoke(changed -> ended(job.id(), changed, "succeeded"))
-        .chain(changed ->
-            changed
+        .invoke(row -> ended(job.id(), row))
+        .chain(row ->
+            row.isPresent()
                 ? Uni.createFrom().voidItem()
                 // Cancelled after the provider answered: the call still cost what it cost.
                 : aborted.completedAfterCancel(
@@ -981,6 +981,21 @@ public class JobExecutor {
             failure -> Log.errorf(failure, "Job(id=%s) lease renewal stopped", jobId));
   }
 
+  /**
+   * {@link #ended(UUID, boolean, String)} for a job that succeeded, its end announced from the row
+   * its terminal update answered ({@code row}; empty when the job had changed).
+   */
+  private void ended(UUID jobId, Optional<io.llmq.common.job.JobRow> row) {
+    if (row.isEmpty()) {
+      ended(jobId, false, "succeeded");
+      return;
+    }
+    Log.infof("Job(id=%s) succeeded", jobId);
+    metrics.counter("llmq.jobs.finished", "outcome", "succeeded").increment();
+    progress.ended(row.get());
+    finished(jobId);
+  }
+
   private void ended(UUID jobId, boolean changed, String outcome) {
     if (!changed) {
       Log.infof("Job(id=%s) changed while running (cancelled?); its result was dropped", jobId);
@@ -989,6 +1004,11 @@ public class JobExecutor {
     Log.infof("Job(id=%s) %s", jobId, outcome);
     metrics.counter("llmq.jobs.finished", "outcome", outcome).increment();
     progress.ended(jobId);
+    finished(jobId);
+  }
+
+  /** Rings the doorbell of clients waiting for the job's end (the api's long polls). */
+  private void finished(UUID jobId) {
     notices
         .publish(JobNotices.FINISHED, jobId.toString())
         .subscribe()

@@ -7,6 +7,7 @@ import io.llmq.common.failure.Outages;
 import io.llmq.common.guardrails.Guardrails;
 import io.llmq.common.guardrails.TenantPolicies;
 import io.llmq.common.job.FailureCode;
+import io.llmq.common.job.GroupCommit;
 import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.job.JobTransitions;
@@ -21,6 +22,10 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -55,7 +60,7 @@ class JobStore {
           + " t.injection AS tenant_injection, t.fallbacks AS tenant_fallbacks,"
           + " t.injection_model AS tenant_injection_model"
           + " FROM jobs j JOIN tenants t ON t.id = j.tenant_id"
-          + " LEFT JOIN api_keys k ON k.id = j.key_id WHERE j.id = $1";
+          + " LEFT JOIN api_keys k ON k.id = j.key_id WHERE j.id = ANY($1::uuid[])";
   private static final String DEFER =
       "INSERT INTO job_outbox (job_id, tenant_id, available_at)"
           + " SELECT id, tenant_id, now() + make_interval(secs => $3) FROM jobs"
@@ -97,19 +102,55 @@ class JobStore {
 
   static final Duration OUTAGE_PATIENCE = Duration.ofMinutes(5);
 
+  /**
+   * Most jobs one statement reads or ends, and how many such statements of a kind run at a time.
+   */
+  static final int END_BATCH = 64;
+
+  static final int ENDS_IN_FLIGHT = 2;
+
   private final Pool pool;
   private final ObjectMapper json;
+
+  /**
+   * The results of concurrent jobs, recorded together ({@link GroupCommit}): under load one
+   * statement and one commit carry many jobs' ends, each still version-checked on its own.
+   */
+  private final GroupCommit<JobTransitions.Success, Optional<JobRow>> successes;
+
+  /**
+   * The reads of the jobs whose messages arrive together, in one statement ({@link GroupCommit}):
+   * each job as it is when the statement runs, as its own read would find it.
+   */
+  private final GroupCommit<UUID, Optional<StoredJob>> loads;
 
   JobStore(Pool pool, ObjectMapper json) {
     this.pool = pool;
     this.json = json;
+    this.loads = new GroupCommit<>(this::loadAll, END_BATCH, ENDS_IN_FLIGHT);
+    this.successes =
+        new GroupCommit<>(
+            batch -> patiently(JobTransitions.succeedAll(pool, batch)), END_BATCH, ENDS_IN_FLIGHT);
   }
 
+  /** The job and what deciding about it needs (its tenant's settings); empty when there is none. */
   Uni<Optional<StoredJob>> load(UUID id) {
+    return loads.submit(id);
+  }
+
+  private Uni<List<Optional<StoredJob>>> loadAll(List<UUID> ids) {
     return pool.preparedQuery(LOAD)
-        .execute(Tuple.of(id))
-        .map(rows ->
-            rows.size() == 0 ? Optional.empty() : Optional.of(stored(rows.iterator().next())));
+        .execute(Tuple.tuple().addArrayOfUUID(ids.toArray(new UUID[0])))
+        .map(rows -> {
+          Map<UUID, StoredJob> found = new HashMap<>();
+          for (Row row : rows) {
+            StoredJob job = stored(row);
+            found.put(job.id(), job);
+          }
+          List<Optional<StoredJob>> answers = new ArrayList<>(ids.size());
+          ids.forEach(id -> answers.add(Optional.ofNullable(found.get(id))));
+          return answers;
+        });
   }
 
   /**
@@ -208,10 +249,12 @@ class JobStore {
   }
 
   /**
-   * Records the result and who served it; false when the job changed meanwhile (cancelled, or taken
-   * back). The call's cost was settled into the job before ({@code AttemptLedger}).
+   * Records the result and who served it: the row as the update left it, from which the end is
+   * announced without reading the job again; empty when the job changed meanwhile (cancelled, or
+   * taken back). The call's cost was settled into the job before ({@code AttemptLedger}). Goes with
+   * the ends of other jobs that end meanwhile ({@link #successes}).
    */
-  Uni<Boolean> succeed(ClaimedJob job, Completion completion, String servedBy) {
+  Uni<Optional<JobRow>> succeed(ClaimedJob job, Completion completion, String servedBy) {
     JobTransitions.Answer answer =
         new JobTransitions.Answer(
             completion.result().toString(),
@@ -220,7 +263,7 @@ class JobStore {
             completion.totalTokens(),
             servedBy,
             job.model());
-    return patiently(JobTransitions.succeed(pool, job.id(), job.version(), answer));
+    return successes.submit(new JobTransitions.Success(job.id(), job.version(), answer));
   }
 
   /**
