@@ -28,6 +28,11 @@ from benchlib import (  # noqa: E402
     ROOT, free_port, http, isolated_env, launch, psql, tenant, wait_ready)
 
 DB = "llmq_aot_train"
+# LLMQ_AOT_TRAIN_APPCDS=1: a dynamic AppCDS archive (app.jsa, -XX:ArchiveClassesAtExit; JDK 19+,
+# used with -XX:SharedArchiveFile=app.jsa) instead, the fallback for a JDK older than 25: classes
+# only, no method profiles. Measured for comparison; nothing starts from it by default.
+APPCDS = os.environ.get("LLMQ_AOT_TRAIN_APPCDS") == "1"
+CACHE = "app.jsa" if APPCDS else "app.aot"
 
 
 def request(connection, method, path, headers, body=None):
@@ -104,11 +109,12 @@ def main():
     try:
         for module, variable, port in (("worker", "LLMQ_WORKER_PORT", worker_port),
                                        ("api", "LLMQ_API_PORT", api_port)):
-            cache = os.path.join(ROOT, module, "target", "quarkus-app", "app.aot")
+            cache = os.path.join(ROOT, module, "target", "quarkus-app", CACHE)
             if os.path.exists(cache):
                 os.remove(cache)
+            flag = "-XX:ArchiveClassesAtExit=" if APPCDS else "-XX:AOTCacheOutput="
             launch(processes, java, module, f"aot-train-{module}", {**env, variable: str(port)},
-                   [f"-XX:AOTCacheOutput={cache}"])
+                   [flag + cache])
         wait_ready(f"http://127.0.0.1:{worker_port}/q/health/ready", processes[0])
         wait_ready(f"http://127.0.0.1:{api_port}/q/health/ready", processes[1])
         started = time.time()
@@ -122,7 +128,7 @@ def main():
             process.wait(timeout=300)
         psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)", "postgres")
     for module in ("api", "worker"):
-        cache = os.path.join(ROOT, module, "target", "quarkus-app", "app.aot")
+        cache = os.path.join(ROOT, module, "target", "quarkus-app", CACHE)
         if not os.path.exists(cache):
             raise SystemExit(f"no cache written for {module}; see bench/out/aot-train-{module}.log")
         print(f"{module}: {cache} ({os.path.getsize(cache) / 1e6:.0f} MB)", flush=True)
