@@ -22,7 +22,8 @@ else
   ./mvnw -B -q package -DskipTests -pl api,worker -am -Dquarkus.package.jar.type=aot-jar
 fi
 for module in api worker; do
-  unzip -p "$module/target/quarkus-app/quarkus-run.jar" META-INF/MANIFEST.MF | grep -q AotQuarkusEntryPoint \
+  python3 -c 'import sys, zipfile; sys.exit(b"AotQuarkusEntryPoint" not in zipfile.ZipFile(sys.argv[1]).read("META-INF/MANIFEST.MF"))' \
+    "$module/target/quarkus-app/quarkus-run.jar" \
     || die "$module/target/quarkus-app is not an aot-jar: build it with -Dquarkus.package.jar.type=aot-jar (or drop --no-build)"
   rm -f "$module/target/quarkus-app/app.aot" "$module/target/quarkus-app/app.aot.stamp"
 done
