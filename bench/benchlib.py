@@ -57,12 +57,22 @@ def psql(sql, db):
             time.sleep(1)
 
 
+def jvm_opts(module):
+    """The JVM options that start `module` from its AOT cache (bench/jvm-opts.sh: empty unless
+    a cache was trained on exactly these jars by this JVM), when LLMQ_BENCH_AOT=1."""
+    if os.environ.get("LLMQ_BENCH_AOT") != "1":
+        return []
+    return subprocess.run([os.path.join(ROOT, "bench", "jvm-opts.sh"), module], check=True,
+                          capture_output=True, text=True).stdout.split()
+
+
 def launch(processes, java, module, label, env, flags=()):
-    """Starts a module's built Quarkus app (bench/out/<label>.log) and adds it to processes."""
+    """Starts a module's built Quarkus app (bench/out/<label>.log) and adds it to processes;
+    from its AOT cache with LLMQ_BENCH_AOT=1 (see jvm_opts)."""
     os.makedirs(OUT, exist_ok=True)
     log = open(os.path.join(OUT, f"{label}.log"), "w")
     jar = os.path.join(ROOT, module, "target", "quarkus-app", "quarkus-run.jar")
-    process = subprocess.Popen([java, "-Xmx512m", *flags, "-jar", jar], env=env, stdout=log,
+    process = subprocess.Popen([java, "-Xmx512m", *jvm_opts(module), *flags, "-jar", jar], env=env, stdout=log,
                                stderr=subprocess.STDOUT)
     processes.append(process)
     return process
