@@ -76,7 +76,9 @@ def run(args, timeout, **kwargs):
 def git_commit():
     try:
         commit = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], 10).strip()
-        dirty = run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], 10).strip()
+        # The generated page and figures themselves do not count as changes.
+        dirty = run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "--", ".",
+                     ":!docs/benchmarks.md", ":!docs/bench"], 10).strip()
         return commit + (" (with uncommitted changes)" if dirty else "")
     except Exception:
         return "unknown"
@@ -482,6 +484,13 @@ def fmt(x, digits=0):
     return str(x)
 
 
+def ms(x):
+    """A latency for the page: 2 decimals under 10 ms, 1 under 100, none above."""
+    if x is None:
+        return "–"
+    return f"{x:,.{2 if x < 10 else 1 if x < 100 else 0}f} ms"
+
+
 def verdict(ok, measured=None, target=None, higher_is_better=False):
     """`met`, or `NOT met` with how far off: the share of the target reached (higher is
     better) or the factor over it (lower is better)."""
@@ -666,23 +675,23 @@ def render(results):
         for label, key in (("submit, open loop at 1,000/s, from the scheduled send time", "latency_ms"),
                            ("submit, same run, from the actual send (service time)", "service_ms")):
             q = o[key]
-            lines.append(f"| {label} | {fmt(q['n'])} | {q['p50']} ms | {q['p90']} ms | {q['p99']} ms | {q['max']} ms |")
+            lines.append(f"| {label} | {fmt(q['n'])} | {ms(q['p50'])} | {ms(q['p90'])} | {ms(q['p99'])} | {ms(q['max'])} |")
         c = s["closed"]
-        lines.append(f"| submit, closed loop (wrk, 64 connections) | {fmt(c['requests'])} | {c['p50_ms']} ms | {c['p90_ms']} ms | {c['p99_ms']} ms | {c['max_ms']} ms |")
+        lines.append(f"| submit, closed loop (wrk, 64 connections) | {fmt(c['requests'])} | {ms(c['p50_ms'])} | {ms(c['p90_ms'])} | {ms(c['p99_ms'])} | {ms(c['max_ms'])} |")
     d = parts.get("dispatch", {}).get("figures")
     if d:
-        lines.append(f"| dispatch, queued → succeeded (database clock) | {fmt(d['submitted'])} | {d['p50_ms']} ms | – | {d['p99_ms']} ms | {d['max_ms']} ms |")
-        lines.append(f"| dispatch, queued → claimed | {fmt(d['submitted'])} | {d['to_started_p50_ms']} ms | – | {d['to_started_p99_ms']} ms | – |")
+        lines.append(f"| dispatch, queued → succeeded (database clock) | {fmt(d['submitted'])} | {ms(d['p50_ms'])} | – | {ms(d['p99_ms'])} | {ms(d['max_ms'])} |")
+        lines.append(f"| dispatch, queued → claimed | {fmt(d['submitted'])} | {ms(d['to_started_p50_ms'])} | – | {ms(d['to_started_p99_ms'])} | – |")
     c = parts.get("cache", {}).get("figures")
     if c:
         hit = c["latency"]["cache hit"]
-        lines.append(f"| cache hit, submit → 200 `succeeded` (client) | {hit['jobs']} | {hit['p50_ms']} ms | – | {hit['p99_ms']} ms | – |")
+        lines.append(f"| cache hit, submit → 200 `succeeded` (client) | {hit['jobs']} | {ms(hit['p50_ms'])} | – | {ms(hit['p99_ms'])} | – |")
     n = parts.get("notify", {}).get("figures")
     if n:
         for label, key in (("terminal commit → SSE `done`", "sse_ms"), ("terminal commit → webhook received", "webhook_ms")):
             q = n["latency"][key]
             if q:
-                lines.append(f"| {label} | {q['n']} | {q['p50']:.1f} ms | {q['p90']:.1f} ms | {q['p99']:.1f} ms | {q['max']:.1f} ms |")
+                lines.append(f"| {label} | {q['n']} | {ms(q['p50'])} | {ms(q['p90'])} | {ms(q['p99'])} | {ms(q['max'])} |")
     lines.append("")
     if s or w:
         lines += ["### Throughput", "", "| measure | figure |", "| --- | --- |"]
