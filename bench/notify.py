@@ -33,6 +33,7 @@ from benchlib import (  # noqa: E402
     delete_queues, drop_database, free_port, http, isolated_env, launch, psql, stop, tenant_key,
     wait_ready)
 PER_JOB = 50
+PRINT_LOCK = threading.Lock()
 
 
 
@@ -68,7 +69,10 @@ class Receiver(BaseHTTPRequestHandler):
         at = time.time()
         length = int(self.headers.get("Content-Length", 0))
         self.rfile.read(length)
-        print(self.headers.get("webhook-id"), at, flush=True)
+        # One write per line under a lock: the server's threads must not interleave lines.
+        with PRINT_LOCK:
+            sys.stdout.write(f"{self.headers.get('webhook-id')} {at}\n")
+            sys.stdout.flush()
         self.send_response(204)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -84,9 +88,10 @@ def receive(port):
 def arrivals(receiver):
     """webhook-id -> first arrival, from the receiver's output so far."""
     seen = {}
-    for line in receiver.stdout_lines:
-        hook_id, at = line.split()
-        seen.setdefault(hook_id, float(at))
+    for line in list(receiver.stdout_lines):
+        fields = line.split()
+        if len(fields) == 2:  # anything else is not a receipt
+            seen.setdefault(fields[0], float(fields[1]))
     return seen
 
 
