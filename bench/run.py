@@ -907,4 +907,9 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("bench: interrupted; the apps it started are stopped, their databases and queues"
+              " removed, and the stored figures unchanged", file=sys.stderr)
+        sys.exit(130)
