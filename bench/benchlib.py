@@ -196,18 +196,28 @@ def service_pids():
 
 
 def cpu_snapshot(apps):
-    """CPU ms so far of each app (label -> pid) and of each shared service (all its processes;
-    PostgreSQL backends come and go, so both snapshots list them anew)."""
+    """CPU ms so far of each app (label -> pid), and of each process of each shared service
+    (label -> {pid: ms}): PostgreSQL backends come and go, so each is compared with itself."""
     snapshot = {label: cpu_ms(pid) for label, pid in apps.items()}
     for label, pids in service_pids().items():
-        snapshot[label] = sum(cpu_ms(pid) for pid in pids)
+        snapshot[label] = {pid: cpu_ms(pid) for pid in pids}
     return snapshot
 
 
 def cpu_per_op(before, after, ops):
-    """CPU ms per operation of each process between two snapshots."""
-    return {label: round((after[label] - before[label]) / ops, 4) if ops else None
-            for label in before}
+    """CPU ms per operation of each process between two snapshots. A service's figure is the sum
+    over its processes alive at the second snapshot of what each spent since the first (all of it
+    for one started since); a process that exited in between is not counted, so the figure errs
+    low, never negative."""
+    result = {}
+    for label, then in before.items():
+        now = after.get(label)
+        if isinstance(then, dict):
+            spent = sum(ms - then.get(pid, 0.0) for pid, ms in (now or {}).items())
+        else:
+            spent = (now or 0.0) - then
+        result[label] = round(spent / ops, 4) if ops else None
+    return result
 
 
 def drive(api_port, auth, rate, seconds, body_of, senders=16):
