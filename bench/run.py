@@ -596,8 +596,9 @@ def render(results):
                 load += " → " + " / ".join(str(x) for x in p["load_after"])
             lines.append(f"| {name} | {p['ran_at']} | {p['commit']} | {load}"
                          f" | {p['seconds']:.0f} s | `{p['command']}` |")
-    busy = [name for name, p in parts.items()
-            if max(p["machine"]["load"][0], (p.get("load_after") or [0])[0]) > 1.5 * (p["machine"]["cores"] or 1)]
+    busy = [name for name in PARTS if name in parts
+            and max(parts[name]["machine"]["load"][0], (parts[name].get("load_after") or [0])[0])
+            > 1.5 * (parts[name]["machine"]["cores"] or 1)]
     if busy:
         lines += ["", f"**A busy machine:** the load average passed 1.5 × the cores during {', '.join(busy)}; "
                   "those parts' wall-clock figures mostly measure the other work. Compare builds by the "
