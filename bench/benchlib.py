@@ -4,6 +4,7 @@ rate. Only loopback addresses are used; every wait is bounded in time."""
 import http.client as httpclient
 import json
 import os
+import shlex
 import socket
 import subprocess
 import threading
@@ -59,21 +60,32 @@ def psql(sql, db):
 
 def jvm_opts(module):
     """The JVM options that start `module` from its AOT cache (bench/jvm-opts.sh: empty unless
-    a cache was trained on exactly these jars by this JVM), when LLMQ_BENCH_AOT=1."""
-    if os.environ.get("LLMQ_BENCH_AOT") != "1":
+    a cache was trained on exactly these jars by this JVM, see bench/aot-train.sh), as the apps
+    run in `./llmq up` and the images; none with LLMQ_BENCH_AOT=0."""
+    if os.environ.get("LLMQ_BENCH_AOT") == "0":
         return []
     return subprocess.run([os.path.join(ROOT, "bench", "jvm-opts.sh"), module], check=True,
                           capture_output=True, text=True).stdout.split()
 
 
+def jvm_options():
+    """Extra JVM options for every app a benchmark starts, from LLMQ_BENCH_JVM_OPTS (split as a
+    shell would), so start-up flags are tried in one place."""
+    return shlex.split(os.environ.get("LLMQ_BENCH_JVM_OPTS", ""))
+
+
 def launch(processes, java, module, label, env, flags=()):
-    """Starts a module's built Quarkus app (bench/out/<label>.log) and adds it to processes;
-    from its AOT cache with LLMQ_BENCH_AOT=1 (see jvm_opts)."""
+    """Starts a module's built Quarkus app (bench/out/<label>.log) and adds it to processes.
+    The one place every benchmark starts an app: the heap cap, the module's AOT cache (see
+    jvm_opts), LLMQ_BENCH_JVM_OPTS, then the caller's flags. `process.started` is the
+    perf_counter just before the fork."""
     os.makedirs(OUT, exist_ok=True)
     log = open(os.path.join(OUT, f"{label}.log"), "w")
     jar = os.path.join(ROOT, module, "target", "quarkus-app", "quarkus-run.jar")
-    process = subprocess.Popen([java, "-Xmx512m", *jvm_opts(module), *flags, "-jar", jar], env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
+    options = [java, "-Xmx512m", *jvm_opts(module), *jvm_options(), *flags, "-jar", jar]
+    started = time.perf_counter()
+    process = subprocess.Popen(options, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process.started = started
     processes.append(process)
     return process
 
@@ -133,13 +145,90 @@ def percentile(values, p):
 
 
 def stop(processes):
+    """Stops the given processes (and only them): SIGTERM, then SIGKILL after 20 s."""
     for process in processes:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
     for process in processes:
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=10)
+
+
+def drop_database(db):
+    psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)", "postgres")
+
+
+def delete_queues(env):
+    """Deletes the queue and dead-letter queue `isolated_env` named, with rabbitmqctl where it is
+    installed (their exchanges stay: rabbitmqctl cannot delete one)."""
+    for queue in (env.get("LLMQ_QUEUE_NAME"), env.get("LLMQ_QUEUE_DEAD_LETTER_QUEUE")):
+        if queue and queue.startswith("llmq-bench-"):
+            subprocess.run(["rabbitmqctl", "-q", "delete_queue", queue], capture_output=True,
+                           timeout=60, check=False)
+
+
+def cpu_ms(pid):
+    """utime + stime of a process so far, in ms (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def rss_mib(pid):
+    """VmRSS of a process in MiB (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def pids_of(user=None, name=None):
+    """PIDs by owner or exact process name, read with pgrep (reading only)."""
+    args = ["pgrep"] + (["-u", user] if user else []) + (["-x", name] if name else [])
+    found = subprocess.run(args, capture_output=True, text=True, check=False).stdout.split()
+    return [int(p) for p in found]
+
+
+def service_pids():
+    """The shared services' processes: every PostgreSQL process (the postmaster and its
+    backends), RabbitMQ's beam.smp and redis-server."""
+    return {"postgresql": pids_of(user="postgres", name=None) or pids_of(name="postgres"),
+            "rabbitmq": pids_of(name="beam.smp"), "redis": pids_of(name="redis-server")}
+
+
+def cpu_snapshot(apps):
+    """CPU ms so far of each app (label -> pid), and of each process of each shared service
+    (label -> {pid: ms}): PostgreSQL backends come and go, so each is compared with itself."""
+    snapshot = {label: cpu_ms(pid) for label, pid in apps.items()}
+    for label, pids in service_pids().items():
+        snapshot[label] = {pid: cpu_ms(pid) for pid in pids}
+    return snapshot
+
+
+def cpu_per_op(before, after, ops):
+    """CPU ms per operation of each process between two snapshots. A service's figure is the sum
+    over its processes alive at the second snapshot of what each spent since the first (all of it
+    for one started since); a process that exited in between is not counted, so the figure errs
+    low, never negative."""
+    result = {}
+    for label, then in before.items():
+        now = after.get(label)
+        if isinstance(then, dict):
+            spent = sum(ms - then.get(pid, 0.0) for pid, ms in (now or {}).items())
+        else:
+            spent = (now or 0.0) - then
+        result[label] = round(spent / ops, 4) if ops else None
+    return result
 
 
 def drive(api_port, auth, rate, seconds, body_of, senders=16):

@@ -34,7 +34,8 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (  # noqa: E402
-    free_port, http, isolated_env, launch, percentile, psql, stop, tenant_key, wait_ready)
+    delete_queues, drop_database, free_port, http, isolated_env, launch, percentile, psql, stop,
+    tenant_key, wait_ready)
 
 DB = "llmq_bench_cache"
 PROVIDER_NAME = "bench-cache"
@@ -95,6 +96,7 @@ def measure(submitter, kinds, count):
 
         results[label] = {
             "label": label, "jobs": count, "unexpected": unexpected[label],
+            "raw_ms": [round(t, 3) for t in times[label]],
             "p50_ms": round(percentile(times[label], 50), 2),
             "p99_ms": round(percentile(times[label], 99), 2),
             "db_p50_ms": db_percentile(0.5, "created_at", "completed_at"),
@@ -104,9 +106,10 @@ def measure(submitter, kinds, count):
     return results
 
 
-def latencies(api_port, auth, count, warmup):
-    """Cache hits alone, then taking turns with uncached jobs calling the built-in zero-latency
-    simulator (for comparison), after `warmup` unmeasured rounds of both."""
+def latencies(api_port, auth, count, warmup, turns=None):
+    """Cache hits alone, then `turns` (default `count`) taking turns with uncached jobs calling
+    the built-in zero-latency simulator (for comparison), after `warmup` unmeasured rounds of
+    both. The api serves 2 + 2 * warmup + count + 2 * turns submits in all."""
     hit = {"request": {"model": "gpt-4o-mini", "max_tokens": 40,
                        "messages": [{"role": "user", "content": f"cache hit {uuid.uuid4()}"}]}}
     uncached = {"cache": "bypass", "request": {"model": "llmq-sim", "max_tokens": 40, "messages": [
@@ -121,9 +124,11 @@ def latencies(api_port, auth, count, warmup):
             submitter.submit(hit)
             submitter.submit(uncached)
         results = measure(submitter, {"cache hit": (hit, True)}, count)
-        results.update(measure(submitter, {
-            "cache hit, taking turns with uncached jobs": (hit, True),
-            "no cache, zero-latency simulated call (comparison)": (uncached, False)}, count))
+        turns = count if turns is None else turns
+        if turns:
+            results.update(measure(submitter, {
+                "cache hit, taking turns with uncached jobs": (hit, True),
+                "no cache, zero-latency simulated call (comparison)": (uncached, False)}, turns))
         return results
     finally:
         submitter.close()
@@ -167,10 +172,9 @@ def identical_burst(base, auth, sim_port, worker_ports, count, cache):
             "followers_served": int(followers), "outcome": outcome}
 
 
-def main():
-    hits = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else 100
-    warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
+def run(hits=300, count=100, warmup=2000, turns=None):
+    """One run: the latency figures (by label, each with its raw client times), then the two
+    bursts. Drops its database and deletes its queues at the end."""
     java = os.path.join(os.environ["JAVA_HOME"], "bin", "java")
     sim_port, api_port = free_port(), free_port()
     worker_ports = [free_port(), free_port()]
@@ -205,29 +209,43 @@ def main():
         key = tenant_key(base, "bench-admin")
         auth = {"Authorization": "Bearer " + key}
 
-        measured = latencies(api_port, auth, hits, warmup)
-        for result in measured.values():
-            print(json.dumps(result), flush=True)
+        measured = latencies(api_port, auth, hits, warmup, turns)
         flight = identical_burst(base, auth, sim_port, worker_ports, count, "default")
-        print(json.dumps(flight), flush=True)
         bypass = identical_burst(base, auth, sim_port, worker_ports, count, "bypass")
-        print(json.dumps(bypass), flush=True)
-
-        print()
-        print("| measure | figure |")
-        print("| --- | --- |")
-        for label, r in measured.items():
-            print(f"| {label}: submit → succeeded (client, `Prefer: wait`), p50 / p99 |"
-                  f" {r['p50_ms']} ms / {r['p99_ms']} ms ({r['jobs']} jobs, {r['unexpected']} not"
-                  " as expected) |")
-            print(f"| {label}: `created_at` → `completed_at` (database), p50 / p99 |"
-                  f" {r['db_p50_ms']} ms / {r['db_p99_ms']} ms (→ `started_at` p50"
-                  f" {r['db_created_to_started_p50_ms']} ms) |")
-        for r in (flight, bypass):
-            print(f"| {r['jobs']} identical concurrent jobs, cache `{r['cache']}` → upstream calls | "
-                  f"{r['upstream_calls']} ({r['outcome']}; {r['followers_served']} followers served) |")
+        turns = hits if turns is None else turns
+        return {"latency": measured, "single_flight": flight, "bypass": bypass,
+                # Readiness probes (at most 240) aside: the tenant, its key, the submits.
+                "api_requests_until_measured_end": 2 + 2 + 2 * warmup + hits + 2 * turns}
     finally:
         stop(processes)
+        drop_database(DB)
+        delete_queues(env)
+
+
+def main():
+    hits = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
+    result = run(hits, count, warmup)
+    measured, flight, bypass = result["latency"], result["single_flight"], result["bypass"]
+    for r in measured.values():
+        r.pop("raw_ms")
+        print(json.dumps(r), flush=True)
+    print(json.dumps(flight), flush=True)
+    print(json.dumps(bypass), flush=True)
+    print()
+    print("| measure | figure |")
+    print("| --- | --- |")
+    for label, r in measured.items():
+        print(f"| {label}: submit → succeeded (client, `Prefer: wait`), p50 / p99 |"
+              f" {r['p50_ms']} ms / {r['p99_ms']} ms ({r['jobs']} jobs, {r['unexpected']} not"
+              " as expected) |")
+        print(f"| {label}: `created_at` → `completed_at` (database), p50 / p99 |"
+              f" {r['db_p50_ms']} ms / {r['db_p99_ms']} ms (→ `started_at` p50"
+              f" {r['db_created_to_started_p50_ms']} ms) |")
+    for r in (flight, bypass):
+        print(f"| {r['jobs']} identical concurrent jobs, cache `{r['cache']}` → upstream calls | "
+              f"{r['upstream_calls']} ({r['outcome']}; {r['followers_served']} followers served) |")
 
 
 if __name__ == "__main__":

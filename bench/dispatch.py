@@ -22,7 +22,8 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (  # noqa: E402
-    drive, free_port, isolated_env, launch, percentile, psql, stop, tenant_key, wait_ready)
+    delete_queues, drive, drop_database, free_port, isolated_env, launch, percentile, psql, stop,
+    tenant_key, wait_ready)
 
 DB = "llmq_bench_dispatch"
 
@@ -63,11 +64,9 @@ def database_figures():
     }
 
 
-def main():
-    rate = float(sys.argv[1]) if len(sys.argv) > 1 else 200
-    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30
-    workers = int(sys.argv[3]) if len(sys.argv) > 3 else 1
-    warmup = float(sys.argv[4]) if len(sys.argv) > 4 else 20
+def run(rate=200, seconds=30, workers=1, warmup=20):
+    """One run; answers its figures, with every measured job's queued -> succeeded time (ms,
+    `raw_ms`). Drops its database and deletes its queues at the end."""
     java = os.path.join(os.environ["JAVA_HOME"], "bin", "java")
     env = isolated_env(DB)
     api_port = free_port()
@@ -89,27 +88,42 @@ def main():
             api_port, auth, rate, seconds, zero_latency_job("measured"))
         await_ended()
         figures = database_figures()
-        result = {
+        raw = psql("SELECT round((extract(epoch FROM completed_at - created_at) * 1000)::numeric, 3)"
+                   " FROM jobs WHERE status = 'succeeded'", DB)
+        return {
             "rate": rate, "seconds": seconds, "workers": workers, "submitted": len(ids),
             "submit_errors": errors, "achieved_rate": round(len(ids) / elapsed, 1),
             "submit_p50_ms": round(percentile(latencies, 50), 2),
             "submit_p99_ms": round(percentile(latencies, 99), 2),
-            "sender_lag_p99_ms": round(percentile(lags, 99), 2), **figures}
-        print(json.dumps(result), flush=True)
-        print()
-        print("| measure | p50 | p99 | max |")
-        print("| --- | --- | --- | --- |")
-        print(f"| queued → succeeded (`created_at` → `completed_at`) | {figures['p50_ms']} ms |"
-              f" {figures['p99_ms']} ms | {figures['max_ms']} ms |")
-        print(f"| queued → claimed (`created_at` → `started_at`) | {figures['to_started_p50_ms']} ms |"
-              f" {figures['to_started_p99_ms']} ms | |")
-        print(f"| submit, client | {result['submit_p50_ms']} ms | {result['submit_p99_ms']} ms | |")
-        print()
-        print(f"{len(ids)} jobs at {result['achieved_rate']}/s ({rate}/s asked, {workers} worker(s),"
-              f" {errors} submit errors, sender lag p99 {result['sender_lag_p99_ms']} ms):"
-              f" {figures['outcome']}")
+            "sender_lag_p99_ms": round(percentile(lags, 99), 2), **figures,
+            "raw_ms": [float(x) for x in raw.split()]}
     finally:
         stop(processes)
+        drop_database(DB)
+        delete_queues(env)
+
+
+def main():
+    rate = float(sys.argv[1]) if len(sys.argv) > 1 else 200
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30
+    workers = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    warmup = float(sys.argv[4]) if len(sys.argv) > 4 else 20
+    result = run(rate, seconds, workers, warmup)
+    result.pop("raw_ms")
+    figures, ids, errors = result, result["submitted"], result["submit_errors"]
+    print(json.dumps(result), flush=True)
+    print()
+    print("| measure | p50 | p99 | max |")
+    print("| --- | --- | --- | --- |")
+    print(f"| queued → succeeded (`created_at` → `completed_at`) | {figures['p50_ms']} ms |"
+          f" {figures['p99_ms']} ms | {figures['max_ms']} ms |")
+    print(f"| queued → claimed (`created_at` → `started_at`) | {figures['to_started_p50_ms']} ms |"
+          f" {figures['to_started_p99_ms']} ms | |")
+    print(f"| submit, client | {result['submit_p50_ms']} ms | {result['submit_p99_ms']} ms | |")
+    print()
+    print(f"{ids} jobs at {result['achieved_rate']}/s ({rate}/s asked, {workers} worker(s),"
+          f" {errors} submit errors, sender lag p99 {result['sender_lag_p99_ms']} ms):"
+          f" {figures['outcome']}")
 
 
 if __name__ == "__main__":

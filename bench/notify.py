@@ -29,8 +29,11 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import free_port, http, launch, psql, stop, tenant_key, wait_ready  # noqa: E402
+from benchlib import (  # noqa: E402
+    delete_queues, drop_database, free_port, http, isolated_env, launch, psql, stop, tenant_key,
+    wait_ready)
 PER_JOB = 50
+PRINT_LOCK = threading.Lock()
 
 
 
@@ -66,7 +69,10 @@ class Receiver(BaseHTTPRequestHandler):
         at = time.time()
         length = int(self.headers.get("Content-Length", 0))
         self.rfile.read(length)
-        print(self.headers.get("webhook-id"), at, flush=True)
+        # One write per line under a lock: the server's threads must not interleave lines.
+        with PRINT_LOCK:
+            sys.stdout.write(f"{self.headers.get('webhook-id')} {at}\n")
+            sys.stdout.flush()
         self.send_response(204)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -82,9 +88,10 @@ def receive(port):
 def arrivals(receiver):
     """webhook-id -> first arrival, from the receiver's output so far."""
     seen = {}
-    for line in receiver.stdout_lines:
-        hook_id, at = line.split()
-        seen.setdefault(hook_id, float(at))
+    for line in list(receiver.stdout_lines):
+        fields = line.split()
+        if len(fields) == 2:  # anything else is not a receipt
+            seen.setdefault(fields[0], float(fields[1]))
     return seen
 
 
@@ -151,7 +158,8 @@ def latency(base, port, key, hook, jobs, rate, db, receiver):
             if arrived is not None:
                 hook_ms.append((arrived - completed[job][0]) * 1000)
     return {"jobs": jobs, "sse_done": len(sse_ms), "webhooks": len(hook_ms),
-            "sse_ms": percentiles(sse_ms), "webhook_ms": percentiles(hook_ms)}
+            "sse_ms": percentiles(sse_ms), "webhook_ms": percentiles(hook_ms),
+            "sse_raw_ms": [round(x, 3) for x in sse_ms], "webhook_raw_ms": [round(x, 3) for x in hook_ms]}
 
 
 def scale(base, port, key, subscribers, api_pid, ramp_per_second):
@@ -208,14 +216,11 @@ def metric(base, name):
     return None
 
 
-def main():
-    jobs = int(sys.argv[1]) if len(sys.argv) > 1 else 500
-    subscribers = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
+def run(jobs=500, subscribers=10000, name="llmq_bench_notify"):
+    """One run: the latency figures (with raw times) and the scale figures. Drops its database
+    and deletes its queues at the end."""
     java = os.path.join(os.environ["JAVA_HOME"], "bin", "java")
-    name = "llmq_bench_notify"
-    psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", "postgres")
-    psql(f"CREATE DATABASE {name}", "postgres")
-    queue = "llmq-bench-" + uuid.uuid4().hex[:8]
+    env = isolated_env(name)
     api_port, worker_port = free_port(), free_port()
     hook_port = free_port()
     receiver = subprocess.Popen([sys.executable, __file__, "--receive", str(hook_port)],
@@ -224,14 +229,7 @@ def main():
     threading.Thread(target=lambda: receiver.stdout_lines.extend(iter(receiver.stdout.readline, "")),
                      daemon=True).start()
     hook = f"http://127.0.0.1:{hook_port}/hook"
-    env = dict(os.environ)
-    env.update({
-        "LLMQ_DB_URL": f"postgresql://127.0.0.1:5432/{name}", "LLMQ_ADMIN_TOKEN": "bench-admin",
-        "LLMQ_QUEUE_EXCHANGE": queue, "LLMQ_QUEUE_NAME": queue,
-        "LLMQ_QUEUE_DEAD_LETTER_EXCHANGE": queue + ".dlx", "LLMQ_QUEUE_DEAD_LETTER_QUEUE": queue + ".dlq",
-        "LLMQ_WEBHOOKS_ALLOW_INSECURE": "true", "LLMQ_WORKER_CONCURRENCY": "512",
-        "QUARKUS_LOG_CONSOLE_JSON_ENABLED": "false",
-    })
+    env.update({"LLMQ_WEBHOOKS_ALLOW_INSECURE": "true", "LLMQ_WORKER_CONCURRENCY": "512"})
     processes = []
     try:
         api = launch(processes, java, "api", "notify-api", {**env, "LLMQ_API_PORT": str(api_port)})
@@ -246,25 +244,37 @@ def main():
         latency(base, api_port, key, hook, min(jobs, 200), 20, name, receiver)
         psql("DELETE FROM webhook_attempts; DELETE FROM webhook_deliveries; DELETE FROM jobs", name)
         result = latency(base, api_port, key, hook, jobs, 20, name, receiver)
-        print(json.dumps(result), flush=True)
         scaled = scale(base, api_port, key, subscribers, api.pid, 1000)
-        print(json.dumps(scaled), flush=True)
-        s, w = result["sse_ms"], result["webhook_ms"]
-        print()
-        print("| measure | n | p50 | p90 | p99 | max |")
-        print("| --- | --- | --- | --- | --- | --- |")
-        for label, p in (("terminal status → SSE `done`", s), ("terminal status → webhook received", w)):
-            if p:
-                print(f"| {label} | {p['n']} | {p['p50']:.1f} ms | {p['p90']:.1f} ms | {p['p99']:.1f} ms | {p['max']:.1f} ms |")
-        print()
-        print("| subscribers | jobs | streams open (api gauge) | received `done` | api RSS before / all connected / peak |")
-        print("| --- | --- | --- | --- | --- |")
-        print(f"| {scaled['subscribers']:,} | {scaled['jobs']} | {scaled['connected_streams_seen_by_api']} |"
-              f" {scaled['received_done']:,} | {scaled['api_rss_mib_before']} / {scaled['api_rss_mib_all_connected']}"
-              f" / {scaled['api_rss_mib_peak']} MiB |")
+        return {"latency": result, "scale": scaled}
     finally:
         receiver.terminate()
-        stop(processes)
+        stop(processes + [receiver])
+        drop_database(name)
+        delete_queues(env)
+
+
+def main():
+    jobs = int(sys.argv[1]) if len(sys.argv) > 1 else 500
+    subscribers = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
+    figures = run(jobs, subscribers)
+    result, scaled = figures["latency"], figures["scale"]
+    result.pop("sse_raw_ms")
+    result.pop("webhook_raw_ms")
+    print(json.dumps(result), flush=True)
+    print(json.dumps(scaled), flush=True)
+    s, w = result["sse_ms"], result["webhook_ms"]
+    print()
+    print("| measure | n | p50 | p90 | p99 | max |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for label, p in (("terminal status → SSE `done`", s), ("terminal status → webhook received", w)):
+        if p:
+            print(f"| {label} | {p['n']} | {p['p50']:.1f} ms | {p['p90']:.1f} ms | {p['p99']:.1f} ms | {p['max']:.1f} ms |")
+    print()
+    print("| subscribers | jobs | streams open (api gauge) | received `done` | api RSS before / all connected / peak |")
+    print("| --- | --- | --- | --- | --- |")
+    print(f"| {scaled['subscribers']:,} | {scaled['jobs']} | {scaled['connected_streams_seen_by_api']} |"
+          f" {scaled['received_done']:,} | {scaled['api_rss_mib_before']} / {scaled['api_rss_mib_all_connected']}"
+          f" / {scaled['api_rss_mib_peak']} MiB |")
 
 
 if __name__ == "__main__":
