@@ -3,6 +3,7 @@ package io.llmq.worker.execution;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.common.cache.CachedAnswer;
 import io.llmq.common.job.FailureCode;
+import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.JobNotices;
@@ -985,7 +986,7 @@ public class JobExecutor {
    * {@link #ended(UUID, boolean, String)} for a job that succeeded, its end announced from the row
    * its terminal update answered ({@code row}; empty when the job had changed).
    */
-  private void ended(UUID jobId, Optional<io.llmq.common.job.JobRow> row) {
+  private void ended(UUID jobId, Optional<JobRow> row) {
     if (row.isEmpty()) {
       ended(jobId, false, "succeeded");
       return;
