@@ -30,8 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (  # noqa: E402
-    delete_queues, drop_database, free_port, http, isolated_env, launch, psql, stop, tenant_key,
-    wait_ready)
+    delete_queues, drop_database, free_port, http, isolated_env, launch, psql, rss_mib, stop,
+    tenant_key, wait_ready)
 PER_JOB = 50
 PRINT_LOCK = threading.Lock()
 
@@ -42,14 +42,6 @@ PRINT_LOCK = threading.Lock()
 
 
 
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def percentiles(values):

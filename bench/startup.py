@@ -23,7 +23,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
-from benchlib import free_port, isolated_env, launch, machine, percentile, stop  # noqa: E402
+from benchlib import (  # noqa: E402
+    free_port, isolated_env, launch, machine, percentile, rss_mib, stop)
 
 if os.environ.get("LLMQ_STARTUP_ROOT"):
     # Another build's <module>/target/quarkus-app trees (a copy kept for an A/B comparison).
@@ -37,14 +38,6 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def one_run(java, modules, extra, env=None):

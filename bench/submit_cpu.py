@@ -4,7 +4,7 @@ of its own, drives POST /v1/jobs with wrk, and reports submits/s, wrk's latency 
 CPU time (utime + stime from /proc) each process spent per submit during the measured run: the api
 JVM, the PostgreSQL backends serving this run's database, and the shared Redis and RabbitMQ
 servers (shared with anything else on the machine: an upper bound on a busy one). With --rate,
-it then submits open loop at that rate (bench/open-loop.js, node) and reports those latencies
+it then submits open loop at that rate (bench/openloop.js, node) and reports those latencies
 too, measured from each submit's scheduled time.
 
     python3 bench/submit_cpu.py [--app api/target/quarkus-app] [--seconds 20] [--connections 32]
@@ -22,7 +22,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import free_port, http, isolated_env, machine, psql, tenant_key, wait_ready  # noqa
+from benchlib import (  # noqa: E402
+    OUT, free_port, http, isolated_env, machine, percentile, psql, tenant_key, wait_ready)
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -79,7 +80,7 @@ def main():
     parser.add_argument("--jfr")
     parser.add_argument("--label", default="run")
     parser.add_argument("--rate", type=int, default=0,
-                        help="then submit open loop at this rate for --seconds (bench/open-loop.js)"
+                        help="then submit open loop at this rate for --seconds (bench/openloop.js)"
                         " and report its latencies")
     args = parser.parse_args()
     db = "llmq_submit_cpu_" + re.sub(r"\W", "_", args.label)
@@ -120,10 +121,17 @@ def main():
             "load_before": [round(x, 2) for x in load_before], "machine": machine()}
         if args.rate:
             here = os.path.dirname(os.path.abspath(__file__))
-            opened = subprocess.run(
-                ["node", os.path.join(here, "open-loop.js"), str(port), key, str(args.rate),
-                 str(args.seconds)], capture_output=True, text=True).stdout
-            result["open_loop"] = json.loads(opened.strip().splitlines()[-1])
+            os.makedirs(OUT, exist_ok=True)
+            out_file = os.path.join(OUT, f"submit-cpu-{args.label}-open.json")
+            subprocess.run(["node", os.path.join(here, "openloop.js"), "open", str(port), key,
+                            out_file, str(args.rate), str(args.seconds)], check=True)
+            with open(out_file) as f:
+                opened = json.load(f)
+            latencies = sorted(opened["latency_ms"])
+            result["open_loop"] = {
+                "sent": opened["sent"], "ok": opened["ok"], "errors": opened["errors"],
+                "p50_ms": round(percentile(latencies, 50), 2),
+                "p99_ms": round(percentile(latencies, 99), 2), "max_ms": round(latencies[-1], 2)}
             result["load_after_open_loop"] = [round(x, 2) for x in os.getloadavg()]
         print(json.dumps(result))
     finally:
