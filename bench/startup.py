@@ -11,8 +11,8 @@ measured run starts on a database an unmeasured first run migrated, as a restart
     bench/startup.py [runs] [api|worker|both] [jvm options...]
 
 LLMQ_STARTUP_ROOT=<dir> starts <dir>/<module>/target/quarkus-app instead of this tree's
-(to compare a copy of another build). The JVM options are added to every process; with LLMQ_BENCH_AOT=1 each starts from its AOT cache
-(bench/jvm-opts.sh: when one was trained for exactly these jars). Only loopback
+(to compare a copy of another build). The JVM options are added to every process; each starts from its AOT cache
+(bench/jvm-opts.sh: when one was trained for exactly these jars) unless LLMQ_BENCH_AOT=0. Only loopback
 addresses are used; every wait is bounded in time.
 """
 import json

@@ -5,7 +5,7 @@ makes one job's answer cached, then submits the identical request `hits` times w
 process's CPU time (utime + stime, JIT compiler threads included) per hit over those requests —
 on a shared machine the CPU figure compares builds where wall-clock latency cannot.
 
-    LLMQ_BENCH_AOT=1 bench/young-hits.py [hits]     (default 450: SPEC's young api, <= 500)
+    bench/young-hits.py [hits]                    (default 450: SPEC's young api, <= 500)
 """
 import http.client as httpclient
 import json
