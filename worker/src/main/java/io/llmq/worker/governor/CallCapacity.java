@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What one job's call asks of the {@link Governor}, and what it gives back: the worst case reserved
@@ -36,6 +37,11 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class CallCapacity {
+
+  /** How often a call that misses the room is said at WARN; the others are DEBUG. */
+  private static final Duration ROOM_MISS_QUIET = Duration.ofSeconds(10);
+
+  private final AtomicLong lastRoomMiss = new AtomicLong(System.nanoTime() - Long.MAX_VALUE / 2);
 
   private final Governor governor;
   private final WaitingRoom room;
@@ -192,10 +198,29 @@ public class CallCapacity {
                 answer.go() ? Optional.empty() : Optional.of(answer));
           })
           .onFailure()
-          .recoverWithUni(
-              failure -> reserve(upstream, tenant, learns, name, prompt, charge, settings));
+          .recoverWithUni(failure -> {
+            roomMissed(name, caller.jobId(), failure);
+            return reserve(upstream, tenant, learns, name, prompt, charge, settings);
+          });
     }
     return reserve(upstream, tenant, learns, name, prompt, charge, settings);
+  }
+
+  /**
+   * A call that could not enter its provider's room (Redis down or slower than {@code
+   * llmq.redis.timeout}) reserves directly, out of the room's order: weights and priorities do not
+   * apply to it. Said at most every {@link #ROOM_MISS_QUIET}, so an outage does not log every job.
+   */
+  private void roomMissed(String provider, UUID jobId, Throwable failure) {
+    long now = System.nanoTime();
+    long last = lastRoomMiss.get();
+    if (now - last >= ROOM_MISS_QUIET.toNanos() && lastRoomMiss.compareAndSet(last, now)) {
+      Log.warnf(
+          "Room of %s not entered (%s): job %s and others reserve directly, out of the room's order",
+          provider, failure.toString(), jobId);
+    } else {
+      Log.debugf("Room of %s not entered: job %s reserves directly", provider, jobId);
+    }
   }
 
   /**
