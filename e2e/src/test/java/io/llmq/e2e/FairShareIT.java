@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -216,8 +221,46 @@ class FairShareIT {
           }
           double perCall =
               (double) (far.getValue() - near.getValue()) / (far.getKey() - near.getKey());
-          return perCall > 0 && near.getValue() >= (near.getKey() - 2) * perCall;
+          return perCall > 0
+              && near.getValue() >= (near.getKey() - 2) * perCall
+              && bucketLevel() < TPM / 5.0;
         });
+  }
+
+  /**
+   * The provider bucket's tokens now, as the governor's reserve script computes them (the level at
+   * its last change plus the refill since, at most a minute's worth): what the queue's estimates
+   * only suggest. A full bucket (no key yet: a cold start, or a Redis flushed by an earlier test)
+   * is a minute's tokens, never spent.
+   */
+  private static double bucketLevel() throws IOException {
+    URI redis = system.redisUri();
+    try (Socket socket =
+        new Socket(redis.getHost(), redis.getPort() < 0 ? 6379 : redis.getPort())) {
+      socket.setSoTimeout(5_000);
+      String key = "llmq:governor:provider:openai";
+      String command =
+          "*5\r\n$5\r\nHMGET\r\n$"
+              + key.length()
+              + "\r\n"
+              + key
+              + "\r\n$1\r\nt\r\n$2\r\nts\r\n$3\r\ntpm\r\n";
+      socket.getOutputStream().write(command.getBytes(StandardCharsets.US_ASCII));
+      BufferedReader reply =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+      reply.readLine(); // *3
+      String[] fields = new String[3];
+      for (int i = 0; i < 3; i++) {
+        fields[i] = reply.readLine().equals("$-1") ? null : reply.readLine();
+      }
+      if (fields[0] == null || fields[1] == null) {
+        return TPM;
+      }
+      double tpm = fields[2] == null ? TPM : Double.parseDouble(fields[2]);
+      double elapsed = Math.max(0, System.currentTimeMillis() - Double.parseDouble(fields[1]));
+      return Math.min(tpm, Double.parseDouble(fields[0]) + elapsed * tpm / 60_000);
+    }
   }
 
   private static Instant startOf(List<String> ids, String which) {

@@ -111,6 +111,11 @@ final class LlmqProcesses implements AutoCloseable {
     return apiPort;
   }
 
+  /** The Redis the apps use, {@code redis://host:port}. */
+  URI redisUri() {
+    return URI.create(services.redisUrl());
+  }
+
   /** Changes the simulator's settings at run time ({@code PUT /admin/config}). */
   void simulator(String settings) {
     RestAssured.given()
