@@ -15,6 +15,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 
@@ -80,7 +81,7 @@ public class Announcer {
     }
     return pool.preparedQuery(RECORD)
         .execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfInteger(eventIds))
-        .map(rows -> java.util.Collections.nCopies(ids.length, (Void) null));
+        .map(rows -> Collections.nCopies(ids.length, (Void) null));
   }
 
   /**

@@ -2,9 +2,13 @@ package io.llmq.common.job;
 
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.mutiny.sqlclient.Row;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.function.Function;
 
 /**
@@ -39,6 +43,24 @@ public final class GroupCommit<I, O> {
     this.statement = statement;
     this.maxBatch = maxBatch;
     this.inFlight = inFlight;
+  }
+
+  /**
+   * A batch's answers in the order of its writes: for each of {@code ids}, the row among {@code
+   * rows} that has it ({@code from} reads a row, {@code idOf} names it), or null when none has.
+   */
+  public static <T> List<T> inOrder(
+      List<UUID> ids, Iterable<Row> rows, Function<Row, T> from, Function<T, UUID> idOf) {
+    Map<UUID, T> found = new HashMap<>();
+    for (Row row : rows) {
+      T item = from.apply(row);
+      found.put(idOf.apply(item), item);
+    }
+    List<T> answers = new ArrayList<>(ids.size());
+    for (UUID id : ids) {
+      answers.add(found.get(id));
+    }
+    return answers;
   }
 
   /** Asks for one write; completes with its result once the statement that carried it ended. */

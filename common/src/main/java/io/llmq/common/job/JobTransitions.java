@@ -372,26 +372,14 @@ public final class JobTransitions {
     return changed(db, SUCCEED, answered(id, version, answer).addString(answer.servedModel()));
   }
 
-  /**
-   * {@link #succeed}, answering the row as the update left it, so the caller can announce the end
-   * from it ({@code Announcer.announce(JobView, int)}) without reading the job back; empty when the
-   * job changed since its claim.
-   */
-  public static Uni<Optional<JobRow>> succeedReturning(
-      SqlClient db, UUID id, int version, Answer answer) {
-    return db.preparedQuery(SUCCEED + " RETURNING " + JobRow.COLUMNS)
-        .execute(answered(id, version, answer).addString(answer.servedModel()))
-        .map(rows -> first(rows).map(JobRow::from));
-  }
-
   /** One job's answer for {@link #succeedAll}: the job at the version its claim wrote. */
   public record Success(UUID id, int version, Answer answer) {}
 
   /**
-   * {@link #succeedReturning} for many jobs in one statement (a group commit of concurrent jobs'
-   * ends): each row changes as its own {@link #succeed} would change it, version-checked on its
-   * own. Answers, in the order of {@code jobs}, each job's row as the update left it, or empty for
-   * a job that changed since its claim.
+   * {@link #succeed} for many jobs in one statement (a group commit of concurrent jobs' ends): each
+   * row changes as its own {@link #succeed} would change it, version-checked on its own. Answers,
+   * in the order of {@code jobs}, each job's row as the update left it, or empty for a job that
+   * changed since its claim.
    */
   public static Uni<List<Optional<JobRow>>> succeedAll(SqlClient db, List<Success> jobs) {
     int n = jobs.size();
@@ -426,18 +414,12 @@ public final class JobTransitions {
             .addArrayOfString(servedModels);
     return db.preparedQuery(SUCCEED_ALL)
         .execute(values)
-        .map(rows -> {
-          java.util.Map<UUID, JobRow> changed = new java.util.HashMap<>();
-          for (Row row : rows) {
-            JobRow job = JobRow.from(row);
-            changed.put(job.id(), job);
-          }
-          List<Optional<JobRow>> answers = new ArrayList<>(n);
-          for (Success job : jobs) {
-            answers.add(Optional.ofNullable(changed.get(job.id())));
-          }
-          return answers;
-        });
+        .map(rows ->
+            GroupCommit.inOrder(
+                    jobs.stream().map(Success::id).toList(), rows, JobRow::from, JobRow::id)
+                .stream()
+                .map(Optional::ofNullable)
+                .toList());
   }
 
   /**

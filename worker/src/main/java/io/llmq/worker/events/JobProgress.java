@@ -10,13 +10,9 @@ import io.llmq.common.job.JobStatus;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -131,15 +127,6 @@ public class JobProgress {
   private Uni<List<JobRow>> rowsOf(List<UUID> ids) {
     return pool.preparedQuery(VIEW)
         .execute(Tuple.tuple().addArrayOfUUID(ids.toArray(new UUID[0])))
-        .map(found -> {
-          Map<UUID, JobRow> byId = new HashMap<>();
-          for (Row row : found) {
-            JobRow job = JobRow.from(row);
-            byId.put(job.id(), job);
-          }
-          List<JobRow> answers = new ArrayList<>(ids.size());
-          ids.forEach(id -> answers.add(byId.get(id)));
-          return answers;
-        });
+        .map(found -> GroupCommit.inOrder(ids, found, JobRow::from, JobRow::id));
   }
 }

@@ -22,10 +22,7 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -141,16 +138,10 @@ class JobStore {
   private Uni<List<Optional<StoredJob>>> loadAll(List<UUID> ids) {
     return pool.preparedQuery(LOAD)
         .execute(Tuple.tuple().addArrayOfUUID(ids.toArray(new UUID[0])))
-        .map(rows -> {
-          Map<UUID, StoredJob> found = new HashMap<>();
-          for (Row row : rows) {
-            StoredJob job = stored(row);
-            found.put(job.id(), job);
-          }
-          List<Optional<StoredJob>> answers = new ArrayList<>(ids.size());
-          ids.forEach(id -> answers.add(Optional.ofNullable(found.get(id))));
-          return answers;
-        });
+        .map(rows ->
+            GroupCommit.inOrder(ids, rows, JobStore::stored, StoredJob::id).stream()
+                .map(Optional::ofNullable)
+                .toList());
   }
 
   /**
