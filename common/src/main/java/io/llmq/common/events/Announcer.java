@@ -1,5 +1,6 @@
 package io.llmq.common.events;
 
+import io.llmq.common.db.Plans;
 import io.llmq.common.job.GroupCommit;
 import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
@@ -36,8 +37,9 @@ public class Announcer {
 
   /** Records many jobs' terminal event ids at once ($1 job ids, $2 their events' ids). */
   private static final String RECORD =
-      "UPDATE jobs SET terminal_event_id = v.event FROM unnest($1::uuid[], $2::integer[])"
-          + " AS v(id, event) WHERE jobs.id = v.id AND jobs.terminal_event_id IS NULL";
+      Plans.eachTime(
+          "UPDATE jobs SET terminal_event_id = v.event FROM unnest($1::uuid[], $2::integer[])"
+              + " AS v(id, event) WHERE jobs.id = v.id AND jobs.terminal_event_id IS NULL");
 
   /** Most ids one statement records, and how many such statements run at a time. */
   private static final int RECORD_BATCH = 64;

@@ -7,6 +7,7 @@ import static io.llmq.common.job.JobStatus.QUEUED;
 import static io.llmq.common.job.JobStatus.RUNNING;
 import static io.llmq.common.job.JobStatus.SUCCEEDED;
 
+import io.llmq.common.db.Plans;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -173,20 +174,21 @@ public final class JobTransitions {
    * its own ($1 ids, $2 versions, then each answer's fields), answering the rows it changed.
    */
   private static final String SUCCEED_ALL =
-      "UPDATE jobs SET status = "
-          + SUCCEEDED.sql()
-          + ", result = v.result::jsonb, prompt_tokens = v.prompt, completion_tokens ="
-          + " v.completion, total_tokens = v.total, cost_usd = coalesce(jobs.cost_usd, 0),"
-          + " served_provider = v.provider, served_model = coalesce(v.served_model, jobs.model),"
-          + " completed_at = now(), lease_owner = NULL, lease_expires_at = NULL,"
-          + " version = jobs.version + 1"
-          + " FROM unnest($1::uuid[], $2::integer[], $3::text[], $4::integer[], $5::integer[],"
-          + " $6::integer[], $7::text[], $8::text[])"
-          + " AS v(id, version, result, prompt, completion, total, provider, served_model)"
-          + " WHERE jobs.id = v.id AND jobs.version = v.version AND "
-          + mayBecome(SUCCEEDED)
-          + " RETURNING "
-          + JobRow.columns("jobs");
+      Plans.eachTime(
+          "UPDATE jobs SET status = "
+              + SUCCEEDED.sql()
+              + ", result = v.result::jsonb, prompt_tokens = v.prompt, completion_tokens ="
+              + " v.completion, total_tokens = v.total, cost_usd = coalesce(jobs.cost_usd, 0),"
+              + " served_provider = v.provider, served_model = coalesce(v.served_model, jobs.model),"
+              + " completed_at = now(), lease_owner = NULL, lease_expires_at = NULL,"
+              + " version = jobs.version + 1"
+              + " FROM unnest($1::uuid[], $2::integer[], $3::text[], $4::integer[], $5::integer[],"
+              + " $6::integer[], $7::text[], $8::text[])"
+              + " AS v(id, version, result, prompt, completion, total, provider, served_model)"
+              + " WHERE jobs.id = v.id AND jobs.version = v.version AND "
+              + mayBecome(SUCCEEDED)
+              + " RETURNING "
+              + JobRow.columns("jobs"));
 
   /** The answer, and its ledger row: a cache hit of the attempt, costing 0, saving $8. */
   private static final String SUCCEED_FROM_CACHE =

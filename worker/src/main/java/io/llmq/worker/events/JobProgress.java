@@ -1,5 +1,6 @@
 package io.llmq.worker.events;
 
+import io.llmq.common.db.Plans;
 import io.llmq.common.events.Announcer;
 import io.llmq.common.events.EventLog;
 import io.llmq.common.events.JobEvent;
@@ -26,7 +27,7 @@ import java.util.UUID;
 public class JobProgress {
 
   private static final String VIEW =
-      "SELECT " + JobRow.COLUMNS + " FROM jobs WHERE id = ANY($1::uuid[])";
+      Plans.perId("SELECT " + JobRow.COLUMNS + " FROM jobs WHERE id = v.id");
 
   /** Most rows one statement reads, and how many such statements run at a time. */
   private static final int READ_BATCH = 64;

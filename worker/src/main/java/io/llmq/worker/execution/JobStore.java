@@ -3,6 +3,7 @@ package io.llmq.worker.execution;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmq.common.cache.CachedAnswer;
+import io.llmq.common.db.Plans;
 import io.llmq.common.failure.Outages;
 import io.llmq.common.guardrails.Guardrails;
 import io.llmq.common.guardrails.TenantPolicies;
@@ -41,23 +42,24 @@ import java.util.UUID;
 class JobStore {
 
   private static final String LOAD =
-      "SELECT "
-          + JobRow.columns("j")
-          + ", j.request::text AS request,"
-          + " coalesce("
-          + JobTransitions.pastDeadline("j")
-          + ", false) AS past_deadline, "
-          + JobTransitions.leaseLapsed("j")
-          + " AS lease_lapsed,"
-          + " j.max_attempts + j.handed_back + j.repairs + j.route_attempts AS allowed_attempts,"
-          + " j.repair::text AS repair, j.route_model,"
-          + " t.tokens_per_minute AS tenant_tpm, t.max_concurrent_jobs AS tenant_max_concurrent,"
-          + " (t.monthly_budget_usd IS NOT NULL OR k.monthly_budget_usd IS NOT NULL) AS budgeted,"
-          + " t.share_weight AS tenant_share_weight, t.moderation AS tenant_moderation,"
-          + " t.injection AS tenant_injection, t.fallbacks AS tenant_fallbacks,"
-          + " t.injection_model AS tenant_injection_model"
-          + " FROM jobs j JOIN tenants t ON t.id = j.tenant_id"
-          + " LEFT JOIN api_keys k ON k.id = j.key_id WHERE j.id = ANY($1::uuid[])";
+      Plans.perId(
+          "SELECT "
+              + JobRow.columns("j")
+              + ", j.request::text AS request,"
+              + " coalesce("
+              + JobTransitions.pastDeadline("j")
+              + ", false) AS past_deadline, "
+              + JobTransitions.leaseLapsed("j")
+              + " AS lease_lapsed,"
+              + " j.max_attempts + j.handed_back + j.repairs + j.route_attempts AS allowed_attempts,"
+              + " j.repair::text AS repair, j.route_model,"
+              + " t.tokens_per_minute AS tenant_tpm, t.max_concurrent_jobs AS tenant_max_concurrent,"
+              + " (t.monthly_budget_usd IS NOT NULL OR k.monthly_budget_usd IS NOT NULL) AS budgeted,"
+              + " t.share_weight AS tenant_share_weight, t.moderation AS tenant_moderation,"
+              + " t.injection AS tenant_injection, t.fallbacks AS tenant_fallbacks,"
+              + " t.injection_model AS tenant_injection_model"
+              + " FROM jobs j JOIN tenants t ON t.id = j.tenant_id"
+              + " LEFT JOIN api_keys k ON k.id = j.key_id WHERE j.id = v.id");
   private static final String DEFER =
       "INSERT INTO job_outbox (job_id, tenant_id, available_at)"
           + " SELECT id, tenant_id, now() + make_interval(secs => $3) FROM jobs"
