@@ -391,6 +391,60 @@ class DeploymentFilesTest {
         queried.stream().anyMatch(q -> q.startsWith(GUARDRAILS_PREFIX)), "no guardrails panel");
   }
 
+  /**
+   * The observability files point at each other as the compose file names them: Prometheus scrapes
+   * the apps' /q/metrics at their service names and ports, Grafana's datasources are those
+   * services, and the collector's traces pipeline is made of components it defines and exports to
+   * Jaeger.
+   */
+  @Test
+  void observabilityFilesReferToTheComposeServices() throws IOException {
+    Map<String, Object> services = map(yaml(DOCKER.resolve("compose.yml")).get("services"));
+
+    Set<String> targets = new TreeSet<>();
+    for (Object job :
+        list(yaml(DOCKER.resolve("prometheus/prometheus.yml")).get("scrape_configs"))) {
+      Map<String, Object> j = map(job);
+      assertEquals("/q/metrics", j.get("metrics_path"), "scrape job " + j.get("job_name"));
+      for (Object config : list(j.get("static_configs"))) {
+        for (Object target : list(map(config).get("targets"))) {
+          targets.add(String.valueOf(target));
+        }
+      }
+    }
+    assertEquals(Set.of("api:8080", "worker:8081"), targets);
+
+    for (Object datasource :
+        list(
+            yaml(DOCKER.resolve("grafana/provisioning/datasources/prometheus.yml"))
+                .get("datasources"))) {
+      String url = String.valueOf(map(datasource).get("url"));
+      String host = url.replaceFirst("^https?://", "").replaceFirst("[:/].*$", "");
+      assertTrue(
+          services.containsKey(host), "Grafana datasource " + url + " is not a compose service");
+    }
+
+    Map<String, Object> collector = yaml(DOCKER.resolve("otel-collector/config.yaml"));
+    Map<String, Object> traces =
+        map(map(map(collector.get("service")).get("pipelines")).get("traces"));
+    for (String kind : List.of("receivers", "processors", "exporters")) {
+      Map<String, Object> defined = map(collector.get(kind));
+      for (Object component : list(traces.get(kind))) {
+        assertTrue(
+            defined.containsKey(String.valueOf(component)),
+            "collector " + kind + ": " + component + " is not defined");
+      }
+    }
+    Set<String> endpoints = new TreeSet<>();
+    for (Object exporter : list(traces.get("exporters"))) {
+      endpoints.add(
+          String.valueOf(
+              map(map(collector.get("exporters")).get(String.valueOf(exporter))).get("endpoint")));
+    }
+    assertEquals(Set.of("jaeger:4317"), endpoints);
+    assertTrue(services.containsKey("jaeger"));
+  }
+
   /** The dashboard's queries are valid PromQL: promtool parses them as recording rules. */
   @Test
   void dashboardQueriesParseAsPromql(@TempDir Path dir) throws Exception {
