@@ -28,7 +28,11 @@ RUN ./mvnw -B -ntp -q -pl api -am \
 # Then the sources of the api and what it depends on.
 COPY common/src/ common/src/
 COPY api/src/ api/src/
-RUN ./mvnw -B -ntp -pl api -am package -DskipTests
+# MANAGEMENT=true serves /q/* (health, metrics, openapi) on a port of its own, 9000, and not on
+# the main port, as the Kubernetes manifests expect (k8s/README.md). Quarkus fixes this at build
+# time, so it is a build argument: docker build --build-arg MANAGEMENT=true ...
+ARG MANAGEMENT=false
+RUN ./mvnw -B -ntp -pl api -am package -DskipTests -Dquarkus.management.enabled=${MANAGEMENT}
 
 # The packaged application (a fast-jar; no AOT cache). `--build-context app=api/target` replaces
 # this stage with the host's trained aot-jar and its app.aot.
@@ -36,6 +40,9 @@ FROM scratch AS app
 COPY --from=build /src/api/target/quarkus-app/ /quarkus-app/
 
 FROM eclipse-temurin:25.0.3_9-jre
+# The health check asks the management port when the app was built with one.
+ARG MANAGEMENT=false
+ENV LLMQ_MANAGEMENT=${MANAGEMENT}
 # JDK 25 for the AOT cache (JEP 483/514/515); the bytecode targets 21. Pinned to the release the
 # caches are trained with: a cache maps only into the JVM build that wrote it (another one is
 # ignored with a warning, and the app starts without class-data sharing, a little slower).
@@ -62,7 +69,7 @@ EXPOSE 8080
 # GET. Ready means PostgreSQL, RabbitMQ and Redis answer (SPEC §5); the start period covers
 # Flyway's migration on a first start.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-  CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${LLMQ_API_PORT:-8080} && printf 'GET /q/health/ready HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && read -r _ status _ <&3 && [ \"$status\" = 200 ]"]
+  CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/$([ \"$LLMQ_MANAGEMENT\" = true ] && echo ${QUARKUS_MANAGEMENT_PORT:-9000} || echo ${LLMQ_API_PORT:-8080}) && printf 'GET /q/health/ready HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && read -r _ status _ <&3 && [ \"$status\" = 200 ]"]
 # The shell adds two options and then execs java, which stays PID 1 and gets the signals:
 # - the heap from the container's memory limit, not the host's: 75 % of it, the rest for
 #   metaspace, threads, direct buffers and the AOT cache mapping; unless JAVA_TOOL_OPTIONS (read by
