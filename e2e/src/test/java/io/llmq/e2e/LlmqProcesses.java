@@ -75,6 +75,11 @@ final class LlmqProcesses implements AutoCloseable {
     this("", shared());
   }
 
+  /** The system on the test services, each process's log named with {@code logPrefix}. */
+  LlmqProcesses(String logPrefix) {
+    this(logPrefix, shared());
+  }
+
   /**
    * The system on other services; {@code logPrefix} starts the name of each process's log in {@code
    * e2e/target}, so runs of different tests keep theirs apart.
@@ -350,6 +355,11 @@ final class LlmqProcesses implements AutoCloseable {
   void restartApi() {
     api = launch("api-restarted", Map.of("LLMQ_API_PORT", String.valueOf(apiPort)));
     awaitReady(apiPort, api);
+  }
+
+  /** Every line of a process's log ({@code worker-1}, {@code api}, …) so far. */
+  List<String> logLines(String name) throws IOException {
+    return Files.readAllLines(logs.resolve(logPrefix + name + ".log"));
   }
 
   /** The lines of a process's log ({@code worker-1}, {@code api}, …) that are at level ERROR. */

@@ -4,12 +4,14 @@ import io.llmq.api.auth.CurrentCaller;
 import io.llmq.api.problem.PathIds;
 import io.llmq.api.problem.ProblemException;
 import io.llmq.common.job.JobRow;
+import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ResourceInfo;
+import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
@@ -41,6 +43,7 @@ public class EventsGuard {
     var jobId =
         PathIds.parse(
             request.getUriInfo().getPathParameters().getFirst("id"), "No job with this id.");
+    MDC.put("jobId", jobId.toString());
     long after = lastEventId(request.getHeaderString("Last-Event-ID"));
     return pool.preparedQuery(FIND)
         .execute(Tuple.of(jobId, caller.get().tenantId()))
@@ -50,6 +53,7 @@ public class EventsGuard {
           }
           JobRow job = JobRow.from(rows.iterator().next());
           holder.set(new Opening(job.view(), job.terminalEventId(), after));
+          Log.debugf("Job(id=%s) event stream opened after event %d", jobId, after);
         })
         .replaceWithVoid();
   }

@@ -19,6 +19,7 @@ import io.llmq.common.governor.QueuePositions;
 import io.llmq.common.job.JobRow;
 import io.llmq.common.job.JobStatus;
 import io.llmq.common.job.JobView;
+import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -43,6 +44,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
@@ -209,6 +211,8 @@ public class JobResource {
   private static Response submitResponse(Accepted accepted, Duration wait, UriInfo uri) {
     JobService.Submitted submitted = accepted.submitted();
     JobRow job = submitted.job();
+    MDC.put("jobId", job.id().toString());
+    Log.debugf("Job(id=%s) accepted%s", job.id(), submitted.replay() ? " (a replay)" : "");
     boolean answered = !wait.isZero() && job.isTerminal();
     Response.ResponseBuilder response =
         submitted.replay() || answered ? Response.ok() : Response.accepted();
@@ -247,6 +251,7 @@ public class JobResource {
           @RestQuery("wait_seconds")
           String waitSeconds) {
     UUID jobId = PathIds.parse(id, "No job with this id.");
+    MDC.put("jobId", jobId.toString());
     Duration wait = Duration.ofSeconds(seconds(waitSeconds));
     return service.get(caller.get().tenantId(), jobId, wait).chain(positions::view);
   }
@@ -304,6 +309,8 @@ public class JobResource {
   public Uni<JobView> cancel(
       @Parameter(name = "id", in = ParameterIn.PATH, ref = "JobId") @RestPath String id) {
     UUID jobId = PathIds.parse(id, "No job with this id.");
+    MDC.put("jobId", jobId.toString());
+    Log.debugf("Job(id=%s) cancel asked", jobId);
     return service.cancel(caller.get().tenantId(), jobId).map(JobRow::view);
   }
 

@@ -23,6 +23,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.RestPath;
 
 /**
@@ -56,6 +57,7 @@ public class WebhookDeliveryResource {
   public Uni<DeliveriesResponse> list(
       @Parameter(name = "id", in = ParameterIn.PATH, ref = "JobId") @RestPath String id) {
     UUID jobId = PathIds.parse(id, "No job with this id.");
+    MDC.put("jobId", jobId.toString());
     return deliveries.list(caller.get().tenantId(), jobId);
   }
 
@@ -82,6 +84,7 @@ public class WebhookDeliveryResource {
   public Uni<Response> redeliver(
       @Parameter(name = "id", in = ParameterIn.PATH, ref = "JobId") @RestPath String id) {
     UUID jobId = PathIds.parse(id, "No job with this id.");
+    MDC.put("jobId", jobId.toString());
     return deliveries
         .redeliver(caller.get().tenantId(), jobId)
         .invoke(() ->

@@ -42,6 +42,24 @@ class JobResourceTest {
   }
 
   @Test
+  void proxyHeadersDoNotRewriteLocationUnlessForwardingIsSwitchedOn() {
+    String location =
+        given()
+            .header("Authorization", bearer(TestTenants.freshKey()))
+            .header("X-Forwarded-Proto", "https")
+            .header("X-Forwarded-Host", "evil.example.com")
+            .header("Forwarded", "proto=https;host=evil.example.com")
+            .contentType(ContentType.JSON)
+            .body(job("forged proxy headers"))
+            .post("/v1/jobs")
+            .then()
+            .statusCode(202)
+            .extract()
+            .header("Location");
+    assertTrue(location.startsWith("http://localhost:"), location);
+  }
+
+  @Test
   void submitAnswers202WithLocationAndTheQueuedJob() {
     String key = TestTenants.freshKey();
     var submitted =

@@ -188,6 +188,7 @@ public class JobExecutor {
   public Uni<Outcome> execute(JobMessage message) {
     MDC.put("jobId", message.jobId().toString());
     MDC.put("tenantId", message.tenantId().toString());
+    JobLogFields.running(message.jobId(), message.tenantId());
     return store
         .load(message.jobId())
         .chain(this::decide)
@@ -201,6 +202,7 @@ public class JobExecutor {
         .eventually(() -> {
           MDC.remove("jobId");
           MDC.remove("tenantId");
+          JobLogFields.ended(message.jobId());
         });
   }
 

@@ -6,6 +6,7 @@ import java.util.UUID;
  * A delivery leased for one attempt, with what the attempt needs.
  *
  * @param jobId the job whose end it tells; {@code null} for a budget alert
+ * @param tenantId the tenant the delivery belongs to
  * @param attempts attempts made before this one
  * @param webhookId {@code <job id>.<terminal event id>} (a budget alert: {@code
  *     budget.<tenant>.<month>.<threshold>}), the same for every attempt
@@ -13,4 +14,11 @@ import java.util.UUID;
  * @param secret the tenant's webhook secret as it is now
  */
 record Delivery(
-    long id, UUID jobId, String url, int attempts, String webhookId, String body, String secret) {}
+    long id,
+    UUID jobId,
+    UUID tenantId,
+    String url,
+    int attempts,
+    String webhookId,
+    String body,
+    String secret) {}

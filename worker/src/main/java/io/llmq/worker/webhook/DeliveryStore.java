@@ -89,6 +89,7 @@ class DeliveryStore {
               new Delivery(
                   leased.getLong("id"),
                   jobId,
+                  leased.getUUID("tenant_id"),
                   leased.getString("url"),
                   leased.getInteger("attempts"),
                   jobId + "." + job.terminalEventId(),
@@ -108,6 +109,7 @@ class DeliveryStore {
                     new Delivery(
                         leased.getLong("id"),
                         null,
+                        leased.getUUID("tenant_id"),
                         leased.getString("url"),
                         leased.getInteger("attempts"),
                         leased.getString("message_id"),

@@ -39,6 +39,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLException;
+import org.jboss.logging.MDC;
 
 /**
  * Sends webhooks. It runs in the worker, which already owns the outbound side of llmq (provider
@@ -172,9 +173,12 @@ public class WebhookSender {
         .with(
             ignored -> finished(),
             failure -> {
-              Log.warnf(
-                  "Job(id=%s) webhook attempt not recorded: %s",
-                  delivery.jobId(), failure.getMessage());
+              logFor(
+                  delivery,
+                  () ->
+                      Log.warnf(
+                          "Job(id=%s) webhook attempt not recorded: %s",
+                          delivery.jobId(), failure.getMessage()));
               finished();
             });
   }
@@ -322,6 +326,10 @@ public class WebhookSender {
   }
 
   private void logOutcome(Delivery delivery, Result result, Optional<Duration> next) {
+    logFor(delivery, () -> logOutcomeNow(delivery, result, next));
+  }
+
+  private static void logOutcomeNow(Delivery delivery, Result result, Optional<Duration> next) {
     if (result.error() == null) {
       Log.debugf("Job(id=%s) webhook %s delivered", delivery.jobId(), delivery.webhookId());
     } else if (next.isPresent()) {
@@ -332,6 +340,32 @@ public class WebhookSender {
       Log.warnf(
           "Job(id=%s) webhook given up after %d attempts (%s)",
           delivery.jobId(), delivery.attempts() + 1, result.error());
+    }
+  }
+
+  /**
+   * Runs {@code log} with the delivery's job and tenant in the MDC. Deliveries leased together
+   * start on one Vert.x context, whose MDC they would share if the fields were set for a whole
+   * attempt: they are set around each line instead, and what was there before is put back.
+   */
+  private static void logFor(Delivery delivery, Runnable log) {
+    Object job = MDC.get("jobId");
+    Object tenant = MDC.get("tenantId");
+    put("jobId", delivery.jobId());
+    put("tenantId", delivery.tenantId());
+    try {
+      log.run();
+    } finally {
+      put("jobId", job);
+      put("tenantId", tenant);
+    }
+  }
+
+  private static void put(String key, Object value) {
+    if (value == null) {
+      MDC.remove(key);
+    } else {
+      MDC.put(key, value.toString());
     }
   }
 }
