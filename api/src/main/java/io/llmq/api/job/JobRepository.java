@@ -33,11 +33,11 @@ class JobRepository {
   private static final String INSERT =
       "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, metadata, webhook_url,"
           + " deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at, key_id,"
-          + " priority, guardrails) VALUES ($1, $2, "
+          + " priority, guardrails, trace_context) VALUES ($1, $2, "
           + JobStatus.QUEUED.sql()
           + ", $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
           + " now() + make_interval(secs => $8::int), $9, $10, $11, now(), $12, $13::int,"
-          + " $14::text::jsonb)"
+          + " $14::text::jsonb, $15)"
           + " ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
           + " DO NOTHING RETURNING "
           + JobRow.COLUMNS;
@@ -52,12 +52,12 @@ class JobRepository {
           + " webhook_url, deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at,"
           + " key_id, priority, guardrails, attempts, cached, result, prompt_tokens,"
           + " completion_tokens, total_tokens, cost_usd, cost_saved_usd, started_at, completed_at,"
-          + " served_provider, served_model) VALUES ($1, $2, "
+          + " served_provider, served_model, trace_context) VALUES ($1, $2, "
           + JobStatus.SUCCEEDED.sql()
           + ", $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
           + " now() + make_interval(secs => $8::int), $9, $10, $11, now(), $12, $13::int,"
           + " $14::text::jsonb, 1, true, $15::text::jsonb, $16, $17, $18, 0, $19::text::numeric,"
-          + " now(), now(), $20, CASE WHEN $20::text IS NULL THEN NULL ELSE $3 END)"
+          + " now(), now(), $20, CASE WHEN $20::text IS NULL THEN NULL ELSE $3 END, $21)"
           + " ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
           + " DO NOTHING RETURNING "
           + JobRow.COLUMNS
@@ -113,7 +113,7 @@ class JobRepository {
   Uni<Optional<Inserted>> insert(SqlClient client, NewJob job) {
     return client
         .preparedQuery(insertWithMessage)
-        .execute(values(job))
+        .execute(values(job).addString(job.traceContext()))
         .map(rows ->
             first(rows)
                 .map(stored -> new Inserted(stored, rows.iterator().next().getLong("outbox_id"))));
@@ -166,7 +166,8 @@ class JobRepository {
             .addInteger(answer.completionTokens())
             .addInteger(answer.totalTokens())
             .addString(saved.toPlainString())
-            .addString(answer.servedBy());
+            .addString(answer.servedBy())
+            .addString(job.traceContext());
     return client
         .preparedQuery(INSERT_ANSWERED)
         .execute(values)

@@ -36,7 +36,8 @@ class DeliveryStore {
   private static final String JOB =
       "SELECT "
           + JobRow.COLUMNS
-          + ", (SELECT t.webhook_secret FROM tenants t WHERE t.id = jobs.tenant_id) AS secret"
+          + ", (SELECT t.webhook_secret FROM tenants t WHERE t.id = jobs.tenant_id) AS secret,"
+          + " trace_context"
           + " FROM jobs WHERE id = $1";
   private static final String RECORD =
       "WITH d AS (UPDATE webhook_deliveries SET state = $2, attempts = attempts + 1,"
@@ -93,7 +94,8 @@ class DeliveryStore {
                   leased.getInteger("attempts"),
                   jobId + "." + job.terminalEventId(),
                   body,
-                  row.getString("secret")));
+                  row.getString("secret"),
+                  row.getString("trace_context")));
         });
   }
 
@@ -112,7 +114,8 @@ class DeliveryStore {
                         leased.getInteger("attempts"),
                         leased.getString("message_id"),
                         leased.getString("payload"),
-                        rows.iterator().next().getString("webhook_secret"))));
+                        rows.iterator().next().getString("webhook_secret"),
+                        null)));
   }
 
   /**
