@@ -16,7 +16,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -80,7 +79,8 @@ class JobRepository {
 
   /** The tenant's free concurrent slots go to its oldest parked jobs (V5). */
   private static final String HAND_OVER =
-      "SELECT job_id, tenant_id, outbox_id FROM llmq_hand_over($1, $2)";
+      "SELECT job_id, tenant_id, outbox_id, (SELECT trace_context FROM jobs WHERE id = h.job_id)"
+          + " AS trace_context FROM llmq_hand_over($1, $2) h";
 
   /** How long a job handed a slot holds it before its message arrives and it renews it. */
   private static final double HANDED_SLOT_SECONDS = 60;
@@ -178,16 +178,23 @@ class JobRepository {
    * Hands the tenant's free {@code max_concurrent_jobs} slots to its parked jobs, after a cancel
    * freed one; answers each job handed a slot with its new message's outbox row.
    */
-  Uni<List<Map.Entry<Long, UUID>>> handOverSlots(UUID tenantId) {
+  Uni<List<Handed>> handOverSlots(UUID tenantId) {
     return pool.preparedQuery(HAND_OVER)
         .execute(Tuple.of(tenantId, HANDED_SLOT_SECONDS))
         .map(rows -> {
-          List<Map.Entry<Long, UUID>> handed = new ArrayList<>();
-          rows.forEach(
-              row -> handed.add(Map.entry(row.getLong("outbox_id"), row.getUUID("job_id"))));
+          List<Handed> handed = new ArrayList<>();
+          rows.forEach(row ->
+              handed.add(
+                  new Handed(
+                      row.getLong("outbox_id"),
+                      row.getUUID("job_id"),
+                      row.getString("trace_context"))));
           return handed;
         });
   }
+
+  /** A parked job handed a slot: its new message's outbox row, and its stored trace context. */
+  record Handed(long outboxId, UUID jobId, String traceContext) {}
 
   /** Frees an idempotency key whose window has passed, so it can name a new job. */
   Uni<Void> releaseExpiredKey(SqlClient tx, UUID tenantId, String key, Duration window) {

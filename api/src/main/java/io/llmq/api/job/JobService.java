@@ -303,8 +303,9 @@ class JobService {
         .onItem()
         .transformToMulti(handed -> Multi.createFrom().iterable(handed))
         .onItem()
-        .transformToUniAndMerge(
-            handed -> outbox.relay(handed.getKey(), JobMessage.of(handed.getValue(), tenantId)))
+        .transformToUniAndMerge(handed ->
+            outbox.relay(
+                handed.outboxId(), JobMessage.of(handed.jobId(), tenantId), handed.traceContext()))
         .collect()
         .last()
         .subscribe()

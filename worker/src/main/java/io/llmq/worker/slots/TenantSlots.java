@@ -28,14 +28,14 @@ public class TenantSlots {
 
   private static final String TAKE = "SELECT llmq_take_slot($1, $2, $3) AS answer";
   private static final String FREE =
-      "SELECT h.job_id, h.tenant_id, h.outbox_id, j.trace_context FROM llmq_free_slot($1, $2) h"
-          + " LEFT JOIN jobs j ON j.id = h.job_id";
+      "SELECT job_id, tenant_id, outbox_id, (SELECT trace_context FROM jobs WHERE id = h.job_id)"
+          + " AS trace_context FROM llmq_free_slot($1, $2) h";
   private static final String HAND_OVER =
-      "SELECT h.job_id, h.tenant_id, h.outbox_id, j.trace_context FROM llmq_hand_over($1, $2) h"
-          + " LEFT JOIN jobs j ON j.id = h.job_id";
+      "SELECT job_id, tenant_id, outbox_id, (SELECT trace_context FROM jobs WHERE id = h.job_id)"
+          + " AS trace_context FROM llmq_hand_over($1, $2) h";
   private static final String HAND_OVER_LAPSED =
-      "SELECT h.job_id, h.tenant_id, h.outbox_id, j.trace_context FROM llmq_hand_over_lapsed($1) h"
-          + " LEFT JOIN jobs j ON j.id = h.job_id";
+      "SELECT job_id, tenant_id, outbox_id, (SELECT trace_context FROM jobs WHERE id = h.job_id)"
+          + " AS trace_context FROM llmq_hand_over_lapsed($1) h";
   private static final Duration OUTAGE_PATIENCE = Duration.ofMinutes(5);
 
   private final Pool pool;
