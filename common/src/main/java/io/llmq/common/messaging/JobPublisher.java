@@ -11,6 +11,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.rabbitmq.OutgoingRabbitMQMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -102,26 +103,25 @@ public class JobPublisher {
         .invoke(span::end);
   }
 
-  private Uni<Void> send(JobMessage message, java.util.Map<String, Object> headers) {
+  private Uni<Void> send(JobMessage message, Map<String, Object> headers) {
     String body;
     try {
       body = json.writeValueAsString(message);
     } catch (JsonProcessingException e) {
       return Uni.createFrom().failure(e);
     }
-    OutgoingRabbitMQMetadata metadata =
+    OutgoingRabbitMQMetadata.Builder metadata =
         OutgoingRabbitMQMetadata.builder()
             .withRoutingKey(queue.routingKey())
             .withContentType("application/json")
             .withDeliveryMode(2)
-            .withMessageId(message.jobId().toString())
-            .withHeaders(new java.util.HashMap<>(headers))
-            .build();
+            .withMessageId(message.jobId().toString());
+    headers.forEach(metadata::withHeader);
     CompletableFuture<Void> confirmed = new CompletableFuture<>();
     Message<String> outgoing =
         Message.of(
             body,
-            Metadata.of(metadata),
+            Metadata.of(metadata.build()),
             () -> {
               confirmed.complete(null);
               return CompletableFuture.completedFuture(null);
