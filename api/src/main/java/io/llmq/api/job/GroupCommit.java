@@ -51,14 +51,15 @@ final class GroupCommit {
   private static final String INSERT_MANY =
       "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, metadata, webhook_url,"
           + " deadline_at, max_attempts, idempotency_hash, created_at, key_id, priority,"
-          + " guardrails) SELECT t.id, t.tenant_id, "
+          + " guardrails, trace_context) SELECT t.id, t.tenant_id, "
           + JobStatus.QUEUED.sql()
           + ", t.model, t.request::jsonb, t.cache_mode, t.metadata::jsonb, t.webhook_url,"
           + " now() + make_interval(secs => t.deadline), t.max_attempts, t.hash, now(), t.key_id,"
-          + " t.priority, t.guardrails::jsonb FROM unnest($1::uuid[], $2::uuid[], $3::text[],"
-          + " $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[], $10::text[],"
-          + " $11::uuid[], $12::int[], $13::text[]) AS t(id, tenant_id, model, request, cache_mode,"
-          + " metadata, webhook_url, deadline, max_attempts, hash, key_id, priority, guardrails)"
+          + " t.priority, t.guardrails::jsonb, t.trace_context FROM unnest($1::uuid[], $2::uuid[],"
+          + " $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[],"
+          + " $10::text[], $11::uuid[], $12::int[], $13::text[], $14::text[]) AS t(id, tenant_id,"
+          + " model, request, cache_mode, metadata, webhook_url, deadline, max_attempts, hash,"
+          + " key_id, priority, guardrails, trace_context)"
           + " RETURNING "
           + JobRow.COLUMNS;
 
@@ -207,6 +208,7 @@ final class GroupCommit {
     UUID[] keys = new UUID[n];
     Integer[] priorities = new Integer[n];
     String[] guardrails = new String[n];
+    String[] traces = new String[n];
     for (int i = 0; i < n; i++) {
       NewJob job = batch.get(i).job();
       ids[i] = job.id();
@@ -222,6 +224,7 @@ final class GroupCommit {
       keys[i] = job.keyId();
       priorities[i] = job.priority().rank();
       guardrails[i] = job.guardrailsJson();
+      traces[i] = job.traceContext();
     }
     return Tuple.tuple()
         .addArrayOfUUID(ids)
@@ -236,6 +239,7 @@ final class GroupCommit {
         .addArrayOfString(hashes)
         .addArrayOfUUID(keys)
         .addArrayOfInteger(priorities)
-        .addArrayOfString(guardrails);
+        .addArrayOfString(guardrails)
+        .addArrayOfString(traces);
   }
 }

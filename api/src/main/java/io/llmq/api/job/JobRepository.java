@@ -16,7 +16,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -33,11 +32,11 @@ class JobRepository {
   private static final String INSERT =
       "INSERT INTO jobs (id, tenant_id, status, model, request, cache_mode, metadata, webhook_url,"
           + " deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at, key_id,"
-          + " priority, guardrails) VALUES ($1, $2, "
+          + " priority, guardrails, trace_context) VALUES ($1, $2, "
           + JobStatus.QUEUED.sql()
           + ", $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
           + " now() + make_interval(secs => $8::int), $9, $10, $11, now(), $12, $13::int,"
-          + " $14::text::jsonb)"
+          + " $14::text::jsonb, $15)"
           + " ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
           + " DO NOTHING RETURNING "
           + JobRow.COLUMNS;
@@ -52,12 +51,12 @@ class JobRepository {
           + " webhook_url, deadline_at, max_attempts, idempotency_key, idempotency_hash, created_at,"
           + " key_id, priority, guardrails, attempts, cached, result, prompt_tokens,"
           + " completion_tokens, total_tokens, cost_usd, cost_saved_usd, started_at, completed_at,"
-          + " served_provider, served_model) VALUES ($1, $2, "
+          + " served_provider, served_model, trace_context) VALUES ($1, $2, "
           + JobStatus.SUCCEEDED.sql()
           + ", $3, $4::text::jsonb, $5, $6::text::jsonb, $7,"
           + " now() + make_interval(secs => $8::int), $9, $10, $11, now(), $12, $13::int,"
           + " $14::text::jsonb, 1, true, $15::text::jsonb, $16, $17, $18, 0, $19::text::numeric,"
-          + " now(), now(), $20, CASE WHEN $20::text IS NULL THEN NULL ELSE $3 END)"
+          + " now(), now(), $20, CASE WHEN $20::text IS NULL THEN NULL ELSE $3 END, $21)"
           + " ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
           + " DO NOTHING RETURNING "
           + JobRow.COLUMNS
@@ -80,7 +79,8 @@ class JobRepository {
 
   /** The tenant's free concurrent slots go to its oldest parked jobs (V5). */
   private static final String HAND_OVER =
-      "SELECT job_id, tenant_id, outbox_id FROM llmq_hand_over($1, $2)";
+      "SELECT job_id, tenant_id, outbox_id, (SELECT trace_context FROM jobs WHERE id = h.job_id)"
+          + " AS trace_context FROM llmq_hand_over($1, $2) h";
 
   /** How long a job handed a slot holds it before its message arrives and it renews it. */
   private static final double HANDED_SLOT_SECONDS = 60;
@@ -113,7 +113,7 @@ class JobRepository {
   Uni<Optional<Inserted>> insert(SqlClient client, NewJob job) {
     return client
         .preparedQuery(insertWithMessage)
-        .execute(values(job))
+        .execute(values(job).addString(job.traceContext()))
         .map(rows ->
             first(rows)
                 .map(stored -> new Inserted(stored, rows.iterator().next().getLong("outbox_id"))));
@@ -166,7 +166,8 @@ class JobRepository {
             .addInteger(answer.completionTokens())
             .addInteger(answer.totalTokens())
             .addString(saved.toPlainString())
-            .addString(answer.servedBy());
+            .addString(answer.servedBy())
+            .addString(job.traceContext());
     return client
         .preparedQuery(INSERT_ANSWERED)
         .execute(values)
@@ -177,16 +178,23 @@ class JobRepository {
    * Hands the tenant's free {@code max_concurrent_jobs} slots to its parked jobs, after a cancel
    * freed one; answers each job handed a slot with its new message's outbox row.
    */
-  Uni<List<Map.Entry<Long, UUID>>> handOverSlots(UUID tenantId) {
+  Uni<List<Handed>> handOverSlots(UUID tenantId) {
     return pool.preparedQuery(HAND_OVER)
         .execute(Tuple.of(tenantId, HANDED_SLOT_SECONDS))
         .map(rows -> {
-          List<Map.Entry<Long, UUID>> handed = new ArrayList<>();
-          rows.forEach(
-              row -> handed.add(Map.entry(row.getLong("outbox_id"), row.getUUID("job_id"))));
+          List<Handed> handed = new ArrayList<>();
+          rows.forEach(row ->
+              handed.add(
+                  new Handed(
+                      row.getLong("outbox_id"),
+                      row.getUUID("job_id"),
+                      row.getString("trace_context"))));
           return handed;
         });
   }
+
+  /** A parked job handed a slot: its new message's outbox row, and its stored trace context. */
+  record Handed(long outboxId, UUID jobId, String traceContext) {}
 
   /** Frees an idempotency key whose window has passed, so it can name a new job. */
   Uni<Void> releaseExpiredKey(SqlClient tx, UUID tenantId, String key, Duration window) {

@@ -13,6 +13,7 @@ import io.llmq.common.messaging.JobMessage;
 import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.messaging.OutboxRelay;
 import io.llmq.common.pricing.ModelCatalog;
+import io.llmq.common.telemetry.TraceContexts;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -53,6 +54,7 @@ class JobService {
   private final ReactivePubSubCommands<String> notices;
   private final ApiConfig config;
   private final MeterRegistry metrics;
+  private final TraceContexts traces;
 
   JobService(
       JobRepository jobs,
@@ -64,7 +66,9 @@ class JobService {
       Announcer announcer,
       ReactiveRedisDataSource redis,
       ApiConfig config,
-      MeterRegistry metrics) {
+      MeterRegistry metrics,
+      TraceContexts traces) {
+    this.traces = traces;
     this.jobs = jobs;
     this.cache = cache;
     this.models = models;
@@ -112,7 +116,8 @@ class JobService {
    * together with the other submits of the moment ({@link GroupCommit}), still answered only once
    * its own row is committed.
    */
-  Uni<Submitted> submit(NewJob job) {
+  Uni<Submitted> submit(NewJob parsed) {
+    NewJob job = parsed.traced(traces.current());
     return cache
         .lookup(job)
         .chain(answer ->
@@ -130,7 +135,7 @@ class JobService {
           if (stored.get().outboxId() == null) {
             announceAnswered(created);
           } else {
-            publish(stored.get().outboxId(), created);
+            publish(stored.get().outboxId(), created, job.traceContext());
             json = created.view().json();
             firstEvent(created, json);
           }
@@ -184,9 +189,9 @@ class JobService {
     announcer.announceLater(job.view(), job.version());
   }
 
-  private void publish(long outboxId, JobRow job) {
+  private void publish(long outboxId, JobRow job, String traceContext) {
     outbox
-        .relay(outboxId, JobMessage.of(job.id(), job.tenantId()))
+        .relay(outboxId, JobMessage.of(job.id(), job.tenantId()), traceContext)
         .subscribe()
         .with(ignored -> {}, failure -> Log.debugf("Job(id=%s) publish deferred", job.id()));
   }
@@ -298,8 +303,9 @@ class JobService {
         .onItem()
         .transformToMulti(handed -> Multi.createFrom().iterable(handed))
         .onItem()
-        .transformToUniAndMerge(
-            handed -> outbox.relay(handed.getKey(), JobMessage.of(handed.getValue(), tenantId)))
+        .transformToUniAndMerge(handed ->
+            outbox.relay(
+                handed.outboxId(), JobMessage.of(handed.jobId(), tenantId), handed.traceContext()))
         .collect()
         .last()
         .subscribe()

@@ -19,6 +19,8 @@ import java.util.UUID;
  * @param contextPolicy what to do if the request does not fit its model's context window
  * @param trimmedMessages how many messages were dropped to fit the window ({@code trim}), 0 when
  *     none
+ * @param traceContext the W3C trace context of the submit, stored with the job ({@link
+ *     io.llmq.common.telemetry.TraceContexts}); null when tracing is off
  */
 record NewJob(
     UUID id,
@@ -36,7 +38,8 @@ record NewJob(
     String bodyHash,
     JsonNode request,
     ContextPolicy contextPolicy,
-    int trimmedMessages) {
+    int trimmedMessages,
+    String traceContext) {
 
   /**
    * This job with its request fitted to the context window: the trimmed request is the one stored,
@@ -62,7 +65,33 @@ record NewJob(
         bodyHash,
         fitted.request(),
         contextPolicy,
-        fitted.trimmedMessages());
+        fitted.trimmedMessages(),
+        traceContext);
+  }
+
+  /** This job in the trace {@code context} names (its stored form), null for none. */
+  NewJob traced(String context) {
+    if (context == null) {
+      return this;
+    }
+    return new NewJob(
+        id,
+        tenantId,
+        keyId,
+        model,
+        requestJson,
+        cacheMode,
+        metadataJson,
+        webhookUrl,
+        deadlineSeconds,
+        maxAttempts,
+        priority,
+        idempotencyKey,
+        bodyHash,
+        request,
+        contextPolicy,
+        trimmedMessages,
+        context);
   }
 
   /**

@@ -76,7 +76,8 @@ class SubmitParser {
         CanonicalJson.sha256(body),
         request,
         contextPolicy,
-        0);
+        0,
+        null);
   }
 
   /**

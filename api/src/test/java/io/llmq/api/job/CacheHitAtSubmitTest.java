@@ -331,7 +331,8 @@ class CacheHitAtSubmitTest {
               "hash",
               json.readTree(request),
               ContextPolicy.DEFAULT,
-              0);
+              0,
+              null);
 
       assertTrue(cache.lookup(job).await().atMost(WAIT).isEmpty());
       assertEquals(1.0, metrics.counter("llmq.cache.unavailable").count());

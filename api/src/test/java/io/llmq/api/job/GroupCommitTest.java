@@ -98,6 +98,7 @@ class GroupCommitTest {
         "hash of " + prompt,
         null,
         ContextPolicy.REJECT,
-        0);
+        0,
+        null);
   }
 }

@@ -23,6 +23,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * <p>A row is leased by pushing its {@code available_at} forward, so a sweep never races a fast
  * path or another replica's sweep for the same row; if both did publish, the consumer is
  * idempotent.
+ *
+ * <p>The sweep publishes each row in its job's trace, read from the job ({@code
+ * jobs.trace_context}): a job requeued by a retry or by the reaper goes on in the trace its submit
+ * began.
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -34,7 +38,8 @@ public class OutboxRelay {
       "UPDATE job_outbox SET available_at = now() + make_interval(secs => $1),"
           + " attempts = attempts + 1 WHERE id IN (SELECT id FROM job_outbox"
           + " WHERE available_at <= now() ORDER BY id LIMIT $2::int FOR UPDATE SKIP LOCKED)"
-          + " RETURNING id, job_id, tenant_id";
+          + " RETURNING id, job_id, tenant_id,"
+          + " (SELECT trace_context FROM jobs WHERE jobs.id = job_outbox.job_id) AS trace_context";
 
   /** A sweep that takes longer is abandoned, so the next one is never skipped for good. */
   private static final Duration SWEEP_TIMEOUT = Duration.ofSeconds(30);
@@ -94,8 +99,16 @@ public class OutboxRelay {
    * stays in the outbox for the sweep.
    */
   public Uni<Void> relay(long outboxId, JobMessage message) {
+    return relay(outboxId, message, null);
+  }
+
+  /**
+   * {@link #relay(long, JobMessage)} in the job's trace: {@code traceContext} is its stored trace
+   * context ({@code jobs.trace_context}), null for none.
+   */
+  public Uni<Void> relay(long outboxId, JobMessage message, String traceContext) {
     return publisher
-        .publish(message)
+        .publish(message, traceContext)
         .chain(() -> deletes.delete(outboxId))
         .onFailure()
         .recoverWithUni(failure -> {
@@ -137,7 +150,7 @@ public class OutboxRelay {
   private Uni<Void> relayRow(Row row) {
     UUID jobId = row.getUUID("job_id");
     UUID tenantId = row.getUUID("tenant_id");
-    return relay(row.getLong("id"), JobMessage.of(jobId, tenantId));
+    return relay(row.getLong("id"), JobMessage.of(jobId, tenantId), row.getString("trace_context"));
   }
 
   private static double seconds(Duration duration) {

@@ -31,6 +31,8 @@ import io.llmq.worker.provider.ProviderException;
 import io.llmq.worker.provider.Providers;
 import io.llmq.worker.provider.simulated.SimulatedProvider;
 import io.llmq.worker.slots.TenantSlots;
+import io.llmq.worker.tracing.JobSpans;
+import io.llmq.worker.tracing.ProviderSpans;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -102,6 +104,9 @@ public class JobExecutor {
   /** Completes when the stopping worker's grace is over: calls still running are handed back. */
   private final CompletableFuture<Void> cutting = new CompletableFuture<>();
 
+  private final JobSpans spans;
+  private final ProviderSpans providerSpans;
+
   JobExecutor(
       JobStore store,
       Providers providers,
@@ -123,7 +128,11 @@ public class JobExecutor {
       InputScreening screening,
       FallbackRouter router,
       CircuitBreaker breaker,
-      OutputRepairs outputs) {
+      OutputRepairs outputs,
+      JobSpans spans,
+      ProviderSpans providerSpans) {
+    this.spans = spans;
+    this.providerSpans = providerSpans;
     this.store = store;
     this.providers = providers;
     this.capacity = capacity;
@@ -366,9 +375,10 @@ public class JobExecutor {
             job.tenantTokensPerMinute(),
             job.shareWeight(),
             job.priority().rank());
+    java.time.Instant waitStarted = spans.now();
     return capacity
         .admit(caller, route, request)
-        .chain(admission -> admitted(job, request, route, bound, admission));
+        .chain(admission -> admitted(job, request, route, bound, admission, waitStarted));
   }
 
   /**
@@ -382,11 +392,15 @@ public class JobExecutor {
       ObjectNode request,
       Providers.Route route,
       CostBound bound,
-      Admission admission) {
+      Admission admission,
+      java.time.Instant waitStarted) {
+    String provider = route.provider().name();
     if (admission.waiting().isPresent()) {
+      spans.governorWait(job.id(), waitStarted, provider, "waiting_room");
       return waiting(job, admission.waiting().get());
     }
     if (admission.deferred()) {
+      spans.governorWait(job.id(), waitStarted, provider, "deferred");
       Log.infof(
           "Job(id=%s) waits %d ms for capacity; back in the queue until then",
           job.id(), admission.delay().toMillis());
@@ -408,6 +422,11 @@ public class JobExecutor {
         .onFailure(TimeoutException.class)
         .recoverWithNull()
         .chain(slot -> {
+          spans.governorWait(
+              job.id(),
+              waitStarted,
+              provider,
+              interrupted.isDone() ? "interrupted" : slot == null ? "no_slot" : "admitted");
           if (interrupted.isDone()) {
             // Cancelled (or stopping) while it waited: nothing to run, everything goes back.
             Uni<Void> freed = slot == null ? Uni.createFrom().voidItem() : capacity.free(slot);
@@ -641,7 +660,9 @@ public class JobExecutor {
     Cancellable renewal = keepLease(job.id(), job.version(), leaseLost, capacity.keep(route, slot));
     Uni<Completion> call =
         Uni.createFrom()
-            .deferred(() -> route.provider().complete(providerCall))
+            .deferred(() ->
+                providerSpans.around(
+                    job.id(), job.attempts(), route, route.provider().complete(providerCall)))
             .ifNoItem()
             .after(callTimeout)
             .failWith(() ->
@@ -935,6 +956,7 @@ public class JobExecutor {
       Log.infof(
           "Job(id=%s) attempt %d failed (%s); retrying in %d ms",
           job.id(), job.attempts(), failure.code().wire(), delay.toMillis());
+      spans.retrying(job.id(), job.attempts(), failure.code().wire(), delay.toMillis());
       return store
           .requeue(job, delay)
           .invoke(requeued -> {

@@ -50,7 +50,8 @@ public class RoomDispatcher {
           + " SELECT id, tenant_id, now() + make_interval(secs => $2) FROM jobs"
           + " WHERE id = $1 AND status = "
           + JobStatus.QUEUED.sql()
-          + " RETURNING id, job_id, tenant_id";
+          + " RETURNING id, job_id, tenant_id,"
+          + " (SELECT trace_context FROM jobs WHERE jobs.id = job_outbox.job_id) AS trace_context";
 
   private final WaitingRoom room;
   private final ReactiveRedisDataSource redis;
@@ -187,7 +188,10 @@ public class RoomDispatcher {
           }
           var row = rows.iterator().next();
           Log.debugf("Job(id=%s) granted capacity by the waiting room of %s", jobId, provider);
-          return outbox.relay(row.getLong("id"), JobMessage.of(jobId, row.getUUID("tenant_id")));
+          return outbox.relay(
+              row.getLong("id"),
+              JobMessage.of(jobId, row.getUUID("tenant_id")),
+              row.getString("trace_context"));
         });
   }
 }

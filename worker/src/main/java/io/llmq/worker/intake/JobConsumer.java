@@ -2,15 +2,20 @@ package io.llmq.worker.intake;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmq.common.messaging.JobMessage;
+import io.llmq.common.messaging.QueueConfig;
+import io.llmq.common.telemetry.TraceContexts;
 import io.llmq.worker.config.WorkerConfig;
 import io.llmq.worker.execution.JobExecutor;
 import io.llmq.worker.execution.Outcome;
+import io.llmq.worker.tracing.JobSpans;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.ChannelRegistry;
 import io.smallrye.reactive.messaging.PausableChannel;
+import io.smallrye.reactive.messaging.rabbitmq.IncomingRabbitMQMetadata;
 import io.smallrye.reactive.messaging.rabbitmq.RabbitMQRejectMetadata;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -61,6 +66,8 @@ public class JobConsumer {
   private final Duration grace;
   private final Counter handedOver;
   private final ChannelRegistry channels;
+  private final JobSpans spans;
+  private final String queueName;
 
   /** Jobs whose execution has not ended, whether or not their message is still held. */
   private final Set<Held> inHand = ConcurrentHashMap.newKeySet();
@@ -73,7 +80,11 @@ public class JobConsumer {
       Vertx vertx,
       WorkerConfig config,
       MeterRegistry metrics,
-      ChannelRegistry channels) {
+      ChannelRegistry channels,
+      JobSpans spans,
+      QueueConfig queue) {
+    this.spans = spans;
+    this.queueName = queue.name();
     this.executor = executor;
     this.json = json;
     this.vertx = vertx;
@@ -147,24 +158,36 @@ public class JobConsumer {
       // Arrived as the stop began: left unsettled, for another worker once the connection closes.
       return CompletableFuture.completedFuture(null);
     }
-    Held held = new Held(message, job);
+    Held held = new Held(message, job, spans.on() ? received(message, job) : null);
     inHand.add(held);
     held.handOverAfter(handover);
     executor.execute(job).subscribe().with(held::finished);
     return CompletableFuture.completedFuture(null);
   }
 
+  /** The job's consumer span, in the trace its message's headers carry. */
+  private Span received(Message<Object> message, JobMessage job) {
+    String carried =
+        message
+            .getMetadata(IncomingRabbitMQMetadata.class)
+            .map(metadata -> TraceContexts.fromHeaders(metadata.getHeaders()))
+            .orElse(null);
+    return spans.received(job.jobId(), queueName, carried);
+  }
+
   /** A message whose job runs here: settled once, by its outcome or by the handover. */
   private final class Held {
     private final Message<Object> message;
     private final JobMessage job;
+    private final Span span;
     private final AtomicBoolean settled = new AtomicBoolean();
     private volatile long timer;
     private volatile boolean handedBack;
 
-    Held(Message<Object> message, JobMessage job) {
+    Held(Message<Object> message, JobMessage job, Span span) {
       this.message = message;
       this.job = job;
+      this.span = span;
     }
 
     void handOverAfter(Duration delay) {
@@ -206,6 +229,9 @@ public class JobConsumer {
 
     void finished(Outcome outcome) {
       vertx.cancelTimer(timer);
+      if (span != null) {
+        spans.finished(job.jobId(), span, outcome.name().toLowerCase(java.util.Locale.ROOT));
+      }
       if (outcome == Outcome.HAND_BACK) {
         handedBack = true;
         return;

@@ -28,11 +28,14 @@ public class TenantSlots {
 
   private static final String TAKE = "SELECT llmq_take_slot($1, $2, $3) AS answer";
   private static final String FREE =
-      "SELECT job_id, tenant_id, outbox_id FROM llmq_free_slot($1, $2)";
+      "SELECT job_id, tenant_id, outbox_id, (SELECT trace_context FROM jobs WHERE id = h.job_id)"
+          + " AS trace_context FROM llmq_free_slot($1, $2) h";
   private static final String HAND_OVER =
-      "SELECT job_id, tenant_id, outbox_id FROM llmq_hand_over($1, $2)";
+      "SELECT job_id, tenant_id, outbox_id, (SELECT trace_context FROM jobs WHERE id = h.job_id)"
+          + " AS trace_context FROM llmq_hand_over($1, $2) h";
   private static final String HAND_OVER_LAPSED =
-      "SELECT job_id, tenant_id, outbox_id FROM llmq_hand_over_lapsed($1)";
+      "SELECT job_id, tenant_id, outbox_id, (SELECT trace_context FROM jobs WHERE id = h.job_id)"
+          + " AS trace_context FROM llmq_hand_over_lapsed($1) h";
   private static final Duration OUTAGE_PATIENCE = Duration.ofMinutes(5);
 
   private final Pool pool;
@@ -79,7 +82,9 @@ public class TenantSlots {
           UUID job = row.getUUID("job_id");
           Log.debugf("Job(id=%s) handed a slot of its tenant", job);
           return outbox.relay(
-              row.getLong("outbox_id"), JobMessage.of(job, row.getUUID("tenant_id")));
+              row.getLong("outbox_id"),
+              JobMessage.of(job, row.getUUID("tenant_id")),
+              row.getString("trace_context"));
         })
         .collect()
         .last()

@@ -12,6 +12,8 @@ import java.util.UUID;
  *     budget.<tenant>.<month>.<threshold>}), the same for every attempt
  * @param body the exact bytes to send, the same for every attempt
  * @param secret the tenant's webhook secret as it is now
+ * @param traceContext the job's stored trace context ({@code jobs.trace_context}), whose trace the
+ *     attempt's span joins; {@code null} for none
  */
 record Delivery(
     long id,
@@ -21,4 +23,5 @@ record Delivery(
     int attempts,
     String webhookId,
     String body,
-    String secret) {}
+    String secret,
+    String traceContext) {}

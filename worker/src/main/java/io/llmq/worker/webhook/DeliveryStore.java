@@ -36,7 +36,8 @@ class DeliveryStore {
   private static final String JOB =
       "SELECT "
           + JobRow.COLUMNS
-          + ", (SELECT t.webhook_secret FROM tenants t WHERE t.id = jobs.tenant_id) AS secret"
+          + ", (SELECT t.webhook_secret FROM tenants t WHERE t.id = jobs.tenant_id) AS secret,"
+          + " trace_context"
           + " FROM jobs WHERE id = $1";
   private static final String RECORD =
       "WITH d AS (UPDATE webhook_deliveries SET state = $2, attempts = attempts + 1,"
@@ -94,7 +95,8 @@ class DeliveryStore {
                   leased.getInteger("attempts"),
                   jobId + "." + job.terminalEventId(),
                   body,
-                  row.getString("secret")));
+                  row.getString("secret"),
+                  row.getString("trace_context")));
         });
   }
 
@@ -114,7 +116,8 @@ class DeliveryStore {
                         leased.getInteger("attempts"),
                         leased.getString("message_id"),
                         leased.getString("payload"),
-                        rows.iterator().next().getString("webhook_secret"))));
+                        rows.iterator().next().getString("webhook_secret"),
+                        null)));
   }
 
   /**

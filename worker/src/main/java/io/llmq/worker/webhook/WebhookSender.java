@@ -4,6 +4,7 @@ import io.llmq.common.messaging.JobNotices;
 import io.llmq.common.messaging.StandingSubscription;
 import io.llmq.common.webhook.WebhookTargets;
 import io.llmq.common.webhook.WebhooksConfig;
+import io.llmq.worker.tracing.WebhookSpans;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
@@ -72,6 +73,7 @@ public class WebhookSender {
   private final Duration pollInterval;
   private final Vertx vertx;
   private final MeterRegistry metrics;
+  private final WebhookSpans spans;
   private final AtomicBoolean leasing = new AtomicBoolean();
   private final AtomicBoolean again = new AtomicBoolean();
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -83,7 +85,9 @@ public class WebhookSender {
       ReactiveRedisDataSource redis,
       Vertx vertx,
       WebhooksConfig config,
-      MeterRegistry metrics) {
+      MeterRegistry metrics,
+      WebhookSpans spans) {
+    this.spans = spans;
     this.store = store;
     this.targets = targets;
     this.schedule = schedule;
@@ -194,7 +198,13 @@ public class WebhookSender {
   Uni<Void> attempt(Delivery delivery) {
     OffsetDateTime at = OffsetDateTime.now(ZoneOffset.UTC);
     long started = System.nanoTime();
-    return post(delivery)
+    return spans
+        .around(
+            delivery.jobId(),
+            delivery.traceContext(),
+            delivery.attempts() + 1,
+            delivery.url(),
+            post(delivery))
         .map(status -> new Result(status, status >= 200 && status < 300 ? null : "HTTP " + status))
         .onFailure()
         .recoverWithItem(failure -> new Result(null, describe(failure)))
