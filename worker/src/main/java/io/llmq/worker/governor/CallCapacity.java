@@ -13,16 +13,20 @@ import io.llmq.worker.provider.ProviderException;
 import io.llmq.worker.provider.Providers;
 import io.llmq.worker.provider.RateLimitSnapshot;
 import io.llmq.worker.provider.simulated.SimulatedProvider;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -49,6 +53,10 @@ public class CallCapacity {
   private final GovernorConfig config;
   private final MeterRegistry metrics;
   private final PromptCalibration calibration;
+  private final Map<String, Counter> pauses = new ConcurrentHashMap<>();
+
+  /** Notes the buckets a call asks of the room, for their utilization gauges; absent in tests. */
+  @Inject BucketUse use;
 
   CallCapacity(
       Governor governor,
@@ -107,6 +115,13 @@ public class CallCapacity {
     }
   }
 
+  /**
+   * {@code llmq_governor_pauses_total{provider}}: 429s that paused a provider for every replica.
+   */
+  private Counter pauseCounter(String provider) {
+    return Counter.builder("llmq.governor.pauses").tag("provider", provider).register(metrics);
+  }
+
   /** Who asks for capacity: the job, its tenant, the tenant's limit and weight, its priority. */
   public record Caller(
       UUID jobId, UUID tenantId, Long tenantTokensPerMinute, double shareWeight, int rank) {}
@@ -157,6 +172,9 @@ public class CallCapacity {
       List<Governor.Bucket> buckets = new ArrayList<>(upstream);
       if (tenant != null && tenant.limited()) {
         buckets.add(tenant);
+      }
+      if (use != null) {
+        use.reserved(buckets);
       }
       WaitingRoom.Ask ask =
           new WaitingRoom.Ask(
@@ -372,6 +390,7 @@ public class CallCapacity {
         return governor.refund(admission.reservation());
       }
       Duration pause = failure.retryAfter() != null ? failure.retryAfter() : config.defaultPause();
+      pauses.computeIfAbsent(admission.provider(), this::pauseCounter).increment();
       return governor
           .refund(admission.reservation())
           .chain(() -> governor.learn(admission.bucket(), failure.limits(), pause));
