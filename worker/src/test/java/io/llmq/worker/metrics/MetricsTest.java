@@ -153,14 +153,28 @@ class MetricsTest {
     double used = value(text, "llmq_budget_used_ratio", "tenant=\"" + tenant + "\"");
     assertTrue(used > 0 && used < 0.01, "used ratio " + used);
 
-    // Gauges refreshed by their scheduled task (every second here).
-    Awaitility.await()
-        .atMost(WAIT)
-        .until(() ->
-            value(metrics(), "llmq_queue_messages", "queue=\"jobs\"") == 0
-                && value(metrics(), "llmq_outbox_backlog") >= 0);
+    // Gauges refreshed by their scheduled task (every second here): the failed job's message
+    // went to the dead-letter queue, and an outbox row due in an hour waits.
+    UUID unpublished = UUID.randomUUID();
+    jobs.update(
+        "INSERT INTO job_outbox (job_id, tenant_id, available_at) VALUES ('"
+            + unpublished
+            + "', '"
+            + tenant
+            + "', now() + interval '1 hour')");
+    try {
+      Awaitility.await()
+          .atMost(WAIT)
+          .until(() -> {
+            String now = metrics();
+            return value(now, "llmq_queue_messages", "queue=\"dead_letter\"") >= 1
+                && value(now, "llmq_outbox_backlog") >= 1;
+          });
+    } finally {
+      jobs.update("DELETE FROM job_outbox WHERE job_id = '" + unpublished + "'");
+    }
     text = metrics();
-    assertTrue(value(text, "llmq_queue_messages", "queue=\"dead_letter\"") >= 0);
+    assertTrue(value(text, "llmq_queue_messages", "queue=\"jobs\"") >= 0);
     assertTrue(value(text, "llmq_outbox_oldest_seconds") >= 0);
     double utilization = value(text, "llmq_governor_utilization", "bucket=\"provider:mt-http\"");
     assertTrue(utilization >= 0 && utilization <= 1, "utilization " + utilization);
