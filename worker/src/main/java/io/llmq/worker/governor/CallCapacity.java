@@ -54,6 +54,7 @@ public class CallCapacity {
   private final MeterRegistry metrics;
   private final PromptCalibration calibration;
   private final Map<String, Counter> pauses = new ConcurrentHashMap<>();
+  private final Map<String, Timer> waits = new ConcurrentHashMap<>();
 
   /** Notes the buckets a call asks of the room, for their utilization gauges; absent in tests. */
   @Inject BucketUse use;
@@ -113,6 +114,14 @@ public class CallCapacity {
     public Duration delay() {
       return reservation.delay();
     }
+  }
+
+  /**
+   * {@code llmq_governor_wait_seconds{provider}}: how long a call waited for capacity, whether
+   * reserved directly or granted by the provider's waiting room ({@link RoomDispatcher}).
+   */
+  static Timer waitTimer(MeterRegistry metrics, String provider) {
+    return Timer.builder("llmq.governor.wait").tag("provider", provider).register(metrics);
   }
 
   /**
@@ -190,6 +199,10 @@ public class CallCapacity {
       String tenantKey = tenant != null && tenant.limited() ? tenant.key() : null;
       return room.enter(name, ask)
           .map(answer -> {
+            if (answer.go() && !answer.granted()) {
+              // Started at once; a call that waited is timed when the room grants it.
+              waits.computeIfAbsent(name, n -> waitTimer(metrics, n)).record(Duration.ZERO);
+            }
             Log.debugf(
                 "Room of %s: %d tokens (%s, counted by %s): %s",
                 name,
@@ -267,10 +280,7 @@ public class CallCapacity {
                   name,
                   reservation.delay().toMillis(),
                   reservation.charged() ? "" : ", past the horizon: not charged");
-              Timer.builder("llmq.governor.wait")
-                  .tag("provider", name)
-                  .register(metrics)
-                  .record(reservation.delay());
+              waits.computeIfAbsent(name, n -> waitTimer(metrics, n)).record(reservation.delay());
             });
     return reserved.map(reservation ->
         new Admission(

@@ -131,6 +131,8 @@ class MetricsTest {
     assertEquals(1.0, value(text, "llmq_provider_ttft_seconds_count", mt, model));
     assertTrue(buckets(text, "llmq_provider_ttft_seconds_bucket", mt, model) >= 10);
     assertTrue(buckets(text, "llmq_governor_wait_seconds_bucket", "provider=\"simulated\"") >= 10);
+    // Two calls through mt-http's waiting room: each wait timed once, at once or at its grant.
+    assertEquals(2.0, value(text, "llmq_governor_wait_seconds_count", mt));
     assertTrue(
         buckets(text, "llmq_webhooks_attempts_seconds_bucket", "outcome=\"delivered\"") >= 10);
 
