@@ -11,7 +11,8 @@
 -- Keys (P = ARGV[2], the lane's prefix): P..'tenants' zset tenant -> start tag; P..'q:'..tenant zset
 -- job -> priority rank * 1e13 + arrival; P..'jobs' hash job -> spec; P..'finish' hash tenant -> tag
 -- after its last served call; P..'vt' the lane's virtual time; P..'seq' arrivals; P..'granted' hash
--- job -> spec of a call granted capacity whose message is on its way; P..'grants' zset job -> expiry.
+-- job -> spec of a call granted capacity whose message is on its way; P..'grants' zset job -> expiry;
+-- P..'entered' hash job -> when it began to wait (epoch ms), for the wait a grant reports.
 -- 'llmq:room:where' hash job -> lane prefix, for reads that know only the job.
 --
 -- A spec is JSON: {t = tenant, w = weight, c = tokens, r = rank, b = buckets}, each bucket {k = key,
@@ -27,8 +28,10 @@
 --
 -- ARGV[1] is the operation:
 --   enter  P job spec        -> {'go'} charged now, or {'wait', position, wait ms}; a granted call
---                               collects its grant ({'go'}); one already waiting keeps its place
---   take   P                 -> {'go', job} granted, {'wait', ms} or {'empty'}
+--                               collects its grant ({'go', 'granted'}); one already waiting keeps
+--                               its place
+--   take   P                 -> {'go', job, ms waited (-1 unknown)} granted, {'wait', ms} or
+--                               {'empty'}
 --   forget P job             -> 1 when the job was waiting or granted (a grant's charge goes back)
 --   where  -  job            -> {position, tokens ahead, wait ms} or {} when the job is not waiting
 --   moved  P ms              -> {job, position, estimated start (epoch ms), ...} for each waiting job
@@ -150,6 +153,7 @@ local function dequeue(tenant, job)
   redis.call('HDEL', P .. 'jobs', job)
   redis.call('HDEL', 'llmq:room:where', job)
   redis.call('HDEL', P .. 'told', job)
+  redis.call('HDEL', P .. 'entered', job)
   if redis.call('ZCARD', P .. 'q:' .. tenant) == 0 then redis.call('ZREM', P .. 'tenants', tenant) end
 end
 
@@ -260,7 +264,7 @@ if op == 'enter' then
   if granted then
     redis.call('HDEL', P .. 'granted', job)
     redis.call('ZREM', P .. 'grants', job)
-    return {'go'}
+    return {'go', 'granted'}
   end
   if redis.call('HEXISTS', P .. 'jobs', job) == 1 then
     local at = position(job)
@@ -279,6 +283,7 @@ if op == 'enter' then
   local seq = redis.call('INCR', P .. 'seq')
   redis.call('ZADD', P .. 'q:' .. spec.t, spec.r * 1e13 + seq, job)
   redis.call('HSET', P .. 'jobs', job, ARGV[4])
+  redis.call('HSET', P .. 'entered', job, now)
   redis.call('HSET', 'llmq:room:where', job, P)
   if redis.call('ZSCORE', P .. 'tenants', spec.t) == false then
     redis.call('ZADD', P .. 'tenants', start, spec.t)
@@ -303,6 +308,7 @@ if op == 'take' then
       local spec = cjson.decode(raw)
       local wait, upstreamWait, states = check(spec)
       if wait == 0 then
+        local entered = tonumber(redis.call('HGET', P .. 'entered', head) or '')
         chargeAll(spec, states)
         dequeue(tenant, head)
         local finish = served(tenant, start, spec)
@@ -311,7 +317,7 @@ if op == 'take' then
         end
         redis.call('HSET', P .. 'granted', head, raw)
         redis.call('ZADD', P .. 'grants', now + GRANT_MS, head)
-        return {'go', head}
+        return {'go', head, entered and tostring(now - entered) or '-1'}
       end
       if least == nil or wait < least then least = wait end
       -- The lane itself is short: nobody behind this tenant could start either.

@@ -55,7 +55,7 @@ public class JobTopology {
   }
 
   /** How the apps reach the broker, for a connection of another name. */
-  RabbitMQOptions options(String connectionName) {
+  public RabbitMQOptions options(String connectionName) {
     return new RabbitMQOptions(options).setConnectionName(connectionName);
   }
 

@@ -28,15 +28,18 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * and the attempt's reservation is released, in one transaction; crossing a budget threshold queues
  * the tenant's {@code budget.threshold} webhook in the same transaction. A settle is idempotent, so
  * it is retried through a database outage. Counts tokens and cost in Prometheus, by tenant (unless
- * {@code llmq.metrics.tenant-label=false}) and model, and keeps a gauge of each tenant's remaining
- * budget.
+ * {@code llmq.metrics.tenant-label=false}) and model, and keeps gauges of each tenant's remaining
+ * budget ({@code llmq_budget_remaining_usd}) and of the share of its monthly budget used ({@code
+ * llmq_budget_used_ratio}: spent plus reserved by calls in flight, over the budget; 1 is all of
+ * it), both read from the settle's own answer, with no query of their own.
  */
 @ApplicationScoped
 public class AttemptLedger {
 
   private static final String SETTLE =
-      "SELECT tenant_id, crossed::text AS crossed, remaining FROM llmq_settle_call($1, $2, $3, $4,"
-          + " $5, $6, $7::text::numeric, $8, $9, $10, $11::text::numeric[])";
+      "SELECT s.tenant_id, s.crossed::text AS crossed, s.remaining, t.monthly_budget_usd AS budget"
+          + " FROM llmq_settle_call($1, $2, $3, $4, $5, $6, $7::text::numeric, $8, $9, $10,"
+          + " $11::text::numeric[]) s LEFT JOIN tenants t ON t.id = s.tenant_id";
   private static final String SETTLE_LOST =
       "SELECT job_id, attempt FROM llmq_settle_lost($1, $2::text::numeric[])";
   private static final Duration OUTAGE_PATIENCE = Duration.ofMinutes(5);
@@ -53,6 +56,7 @@ public class AttemptLedger {
   private final boolean tenantLabel;
   private final String thresholds;
   private final Map<UUID, AtomicReference<Double>> remaining = new ConcurrentHashMap<>();
+  private final Map<UUID, AtomicReference<Double>> usedRatio = new ConcurrentHashMap<>();
 
   AttemptLedger(
       Pool pool,
@@ -156,7 +160,22 @@ public class AttemptLedger {
                 return value;
               })
           .set(left.doubleValue());
+      BigDecimal budget = row.getBigDecimal("budget");
+      if (budget != null && budget.signum() > 0) {
+        usedRatio
+            .computeIfAbsent(tenant, id -> gauge("llmq.budget.used.ratio", null, id))
+            .set(budget.subtract(left).doubleValue() / budget.doubleValue());
+      }
     }
+  }
+
+  private AtomicReference<Double> gauge(String name, String unit, UUID tenant) {
+    AtomicReference<Double> value = new AtomicReference<>(0.0);
+    Gauge.builder(name, value, AtomicReference::get)
+        .baseUnit(unit)
+        .tag("tenant", tenant.toString())
+        .register(metrics);
+    return value;
   }
 
   private void count(String type, Tags tags, int tokens) {

@@ -28,6 +28,7 @@ import io.llmq.worker.output.OutputRepairs;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.ProviderCall;
 import io.llmq.worker.provider.ProviderException;
+import io.llmq.worker.provider.ProviderMetrics;
 import io.llmq.worker.provider.Providers;
 import io.llmq.worker.provider.simulated.SimulatedProvider;
 import io.llmq.worker.slots.TenantSlots;
@@ -42,6 +43,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Optional;
@@ -75,6 +77,8 @@ public class JobExecutor {
   private final Counter deltas;
   private final CallCapacity capacity;
   private final ResultCache cache;
+
+  @Inject ProviderMetrics calls;
 
   /** How soon a job that found no free call slot tries again. */
   private static final Duration SLOT_RETRY = Duration.ofSeconds(1);
@@ -649,10 +653,12 @@ public class JobExecutor {
     boolean free = SimulatedProvider.KIND.equals(route.settings().kind());
     Log.infof("Job(id=%s) attempt %d started", job.id(), job.attempts());
     RunEvents events = progress.started(job.id(), job.version());
+    ProviderMetrics.Call measured = calls.call(route.provider().name(), job.model());
     ProviderCall providerCall =
         new ProviderCall(
             job.request(),
             delta -> {
+              measured.delta();
               deltas.increment();
               events.delta(delta);
             },
@@ -665,8 +671,8 @@ public class JobExecutor {
                     job.id(), job.attempts(), route, route.provider().complete(providerCall)))
             .ifNoItem()
             .after(callTimeout)
-            .failWith(() ->
-                new ProviderException(FailureCode.UPSTREAM_ERROR, "The provider call timed out."));
+            .failWith(() -> ProviderException.timedOut("The provider call timed out."))
+            .plug(measured::timed);
     Uni<Completion> abort =
         Uni.createFrom()
             .completionStage(leaseLost.copy())
@@ -952,6 +958,8 @@ public class JobExecutor {
       return movedOn.get();
     }
     if (failure.code().retryable() && job.hasAttemptsLeft()) {
+      calls.retried(
+          providers.forModel(job.model()).map(r -> r.provider().name()).orElse("none"), failure);
       Duration delay = retries.delayAfter(job.attempts(), retryAfter(job, failure));
       Log.infof(
           "Job(id=%s) attempt %d failed (%s); retrying in %d ms",

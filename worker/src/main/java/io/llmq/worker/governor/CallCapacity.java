@@ -13,16 +13,20 @@ import io.llmq.worker.provider.ProviderException;
 import io.llmq.worker.provider.Providers;
 import io.llmq.worker.provider.RateLimitSnapshot;
 import io.llmq.worker.provider.simulated.SimulatedProvider;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -49,6 +53,11 @@ public class CallCapacity {
   private final GovernorConfig config;
   private final MeterRegistry metrics;
   private final PromptCalibration calibration;
+  private final Map<String, Counter> pauses = new ConcurrentHashMap<>();
+  private final Map<String, Timer> waits = new ConcurrentHashMap<>();
+
+  /** Notes the buckets a call asks of the room, for their utilization gauges; absent in tests. */
+  @Inject BucketUse use;
 
   CallCapacity(
       Governor governor,
@@ -107,6 +116,21 @@ public class CallCapacity {
     }
   }
 
+  /**
+   * {@code llmq_governor_wait_seconds{provider}}: how long a call waited for capacity, whether
+   * reserved directly or granted by the provider's waiting room ({@link RoomDispatcher}).
+   */
+  static Timer waitTimer(MeterRegistry metrics, String provider) {
+    return Timer.builder("llmq.governor.wait").tag("provider", provider).register(metrics);
+  }
+
+  /**
+   * {@code llmq_governor_pauses_total{provider}}: 429s that paused a provider for every replica.
+   */
+  private Counter pauseCounter(String provider) {
+    return Counter.builder("llmq.governor.pauses").tag("provider", provider).register(metrics);
+  }
+
   /** Who asks for capacity: the job, its tenant, the tenant's limit and weight, its priority. */
   public record Caller(
       UUID jobId, UUID tenantId, Long tenantTokensPerMinute, double shareWeight, int rank) {}
@@ -158,6 +182,9 @@ public class CallCapacity {
       if (tenant != null && tenant.limited()) {
         buckets.add(tenant);
       }
+      if (use != null) {
+        use.reserved(buckets);
+      }
       WaitingRoom.Ask ask =
           new WaitingRoom.Ask(
               caller.jobId(),
@@ -172,6 +199,10 @@ public class CallCapacity {
       String tenantKey = tenant != null && tenant.limited() ? tenant.key() : null;
       return room.enter(name, ask)
           .map(answer -> {
+            if (answer.go() && !answer.granted()) {
+              // Started at once; a call that waited is timed when the room grants it.
+              waits.computeIfAbsent(name, n -> waitTimer(metrics, n)).record(Duration.ZERO);
+            }
             Log.debugf(
                 "Room of %s: %d tokens (%s, counted by %s): %s",
                 name,
@@ -249,10 +280,7 @@ public class CallCapacity {
                   name,
                   reservation.delay().toMillis(),
                   reservation.charged() ? "" : ", past the horizon: not charged");
-              Timer.builder("llmq.governor.wait")
-                  .tag("provider", name)
-                  .register(metrics)
-                  .record(reservation.delay());
+              waits.computeIfAbsent(name, n -> waitTimer(metrics, n)).record(reservation.delay());
             });
     return reserved.map(reservation ->
         new Admission(
@@ -372,6 +400,7 @@ public class CallCapacity {
         return governor.refund(admission.reservation());
       }
       Duration pause = failure.retryAfter() != null ? failure.retryAfter() : config.defaultPause();
+      pauses.computeIfAbsent(admission.provider(), this::pauseCounter).increment();
       return governor
           .refund(admission.reservation())
           .chain(() -> governor.learn(admission.bucket(), failure.limits(), pause));

@@ -8,6 +8,7 @@ import io.llmq.worker.events.JobProgress;
 import io.llmq.worker.provider.Providers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;
@@ -22,7 +23,9 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -62,6 +65,8 @@ public class RoomDispatcher {
   private final OutboxRelay outbox;
   private final Vertx vertx;
   private final Counter granted;
+  private final MeterRegistry metrics;
+  private final Map<String, Timer> waits = new ConcurrentHashMap<>();
   private final double fastPathLeaseSeconds;
   private volatile boolean stopped;
 
@@ -85,6 +90,7 @@ public class RoomDispatcher {
     this.outbox = outbox;
     this.vertx = vertx;
     this.granted = metrics.counter("llmq.governor.room.grants");
+    this.metrics = metrics;
     this.fastPathLeaseSeconds = fastPathLease.toMillis() / 1000.0;
   }
 
@@ -151,6 +157,11 @@ public class RoomDispatcher {
           if (grant.jobId().isEmpty()) {
             return Uni.createFrom()
                 .item(grant.empty() ? LONGEST_SLEEP : Math.min(grant.waitMs(), LONGEST_SLEEP));
+          }
+          if (grant.waitedMs() >= 0) {
+            waits
+                .computeIfAbsent(provider, name -> CallCapacity.waitTimer(metrics, name))
+                .record(Duration.ofMillis(grant.waitedMs()));
           }
           return dispatch(provider, grant.jobId().get()).replaceWith(0L);
         })

@@ -57,9 +57,15 @@ public class WaitingRoom {
 
   /**
    * What the room said: the call may start now (its buckets are charged), or it waits, {@code
-   * ahead} calls before it, about {@code waitMs} until its start.
+   * ahead} calls before it, about {@code waitMs} until its start; {@code granted}: it starts on a
+   * grant it waited for (the wait was timed at the grant), not at once.
    */
-  public record Answer(boolean go, long ahead, long waitMs) {}
+  public record Answer(boolean go, long ahead, long waitMs, boolean granted) {
+
+    public Answer(boolean go, long ahead, long waitMs) {
+      this(go, ahead, waitMs, false);
+    }
+  }
 
   /** A lane's prefix in Redis: one room per provider. */
   static String lane(String provider) {
@@ -71,12 +77,15 @@ public class WaitingRoom {
     return call(List.of("enter", lane(provider), ask.jobId().toString(), spec(ask)))
         .map(answer ->
             "go".equals(answer.get(0).toString())
-                ? new Answer(true, 0, 0)
-                : new Answer(false, answer.get(1).toLong(), answer.get(2).toLong()));
+                ? new Answer(true, 0, 0, answer.size() > 1)
+                : new Answer(false, answer.get(1).toLong(), answer.get(2).toLong(), false));
   }
 
-  /** A grant of the lane's capacity, or how long until the next call could have one. */
-  public record Grant(Optional<UUID> jobId, long waitMs, boolean empty) {}
+  /**
+   * A grant of the lane's capacity, with how long its call waited for it ({@code waitedMs}, -1 when
+   * unknown), or how long until the next call could have one.
+   */
+  public record Grant(Optional<UUID> jobId, long waitMs, boolean empty, long waitedMs) {}
 
   /** Grants the next call in fair order that fits now, if any. */
   public Uni<Grant> take(String provider) {
@@ -84,9 +93,13 @@ public class WaitingRoom {
         .map(answer ->
             switch (answer.get(0).toString()) {
               case "go" ->
-                  new Grant(Optional.of(UUID.fromString(answer.get(1).toString())), 0, false);
-              case "wait" -> new Grant(Optional.empty(), answer.get(1).toLong(), false);
-              default -> new Grant(Optional.empty(), 0, true);
+                  new Grant(
+                      Optional.of(UUID.fromString(answer.get(1).toString())),
+                      0,
+                      false,
+                      answer.size() > 2 ? answer.get(2).toLong() : -1);
+              case "wait" -> new Grant(Optional.empty(), answer.get(1).toLong(), false, -1);
+              default -> new Grant(Optional.empty(), 0, true, -1);
             });
   }
 

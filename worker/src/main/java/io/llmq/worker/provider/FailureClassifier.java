@@ -34,21 +34,27 @@ public final class FailureClassifier {
           FailureCode.UPSTREAM_REJECTED,
           "The provider account has no quota left (429)." + suffix(said),
           null,
-          limits);
+          limits,
+          status,
+          false);
     }
     if (status == 429) {
       return new ProviderException(
           FailureCode.UPSTREAM_RATE_LIMITED,
           "The provider rate-limited the call (429)." + suffix(said),
           waitOf(limits),
-          limits);
+          limits,
+          status,
+          false);
     }
     if (status >= 500 || status == 408 || status == 409) {
       return new ProviderException(
           FailureCode.UPSTREAM_ERROR,
           "The provider failed (" + status + ")." + suffix(said),
           limits.retryAfter(),
-          limits);
+          limits,
+          status,
+          false);
     }
     if (status == 401 || status == 403) {
       // The provider's words here may quote the key; none of them are kept.
@@ -56,20 +62,26 @@ public final class FailureClassifier {
           FailureCode.UPSTREAM_REJECTED,
           "The provider refused llmq's credentials (" + status + "): check the provider's API key.",
           null,
-          limits);
+          limits,
+          status,
+          false);
     }
     if (isContextLength(body)) {
       return new ProviderException(
           FailureCode.CONTEXT_LENGTH_EXCEEDED,
           "The request does not fit the model's context window." + suffix(said),
           null,
-          limits);
+          limits,
+          status,
+          false);
     }
     return new ProviderException(
         FailureCode.UPSTREAM_REJECTED,
         "The provider rejected the request (" + status + ")." + suffix(said),
         null,
-        limits);
+        limits,
+        status,
+        false);
   }
 
   /**
@@ -110,13 +122,24 @@ public final class FailureClassifier {
                 || failure.getClass().getSimpleName().contains("Timeout")
             ? "timed out"
             : failure instanceof ConnectException ? "could not connect" : "lost its connection";
-    return new ProviderException(FailureCode.UPSTREAM_ERROR, "The provider call " + what + ".");
+    return new ProviderException(
+        FailureCode.UPSTREAM_ERROR,
+        "The provider call " + what + ".",
+        null,
+        RateLimitSnapshot.NONE,
+        0,
+        "timed out".equals(what));
   }
 
   /** A 2xx whose body could not be understood. */
   public static ProviderException malformed() {
     return new ProviderException(
-        FailureCode.UPSTREAM_ERROR, "The provider answered with a response llmq cannot read.");
+        FailureCode.UPSTREAM_ERROR,
+        "The provider answered with a response llmq cannot read.",
+        null,
+        RateLimitSnapshot.NONE,
+        200,
+        false);
   }
 
   /**

@@ -5,6 +5,7 @@ import io.llmq.common.messaging.StandingSubscription;
 import io.llmq.common.webhook.WebhookTargets;
 import io.llmq.common.webhook.WebhooksConfig;
 import io.llmq.worker.tracing.WebhookSpans;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
@@ -72,8 +73,12 @@ public class WebhookSender {
   private final int concurrency;
   private final Duration pollInterval;
   private final Vertx vertx;
-  private final MeterRegistry metrics;
   private final WebhookSpans spans;
+  private final Timer deliveredTimer;
+  private final Timer failedTimer;
+  private final Counter delivered;
+  private final Counter retried;
+  private final Counter gaveUp;
   private final AtomicBoolean leasing = new AtomicBoolean();
   private final AtomicBoolean again = new AtomicBoolean();
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -97,8 +102,21 @@ public class WebhookSender {
     this.concurrency = Math.max(1, config.concurrency());
     this.pollInterval = config.pollInterval();
     this.vertx = vertx;
-    this.metrics = metrics;
+    this.deliveredTimer = attempts(metrics, "delivered");
+    this.failedTimer = attempts(metrics, "failed");
+    this.delivered = deliveries(metrics, "delivered");
+    this.retried = deliveries(metrics, "retried");
+    this.gaveUp = deliveries(metrics, "failed");
     this.client = vertx.createHttpClient(clientOptions(config));
+  }
+
+  private static Timer attempts(MeterRegistry metrics, String outcome) {
+    return Timer.builder("llmq.webhooks.attempts").tag("outcome", outcome).register(metrics);
+  }
+
+  /** Attempts by outcome: delivered, retried (failed, tried again later), failed (gave up). */
+  private static Counter deliveries(MeterRegistry metrics, String outcome) {
+    return Counter.builder("llmq.webhook.deliveries").tag("outcome", outcome).register(metrics);
   }
 
   /**
@@ -212,10 +230,8 @@ public class WebhookSender {
           long latency = (System.nanoTime() - started) / 1_000_000;
           boolean ok = result.error() == null;
           Optional<Duration> next = ok ? Optional.empty() : schedule.after(delivery.attempts() + 1);
-          Timer.builder("llmq.webhooks.attempts")
-              .tag("outcome", ok ? "delivered" : "failed")
-              .register(metrics)
-              .record(Duration.ofMillis(latency));
+          (ok ? deliveredTimer : failedTimer).record(Duration.ofMillis(latency));
+          (ok ? delivered : next.isPresent() ? retried : gaveUp).increment();
           logOutcome(delivery, result, next);
           return store
               .record(delivery, at, result.status(), latency, result.error(), ok, next)

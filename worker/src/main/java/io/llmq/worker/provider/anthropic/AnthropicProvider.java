@@ -98,7 +98,12 @@ public class AnthropicProvider implements ChatProvider {
           }
           if (!assembler.complete()) {
             throw new ProviderException(
-                FailureCode.UPSTREAM_ERROR, "The provider's stream ended before it was complete.");
+                FailureCode.UPSTREAM_ERROR,
+                "The provider's stream ended before it was complete.",
+                null,
+                RateLimitSnapshot.NONE,
+                200,
+                false);
           }
           return responses.translate(
               assembler.message(), model, limits, answerTool, assembler.answerText());

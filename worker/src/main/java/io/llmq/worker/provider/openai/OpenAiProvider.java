@@ -98,7 +98,12 @@ public class OpenAiProvider implements ChatProvider {
           }
           if (!done[0] || !assembler.finished()) {
             throw new ProviderException(
-                FailureCode.UPSTREAM_ERROR, "The provider's stream ended before it was complete.");
+                FailureCode.UPSTREAM_ERROR,
+                "The provider's stream ended before it was complete.",
+                null,
+                RateLimitSnapshot.NONE,
+                200,
+                false);
           }
           return completion(
               assembler.completion(model),

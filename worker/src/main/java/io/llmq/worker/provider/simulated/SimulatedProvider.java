@@ -159,7 +159,9 @@ public class SimulatedProvider implements ChatProvider {
                 directives.retryAfterMs() == null
                     ? null
                     : Duration.ofMillis(directives.retryAfterMs()),
-                io.llmq.worker.provider.RateLimitSnapshot.NONE);
+                io.llmq.worker.provider.RateLimitSnapshot.NONE,
+                statusOf(directives.fail()),
+                false);
           });
     }
     String finish = format.isEmpty() && natural > limit ? "length" : "stop";
@@ -171,6 +173,15 @@ public class SimulatedProvider implements ChatProvider {
           return new Completion(
               result(request, content, finish, promptTokens, produced), promptTokens, produced);
         });
+  }
+
+  /** The HTTP status a real provider answers a failure of this kind with. */
+  private static int statusOf(io.llmq.common.job.FailureCode code) {
+    return switch (code) {
+      case UPSTREAM_RATE_LIMITED -> 429;
+      case UPSTREAM_ERROR -> 500;
+      default -> 400;
+    };
   }
 
   /** Whether the request is a prompt-injection classifier call (its system prompt says so). */
