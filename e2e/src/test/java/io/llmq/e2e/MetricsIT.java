@@ -16,9 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 16's metrics as the packaged apps serve them on {@code /q/metrics} (README, "Metrics"):
- * after one job through the simulated OpenAI provider with a webhook, the series the dashboard
- * and the alert rules in {@code docker/} query are there, with their labels and histogram
- * buckets.
+ * after one job through the simulated OpenAI provider with a webhook, the series the dashboard and
+ * the alert rules in {@code docker/} query are there, with their labels and histogram buckets.
  */
 class MetricsIT {
 
@@ -103,7 +102,8 @@ class MetricsIT {
                         "max_tokens",
                         20,
                         "messages",
-                        List.of(Map.of("role", "user", "content", "count me " + UUID.randomUUID()))),
+                        List.of(
+                            Map.of("role", "user", "content", "count me " + UUID.randomUUID()))),
                     "webhook_url",
                     hooks.url()))
             .post("/v1/jobs")
@@ -115,13 +115,12 @@ class MetricsIT {
     int worker = system.workerPorts().getFirst();
     Awaitility.await()
         .atMost(WAIT)
-        .until(
-            () -> {
-              String text = metrics(worker);
-              return sample(text, "llmq_webhook_deliveries_total", "outcome=\"delivered\"") >= 1
-                  && has(text, "llmq_outbox_backlog")
-                  && has(text, "llmq_queue_messages", "queue=\"jobs\"");
-            });
+        .until(() -> {
+          String text = metrics(worker);
+          return sample(text, "llmq_webhook_deliveries_total", "outcome=\"delivered\"") >= 1
+              && has(text, "llmq_outbox_backlog")
+              && has(text, "llmq_queue_messages", "queue=\"jobs\"");
+        });
     String text = metrics(worker);
     assertTrue(
         sample(
