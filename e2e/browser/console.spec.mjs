@@ -61,6 +61,28 @@ try {
     'the page is served with its Content-Security-Policy',
   );
 
+  // The page's SSE parser, on frames cut anywhere: CRLF, comments, multi-line data, no trailing frame.
+  const parsed = await page.evaluate(async () => {
+    const { SseParser } = await import('./api.js');
+    const text = ': keep-alive\r\n\r\nid: 1\r\nevent: delta\r\ndata: {"content":"a"}\r\n\r\n'
+      + 'id: 2\nevent: done\ndata: {"x":\ndata: 1}\n\nid: 3\ndata: cut';
+    const results = [];
+    for (const size of [1, 2, 7, text.length]) {
+      const parser = new SseParser();
+      const events = [];
+      for (let i = 0; i < text.length; i += size) {
+        events.push(...parser.feed(text.slice(i, i + size)));
+      }
+      results.push(JSON.stringify(events));
+    }
+    return results;
+  });
+  const expected = JSON.stringify([
+    { id: '1', event: 'delta', data: '{"content":"a"}' },
+    { id: '2', event: 'done', data: '{"x":\n1}' },
+  ]);
+  check(parsed.every((result) => result === expected), `the SSE parser splits frames however they arrive${parsed[0] === expected ? '' : `: ${parsed[0]}`}`);
+
   await page.getByLabel('Tenant API key or admin token').fill('not-a-key');
   await page.getByRole('button', { name: 'Sign in' }).click();
   const refusal = page.locator('#sign-in-error');

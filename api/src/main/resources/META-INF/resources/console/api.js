@@ -66,6 +66,9 @@ export class SseParser {
     const events = [];
     let end;
     while ((end = this.buffer.search(/\r\n|\r|\n/)) >= 0) {
+      if (end === this.buffer.length - 1 && this.buffer.endsWith('\r')) {
+        break; // a CR at the end of a chunk may be the first half of a CRLF: the next chunk tells
+      }
       const line = this.buffer.slice(0, end);
       const width = this.buffer.startsWith('\r\n', end) ? 2 : 1;
       this.buffer = this.buffer.slice(end + width);

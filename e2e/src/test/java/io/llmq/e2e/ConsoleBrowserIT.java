@@ -109,6 +109,7 @@ class ConsoleBrowserIT {
     String output = Files.readString(log, StandardCharsets.UTF_8);
     Files.delete(log);
     assertEquals(0, process.exitValue(), "console.spec.mjs failed:\n" + output);
+    assertTrue(output.contains("ok: the SSE parser splits frames"), output);
     assertTrue(output.contains("ok: streamed text appeared"), output);
     assertTrue(output.contains("ok: the cost is shown"), output);
     assertTrue(output.contains("ok: the admin token shows the tenants"), output);
