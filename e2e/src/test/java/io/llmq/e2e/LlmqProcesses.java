@@ -186,7 +186,10 @@ final class LlmqProcesses implements AutoCloseable {
     start(1);
   }
 
-  /** Starts the simulator, the api and {@code workerCount} workers. */
+  /**
+   * Starts the simulator, the api and {@code workerCount} workers. The simulator answers at 2000
+   * tokens/s unless {@link #with} set {@code LLMQ_SIMULATOR_TOKENS_PER_SECOND}.
+   */
   void start(int workerCount) {
     simulator =
         launch(
@@ -194,7 +197,8 @@ final class LlmqProcesses implements AutoCloseable {
             Map.of(
                 "LLMQ_SIMULATOR_PORT", String.valueOf(simulatorPort),
                 "LLMQ_SIMULATOR_TIME_TO_FIRST_TOKEN", "20ms",
-                "LLMQ_SIMULATOR_TOKENS_PER_SECOND", "2000"));
+                "LLMQ_SIMULATOR_TOKENS_PER_SECOND",
+                    env.getOrDefault("LLMQ_SIMULATOR_TOKENS_PER_SECOND", "2000")));
     awaitReady(simulatorPort, simulator, "/stats");
     api = launch("api", Map.of("LLMQ_API_PORT", String.valueOf(apiPort)));
     for (int i = 0; i < workerCount; i++) {
