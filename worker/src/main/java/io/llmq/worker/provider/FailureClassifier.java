@@ -142,6 +142,17 @@ public final class FailureClassifier {
         false);
   }
 
+  /** A streamed answer that stopped before the provider said it was complete. */
+  public static ProviderException incompleteStream() {
+    return new ProviderException(
+        FailureCode.UPSTREAM_ERROR,
+        "The provider's stream ended before it was complete.",
+        null,
+        RateLimitSnapshot.NONE,
+        200,
+        false);
+  }
+
   /**
    * Whether an error body says the request is too long for the model: OpenAI's error code {@code
    * context_length_exceeded} ("This model's maximum context length is …"), Anthropic's "prompt is

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.llmq.common.job.FailureCode;
 import io.llmq.common.provider.ProvidersConfig;
 import io.llmq.worker.provider.ChatProvider;
 import io.llmq.worker.provider.Completion;
@@ -97,13 +96,7 @@ public class AnthropicProvider implements ChatProvider {
             throw FailureClassifier.malformed();
           }
           if (!assembler.complete()) {
-            throw new ProviderException(
-                FailureCode.UPSTREAM_ERROR,
-                "The provider's stream ended before it was complete.",
-                null,
-                RateLimitSnapshot.NONE,
-                200,
-                false);
+            throw FailureClassifier.incompleteStream();
           }
           return responses.translate(
               assembler.message(), model, limits, answerTool, assembler.answerText());

@@ -4,14 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.llmq.common.job.FailureCode;
 import io.llmq.common.provider.ProvidersConfig;
 import io.llmq.common.request.TokenEstimator;
 import io.llmq.worker.provider.ChatProvider;
 import io.llmq.worker.provider.Completion;
 import io.llmq.worker.provider.FailureClassifier;
 import io.llmq.worker.provider.ProviderCall;
-import io.llmq.worker.provider.ProviderException;
 import io.llmq.worker.provider.ProviderHttp;
 import io.llmq.worker.provider.RateLimitSnapshot;
 import io.smallrye.mutiny.Uni;
@@ -97,13 +95,7 @@ public class OpenAiProvider implements ChatProvider {
             throw FailureClassifier.malformed();
           }
           if (!done[0] || !assembler.finished()) {
-            throw new ProviderException(
-                FailureCode.UPSTREAM_ERROR,
-                "The provider's stream ended before it was complete.",
-                null,
-                RateLimitSnapshot.NONE,
-                200,
-                false);
+            throw FailureClassifier.incompleteStream();
           }
           return completion(
               assembler.completion(model),
