@@ -1,17 +1,14 @@
 package io.llmq.e2e;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.restassured.http.ContentType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -56,28 +53,7 @@ class ConsoleBrowserIT {
     // Slow enough for the output to arrive as several deltas, as a person would watch it.
     system = new LlmqProcesses().with("LLMQ_SIMULATOR_TOKENS_PER_SECOND", "50");
     system.start();
-    String admin = "Bearer " + LlmqProcesses.ADMIN_TOKEN;
-    String base = "http://127.0.0.1:" + system.apiPort();
-    String tenant =
-        given()
-            .header("Authorization", admin)
-            .contentType(ContentType.JSON)
-            .body(Map.of("name", "console"))
-            .post(base + "/v1/admin/tenants")
-            .then()
-            .statusCode(201)
-            .extract()
-            .path("id");
-    key =
-        given()
-            .header("Authorization", admin)
-            .contentType(ContentType.JSON)
-            .body(Map.of("name", "console"))
-            .post(base + "/v1/admin/tenants/" + tenant + "/keys")
-            .then()
-            .statusCode(201)
-            .extract()
-            .path("key");
+    key = system.newTenant("console").key();
   }
 
   @AfterAll

@@ -1,13 +1,11 @@
 package io.llmq.e2e;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.restassured.http.ContentType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -89,26 +87,9 @@ class HttpsAndLogsIT {
     system.start();
     awaitHttps(pemPort);
     io.restassured.RestAssured.port = system.apiPort();
-    tenant =
-        given()
-            .header("Authorization", "Bearer " + LlmqProcesses.ADMIN_TOKEN)
-            .contentType(ContentType.JSON)
-            .body(Map.of("name", "https"))
-            .post("/v1/admin/tenants")
-            .then()
-            .statusCode(201)
-            .extract()
-            .path("id");
-    key =
-        given()
-            .header("Authorization", "Bearer " + LlmqProcesses.ADMIN_TOKEN)
-            .contentType(ContentType.JSON)
-            .body(Map.of("name", "https"))
-            .post("/v1/admin/tenants/" + tenant + "/keys")
-            .then()
-            .statusCode(201)
-            .extract()
-            .path("key");
+    LlmqProcesses.TenantKey made = system.newTenant("https");
+    tenant = made.id();
+    key = made.key();
   }
 
   @AfterAll

@@ -116,6 +116,38 @@ final class LlmqProcesses implements AutoCloseable {
     return apiPort;
   }
 
+  /** A tenant made through the admin API, and an API key of it. */
+  record TenantKey(String id, String key) {}
+
+  /** A new tenant named {@code name}, with one API key, made through the running api. */
+  TenantKey newTenant(String name) {
+    String id =
+        RestAssured.given()
+            .baseUri("http://127.0.0.1")
+            .port(apiPort)
+            .header("Authorization", "Bearer " + ADMIN_TOKEN)
+            .contentType(ContentType.JSON)
+            .body(Map.of("name", name))
+            .post("/v1/admin/tenants")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("id");
+    String key =
+        RestAssured.given()
+            .baseUri("http://127.0.0.1")
+            .port(apiPort)
+            .header("Authorization", "Bearer " + ADMIN_TOKEN)
+            .contentType(ContentType.JSON)
+            .body(Map.of("name", name))
+            .post("/v1/admin/tenants/" + id + "/keys")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("key");
+    return new TenantKey(id, key);
+  }
+
   /** The Redis the apps use, {@code redis://host:port}. */
   URI redisUri() {
     return URI.create(services.redisUrl());

@@ -36,26 +36,7 @@ class MetricsIT {
             .with("LLMQ_METRICS_BACKLOG_INTERVAL", "1s");
     system.start();
     RestAssured.port = system.apiPort();
-    String tenant =
-        given()
-            .header("Authorization", "Bearer " + LlmqProcesses.ADMIN_TOKEN)
-            .contentType(ContentType.JSON)
-            .body(Map.of("name", "metrics"))
-            .post("/v1/admin/tenants")
-            .then()
-            .statusCode(201)
-            .extract()
-            .path("id");
-    key =
-        given()
-            .header("Authorization", "Bearer " + LlmqProcesses.ADMIN_TOKEN)
-            .contentType(ContentType.JSON)
-            .body(Map.of("name", "metrics"))
-            .post("/v1/admin/tenants/" + tenant + "/keys")
-            .then()
-            .statusCode(201)
-            .extract()
-            .path("key");
+    key = system.newTenant("metrics").key();
   }
 
   @AfterAll

@@ -46,26 +46,7 @@ class TraceIT {
             .with("LLMQ_WEBHOOKS_ALLOW_INSECURE", "true");
     system.start();
     RestAssured.port = system.apiPort();
-    String tenant =
-        given()
-            .header("Authorization", "Bearer " + LlmqProcesses.ADMIN_TOKEN)
-            .contentType(ContentType.JSON)
-            .body(Map.of("name", "traces"))
-            .post("/v1/admin/tenants")
-            .then()
-            .statusCode(201)
-            .extract()
-            .path("id");
-    key =
-        given()
-            .header("Authorization", "Bearer " + LlmqProcesses.ADMIN_TOKEN)
-            .contentType(ContentType.JSON)
-            .body(Map.of("name", "traces"))
-            .post("/v1/admin/tenants/" + tenant + "/keys")
-            .then()
-            .statusCode(201)
-            .extract()
-            .path("key");
+    key = system.newTenant("traces").key();
   }
 
   @AfterAll
